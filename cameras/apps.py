@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CamerasConfig(AppConfig):
+    """The city's cameras: where they are, how to reach them, and how healthy they are."""
+
+    name = "cameras"
+    verbose_name = "Cameras"

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.text import slugify
+
+from cameras import sources
+
+
+class Camera(models.Model):
+    """One city camera: its place on the map, how to reach it, and its current health."""
+
+    class CaptureMode(models.TextChoices):
+        INTERVAL = "interval", "Interval snapshots"
+        STREAM = "stream", "Continuous stream analysis"
+        PUSH = "push", "Pushed by an edge device"
+
+    class Status(models.TextChoices):
+        ONLINE = "online", "Online"
+        DEGRADED = "degraded", "Degraded"
+        OFFLINE = "offline", "Offline"
+        DISABLED = "disabled", "Disabled"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True, blank=True)
+    description = models.TextField(blank=True)
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+        help_text="WGS84 degrees, -90 to 90.",
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+        help_text="WGS84 degrees, -180 to 180.",
+    )
+    address = models.CharField(max_length=255, blank=True)
+    heading = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(359)],
+        help_text="Direction the camera faces, degrees clockwise from north.",
+    )
+    district = models.CharField(max_length=80, blank=True, db_index=True)
+    tags = models.JSONField(default=list, blank=True)
+
+    source_url = models.CharField(
+        max_length=1000,
+        validators=[sources.validate_source_url],
+        help_text="rtsp://, rtsps://, http(s):// (MJPEG, JPEG snapshot or HLS .m3u8), file:// or device://N.",
+    )
+    username = models.CharField(max_length=150, blank=True)
+    # Needed in clear to log in to the camera; never returned by the API, listed or logged.
+    password = models.CharField(max_length=255, blank=True)
+    capture_mode = models.CharField(max_length=10, choices=CaptureMode.choices, default=CaptureMode.INTERVAL)
+    capture_interval = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1)], help_text="Seconds between snapshots (at least 1)."
+    )
+    enabled = models.BooleanField(default=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFLINE, db_index=True)
+    last_frame_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    frame_width = models.PositiveIntegerField(null=True, blank=True)
+    frame_height = models.PositiveIntegerField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = _unique_slug(self.name)
+        if not self.enabled:
+            self.status = self.Status.DISABLED
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.source_url:
+            # Credentials typed into the URL move to their own fields.
+            url, username, password = sources.split_credentials(self.source_url)
+            if username:
+                if self.username and self.username != username:
+                    raise ValidationError({"source_url": "The URL and the username field name different users."})
+                self.source_url, self.username = url, username
+                self.password = password or self.password
+
+    @property
+    def masked_source_url(self) -> str:
+        return sources.masked(self.source_url, self.username)
+
+    @property
+    def connection_url(self) -> str:
+        """The URL with credentials, for the capture code only."""
+        return sources.with_credentials(self.source_url, self.username, self.password)
+
+    @property
+    def is_online(self) -> bool:
+        return self.status == self.Status.ONLINE
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:100] or "camera"
+    slug, n = base, 2
+    while Camera.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug

@@ -1,0 +1,22 @@
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+EVENTS_GROUP = "events"
+
+
+class EventsConsumer(AsyncJsonWebsocketConsumer):
+    """Pushes event and camera-status changes to logged-in map viewers."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        await self.channel_layer.group_add(EVENTS_GROUP, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        await self.channel_layer.group_discard(EVENTS_GROUP, self.channel_name)
+
+    async def broadcast(self, message: dict) -> None:
+        """Relay a message sent to the group by ``events.broadcast``."""
+        await self.send_json(message["payload"])

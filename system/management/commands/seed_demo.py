@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from cameras.services import camera_demo_seed
+from system.services import DEMO_ADMIN_USERNAME, demo_admin_ensure
+
+
+class Command(BaseCommand):
+    help = "Create the demo administrator (printing its password once) and the demo cameras."
+
+    def handle(self, *args, **options) -> None:
+        password = demo_admin_ensure()
+        if password:
+            self.stdout.write(f"Created administrator '{DEMO_ADMIN_USERNAME}' with password: {password}")
+            self.stdout.write("This password is shown only now.")
+        created = camera_demo_seed()
+        for camera in created:
+            self.stdout.write(f"Created demo camera '{camera.name}' ({camera.masked_source_url})")

@@ -1,0 +1,42 @@
+"""Pages require a login, except the login page and the health probe."""
+
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_the_home_page_sends_anonymous_users_to_the_login_page(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_the_login_page_renders(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert b"Log in to Vigil" in response.content
+
+
+@pytest.mark.django_db
+def test_a_user_logs_in_and_sees_the_cameras(client, django_user_model):
+    django_user_model.objects.create_user("viewer", password="a-long-passphrase-1")
+    response = client.post(reverse("login"), {"username": "viewer", "password": "a-long-passphrase-1"}, follow=True)
+    assert response.status_code == 200
+    assert b"Cameras" in response.content
+    assert response.context["user"].username == "viewer"
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_anonymous_users_with_json(client):
+    response = client.get("/api/cameras/")
+    assert response.status_code in (401, 403)
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.django_db
+def test_the_api_docs_are_served_from_packaged_files(admin_client):
+    response = admin_client.get(reverse("swagger-ui"))
+    assert response.status_code == 200
+    assert b"swagger-ui" in response.content
+    assert b"cdn." not in response.content and b"unpkg" not in response.content

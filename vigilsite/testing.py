@@ -1,0 +1,56 @@
+"""pytest plugin loaded before Django is set up (``-p vigilsite.testing``).
+
+A test run gets a data folder of its own, so its SQLite files, secret key and embedded
+Redis socket never touch those of a Vigil running from the same checkout.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_data_dir = None
+
+if "VIGIL_DATA_DIR" not in os.environ:
+    _data_dir = tempfile.mkdtemp(prefix="vigil-test-")
+    os.environ["VIGIL_DATA_DIR"] = _data_dir
+os.environ.setdefault("VIGIL_DEMO", "false")
+
+
+def pytest_unconfigure(config) -> None:
+    if _data_dir is not None:
+        shutil.rmtree(_data_dir, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def project_env(**overrides: str | None) -> dict[str, str]:
+    """This process's environment with ``overrides`` applied (``None`` removes a variable)."""
+    env = dict(os.environ)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def run_python(code: str, **env: str | None) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter in the project folder, as a separate Vigil process would."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=project_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

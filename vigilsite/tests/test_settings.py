@@ -1,0 +1,103 @@
+"""Settings are read from the environment at start-up and fail clearly when wrong.
+
+Each case runs Django's set-up in a fresh interpreter, as a real start would.
+"""
+
+import stat
+from pathlib import Path
+
+from vigilsite.testing import run_python
+
+SETUP = "import django; django.setup(); from django.conf import settings; "
+GOOD_KEY = "k3y-" + "x7Qp2Lm9Zr4Tv8Wn6Yb1Hc5Jd0Kf3Gs" * 2
+PRODUCTION = {
+    "VIGIL_ENV": "production",
+    "VIGIL_ALLOWED_HOSTS": "vigil.example.org",
+    "DJANGO_SETTINGS_MODULE": "vigilsite.settings",
+}
+
+
+def test_it_refuses_production_without_a_secret_key(tmp_path):
+    result = run_python(SETUP, **PRODUCTION, VIGIL_SECRET_KEY=None, VIGIL_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "VIGIL_SECRET_KEY (or VIGIL_SECRET_KEY_FILE) must be set when VIGIL_ENV=production" in result.stderr
+
+
+def test_it_refuses_a_weak_production_secret_key(tmp_path):
+    result = run_python(SETUP, **PRODUCTION, VIGIL_SECRET_KEY="changeme", VIGIL_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "VIGIL_SECRET_KEY is too weak for production" in result.stderr
+
+
+def test_it_reads_the_secret_key_from_a_file(tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_text(GOOD_KEY + "\n")
+    result = run_python(
+        SETUP + "print(settings.SECRET_KEY)",
+        **PRODUCTION,
+        VIGIL_SECRET_KEY=None,
+        VIGIL_SECRET_KEY_FILE=str(key_file),
+        VIGIL_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == GOOD_KEY
+
+
+def test_it_generates_a_development_key_once_and_keeps_it(tmp_path):
+    env = {"VIGIL_SECRET_KEY": None, "VIGIL_ENV": None, "VIGIL_DATA_DIR": str(tmp_path)}
+    first = run_python(SETUP + "print(settings.SECRET_KEY)", **env)
+    second = run_python(SETUP + "print(settings.SECRET_KEY)", **env)
+    assert first.returncode == 0, first.stderr
+    assert len(first.stdout.strip()) >= 50
+    assert first.stdout == second.stdout
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_it_explains_a_bad_database_url_without_showing_its_password(tmp_path):
+    result = run_python(
+        SETUP, VIGIL_DATABASE_URL="mongodb://vigil:hunter2@db.example.org/vigil", VIGIL_DATA_DIR=str(tmp_path)
+    )
+    assert result.returncode != 0
+    assert "VIGIL_DATABASE_URL=mongodb://vigil:***@db.example.org/vigil is not a valid database URL" in result.stderr
+    assert "hunter2" not in result.stderr
+
+
+def test_it_explains_a_database_url_without_a_database_name(tmp_path):
+    result = run_python(SETUP, VIGIL_DATABASE_URL="postgres://db.example.org", VIGIL_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "names no database" in result.stderr
+
+
+def test_it_uses_sqlite_and_embedded_redis_in_the_data_folder_by_default(tmp_path):
+    result = run_python(
+        SETUP + "print(settings.DATABASES['default']['NAME']); print(settings.REDIS_URL); "
+        "print(settings.CELERY_BROKER_URL); print(settings.EMBEDDED_REDIS)",
+        VIGIL_DATABASE_URL=None,
+        VIGIL_REDIS_URL=None,
+        VIGIL_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    database, redis_url, broker, embedded = result.stdout.split()
+    assert Path(database) == tmp_path / "vigil.sqlite3"
+    assert redis_url == f"unix://{tmp_path}/redis.sock"
+    assert broker == f"redis+socket://{tmp_path}/redis.sock"
+    assert embedded == "True"
+
+
+def test_it_rejects_a_malformed_boolean(tmp_path):
+    result = run_python(SETUP, VIGIL_DEBUG="maybe", VIGIL_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "VIGIL_DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checklist(tmp_path):
+    result = run_python(
+        "import sys; from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        **PRODUCTION,
+        VIGIL_SECRET_KEY=GOOD_KEY,
+        VIGIL_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
