@@ -1,0 +1,18 @@
+# One image for every Vigil process (web, capture, detect, default, beat); the command differs.
+FROM python:3.11-slim-bookworm
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 VIGIL_VENV=/opt/venv PATH=/opt/venv/bin:$PATH
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt pyproject.toml ./
+COPY bin/setup bin/setup
+COPY vigilsite vigilsite
+COPY cameras cameras
+COPY events events
+COPY detection detection
+COPY system system
+RUN bin/setup
+COPY . .
+RUN useradd --system --uid 1000 --home /var/lib/vigil vigil && mkdir -p /var/lib/vigil && chown vigil /var/lib/vigil
+USER vigil
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "vigilsite.asgi:application"]

@@ -1,0 +1,93 @@
+"""A camera's password is never returned by the API nor shown in the admin."""
+
+import pytest
+from django.urls import reverse
+
+from cameras.models import Camera
+
+PASSWORD = "pa55-w0rd-never-shown"
+
+
+@pytest.fixture
+def camera(db) -> Camera:
+    return Camera.objects.create(
+        name="Gate",
+        latitude="52.1",
+        longitude="4.1",
+        source_url="rtsp://10.1.1.1/live",
+        username="op",
+        password=PASSWORD,
+    )
+
+
+def test_the_api_never_returns_the_password(admin_client, camera):
+    listing = admin_client.get("/api/cameras/")
+    detail = admin_client.get(f"/api/cameras/{camera.pk}/")
+    assert listing.status_code == detail.status_code == 200
+    assert PASSWORD not in listing.content.decode() + detail.content.decode()
+    assert "password" not in detail.json()
+
+
+def test_the_api_splits_credentials_given_in_the_url(admin_client):
+    response = admin_client.post(
+        "/api/cameras/",
+        {"name": "Bridge", "latitude": "52.2", "longitude": "4.2", "source_url": f"rtsp://op:{PASSWORD}@10.2.2.2/live"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert PASSWORD not in response.content.decode()
+    assert response.json()["source_url"] == "rtsp://10.2.2.2/live"
+    assert Camera.objects.get(name="Bridge").password == PASSWORD
+
+
+def test_the_api_explains_a_bad_camera(admin_client):
+    response = admin_client.post(
+        "/api/cameras/",
+        {"name": "Bad", "latitude": "123", "longitude": "4.2", "source_url": "ftp://x/y"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    errors = response.json()
+    assert "latitude" in errors
+    assert "Unsupported URL scheme 'ftp://'" in errors["source_url"][0]
+
+
+def test_viewers_cannot_change_cameras(client, django_user_model, camera):
+    client.force_login(django_user_model.objects.create_user("viewer", password="a-long-passphrase-1"))
+    assert client.get("/api/cameras/").status_code == 200
+    assert client.delete(f"/api/cameras/{camera.pk}/").status_code == 403
+
+
+def test_the_admin_never_shows_the_password(admin_client, camera):
+    listing = admin_client.get(reverse("admin:cameras_camera_changelist"))
+    change = admin_client.get(reverse("admin:cameras_camera_change", args=[camera.pk]))
+    assert listing.status_code == change.status_code == 200
+    assert PASSWORD not in listing.content.decode()
+    assert PASSWORD not in change.content.decode()
+
+
+def test_saving_in_the_admin_with_a_blank_password_keeps_it(admin_client, camera):
+    response = admin_client.post(
+        reverse("admin:cameras_camera_change", args=[camera.pk]),
+        {
+            "name": "Gate",
+            "slug": camera.slug,
+            "description": "",
+            "enabled": "on",
+            "latitude": "52.1",
+            "longitude": "4.1",
+            "address": "",
+            "heading": "",
+            "district": "North",
+            "tags": "[]",
+            "source_url": "rtsp://10.1.1.1/live",
+            "username": "op",
+            "password": "",
+            "capture_mode": "interval",
+            "capture_interval": "15",
+        },  # fmt: skip
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    camera.refresh_from_db()
+    assert camera.password == PASSWORD
+    assert camera.district == "North"

@@ -1,0 +1,26 @@
+"""The demo cameras need nothing downloaded."""
+
+import pytest
+
+from cameras.models import Camera
+from cameras.services import camera_demo_seed
+
+
+@pytest.mark.django_db
+def test_it_uses_the_photos_shipped_with_ultralytics(settings):
+    settings.DEMO_MEDIA = None
+    created = camera_demo_seed()
+    assert [c.source_url.rsplit("/", 1)[-1] for c in created] == ["bus.jpg", "zidane.jpg"]
+    lat0, lon0 = settings.DEMO_CENTER
+    for camera in created:
+        assert abs(float(camera.latitude) - lat0) < 0.01 and abs(float(camera.longitude) - lon0) < 0.01
+    assert camera_demo_seed() == []  # only once
+
+
+@pytest.mark.django_db
+def test_it_loops_the_shared_clips_when_given(settings, media_dir):
+    settings.DEMO_MEDIA = media_dir
+    settings.SOURCE_FOLDERS = [*settings.SOURCE_FOLDERS, media_dir]
+    created = camera_demo_seed()
+    assert sorted(c.source_url.rsplit("/", 1)[-1] for c in created) == ["concourse.mp4", "office.mp4", "street.mp4"]
+    assert Camera.objects.count() == 3

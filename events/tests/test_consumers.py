@@ -1,0 +1,71 @@
+"""The live WebSocket over the real ASGI app and the real Redis channel layer."""
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import transaction
+
+from events.broadcast import broadcast_on_commit
+from vigilsite.asgi import application
+
+ORIGIN = [(b"origin", b"http://localhost")]
+
+
+def _connect(headers):
+    async def scenario():
+        communicator = WebsocketCommunicator(application, "/ws/events/", headers=headers)
+        connected, code = await communicator.connect(timeout=5)
+        await communicator.disconnect()
+        return connected, code
+
+    return async_to_sync(scenario)()
+
+
+def _session_cookie(client, user) -> tuple[bytes, bytes]:
+    client.force_login(user)
+    return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_anonymous_users():
+    connected, code = _connect(ORIGIN)
+    assert not connected
+    assert code == 4401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_a_foreign_origin(client, django_user_model):
+    user = django_user_model.objects.create_user("viewer", password="a-long-passphrase-1")
+    connected, _ = _connect([(b"origin", b"http://evil.example.org"), _session_cookie(client, user)])
+    assert not connected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_pushes_broadcasts_only_after_the_commit(client, django_user_model):
+    user = django_user_model.objects.create_user("viewer", password="a-long-passphrase-1")
+    headers = [*ORIGIN, _session_cookie(client, user)]
+
+    def rolled_back():
+        with transaction.atomic():
+            broadcast_on_commit("camera.status", {"id": 1, "status": "offline"})
+            transaction.set_rollback(True)
+
+    def committed():
+        with transaction.atomic():
+            broadcast_on_commit("camera.status", {"id": 1, "status": "online"})
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, "/ws/events/", headers=headers)
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected
+        await sync_to_async(rolled_back)()
+        nothing = await communicator.receive_nothing(timeout=0.5)
+        await sync_to_async(committed)()
+        message = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return nothing, message
+
+    nothing, message = async_to_sync(scenario)()
+    assert nothing, "a rolled-back change was broadcast"
+    assert message == {"type": "camera.status", "data": {"id": 1, "status": "online"}}
