@@ -67,26 +67,13 @@ def test_the_admin_never_shows_the_password(admin_client, camera):
 
 
 def test_saving_in_the_admin_with_a_blank_password_keeps_it(admin_client, camera):
-    response = admin_client.post(
-        reverse("admin:cameras_camera_change", args=[camera.pk]),
-        {
-            "name": "Gate",
-            "slug": camera.slug,
-            "description": "",
-            "enabled": "on",
-            "latitude": "52.1",
-            "longitude": "4.1",
-            "address": "",
-            "heading": "",
-            "district": "North",
-            "tags": "[]",
-            "source_url": "rtsp://10.1.1.1/live",
-            "username": "op",
-            "password": "",
-            "capture_mode": "interval",
-            "capture_interval": "15",
-        },  # fmt: skip
-    )
+    form = {
+        "name": "Gate", "slug": camera.slug, "description": "", "enabled": "on", "latitude": "52.1",
+        "longitude": "4.1", "address": "", "heading": "", "district": "North", "tags": "[]",
+        "source_url": "rtsp://10.1.1.1/live", "username": "op", "password": "",
+        "capture_mode": "interval", "capture_interval": "15",
+    }  # fmt: skip
+    response = admin_client.post(reverse("admin:cameras_camera_change", args=[camera.pk]), form)
     assert response.status_code == 302, response.content.decode()[:2000]
     camera.refresh_from_db()
     assert camera.password == PASSWORD
