@@ -6,3 +6,6 @@ class CamerasConfig(AppConfig):
 
     name = "cameras"
     verbose_name = "Cameras"
+
+    def ready(self) -> None:
+        from cameras import signals  # noqa: F401 - connects the schedule receivers

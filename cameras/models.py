@@ -62,6 +62,12 @@ class Camera(models.Model):
         default=10, validators=[MinValueValidator(1)], help_text="Seconds between snapshots (at least 1)."
     )
     enabled = models.BooleanField(default=True)
+    rtsp_transport = models.CharField(
+        max_length=3,
+        choices=[("tcp", "TCP"), ("udp", "UDP")],
+        default="tcp",
+        help_text="How RTSP video travels; TCP passes firewalls, some cameras only offer UDP.",
+    )
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFLINE, db_index=True)
     last_frame_at = models.DateTimeField(null=True, blank=True)
@@ -70,6 +76,12 @@ class Camera(models.Model):
     last_latency_ms = models.PositiveIntegerField(null=True, blank=True)
     frame_width = models.PositiveIntegerField(null=True, blank=True)
     frame_height = models.PositiveIntegerField(null=True, blank=True)
+    # Claimed by the worker capturing the camera (a conditional update), so captures never overlap.
+    capture_lock_until = models.DateTimeField(null=True, blank=True)
+    # No scheduled capture runs before this: spacing between captures, and back-off after failures.
+    next_capture_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the token edge devices push frames with; the token itself is shown once.
+    push_token_hash = models.CharField(max_length=64, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import math
+import secrets
+import time
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from cameras import frame_store, readers
+from cameras.frames import Frame, InvalidImage, decode_image
 from cameras.models import Camera
+from events.broadcast import broadcast_on_commit
+from events.services import event_close_system, event_open_system
+
+logger = logging.getLogger(__name__)
 
 # (name, district, metres north, metres east, heading) of demo cameras around the city centre.
 _DEMO_PLACES = [
@@ -63,3 +78,189 @@ def camera_demo_seed() -> list[Camera]:
         camera.save()
         created.append(camera)
     return created
+
+
+# --- Capture ---------------------------------------------------------------------------------
+
+MAX_BACKOFF_SECONDS = 300
+CAPTURE_TASK = "cameras.tasks.capture_camera"
+OFFLINE_LABEL = "camera_offline"
+
+
+def camera_capture(*, camera_id: int, force: bool = False) -> Frame | None:
+    """Capture one frame of a camera, unless another worker has it or it is not due.
+
+    ``force`` (the admin's "capture now") ignores the spacing and back-off, never the lock.
+    """
+    now = timezone.now()
+    lock_until = now + timedelta(seconds=settings.CAPTURE_TIMEOUT_SECONDS + 30)
+    claim = Camera.objects.filter(pk=camera_id, enabled=True).filter(
+        Q(capture_lock_until__isnull=True) | Q(capture_lock_until__lt=now)
+    )
+    if not force:
+        claim = claim.filter(Q(next_capture_at__isnull=True) | Q(next_capture_at__lte=now))
+    # The conditional update is the lock: exactly one worker sees a row count of 1.
+    if claim.update(capture_lock_until=lock_until) != 1:
+        return None
+    camera = Camera.objects.get(pk=camera_id)
+    started = time.monotonic()
+    try:
+        frame = readers.grab_frame(
+            camera.connection_url,
+            timeout=settings.CAPTURE_TIMEOUT_SECONDS,
+            rtsp_transport=camera.rtsp_transport,
+            shown_url=camera.masked_source_url,
+        )
+    except readers.CaptureError as exc:
+        logger.info("capture of %s failed: %s", camera.masked_source_url, exc)
+        camera_record_failure(camera=camera, error=str(exc), started_at=now)
+        return None
+    finally:
+        Camera.objects.filter(pk=camera_id).update(capture_lock_until=None)
+    latency_ms = int((time.monotonic() - started) * 1000)
+    camera_frame_accept(camera=camera, frame=frame, latency_ms=latency_ms, started_at=now)
+    return frame
+
+
+@transaction.atomic
+def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None, started_at: datetime) -> None:
+    """A frame arrived (captured or pushed): the camera is healthy and the frame moves on."""
+    previous = camera.status
+    camera.status = Camera.Status.ONLINE
+    camera.last_frame_at = frame.captured_at
+    camera.last_error = ""
+    camera.consecutive_failures = 0
+    camera.last_latency_ms = latency_ms
+    camera.frame_width, camera.frame_height = frame.width, frame.height
+    # Half an interval of spacing: a duplicate task for the same tick finds the camera not due.
+    camera.next_capture_at = started_at + timedelta(seconds=camera.capture_interval / 2)
+    camera.save(update_fields=[*_HEALTH_FIELDS, "next_capture_at"])
+    frame_store.latest_frame_save(camera.slug, frame)
+    if previous != Camera.Status.ONLINE:
+        _status_changed(camera)
+    if previous == Camera.Status.OFFLINE:
+        event_close_system(camera=camera, label=OFFLINE_LABEL, note="The camera sends frames again.")
+
+
+@transaction.atomic
+def camera_record_failure(*, camera: Camera, error: str, started_at: datetime) -> None:
+    """Count a failed capture: degraded at once, offline after N in a row, with capped back-off."""
+    previous = camera.status
+    camera.consecutive_failures += 1
+    camera.last_error = error[:500]
+    offline = camera.consecutive_failures >= settings.CAMERA_OFFLINE_AFTER_FAILURES
+    camera.status = Camera.Status.OFFLINE if offline else Camera.Status.DEGRADED
+    backoff = min(camera.capture_interval * 2 ** (camera.consecutive_failures - 1), MAX_BACKOFF_SECONDS)
+    camera.next_capture_at = started_at + timedelta(seconds=max(backoff, camera.capture_interval / 2))
+    camera.save(update_fields=[*_HEALTH_FIELDS, "next_capture_at"])
+    if camera.status != previous:
+        _status_changed(camera)
+    if offline and previous != Camera.Status.OFFLINE:
+        event_open_system(
+            camera=camera,
+            label=OFFLINE_LABEL,
+            title=f"Camera offline: {camera.name}",
+            detail=camera.last_error,
+            severity="high",
+        )
+
+
+_HEALTH_FIELDS = [
+    "status", "last_frame_at", "last_error", "consecutive_failures",
+    "last_latency_ms", "frame_width", "frame_height", "updated_at",
+]  # fmt: skip
+
+
+def _status_changed(camera: Camera) -> None:
+    broadcast_on_commit(
+        "camera.status",
+        {"id": camera.pk, "status": camera.status, "last_error": camera.last_error,
+         "last_frame_at": camera.last_frame_at.isoformat() if camera.last_frame_at else None},
+    )  # fmt: skip
+
+
+def camera_test_connection(*, camera: Camera) -> tuple[bool, str]:
+    """Grab one frame now without touching the camera's health; returns (ok, message)."""
+    started = time.monotonic()
+    try:
+        frame = readers.grab_frame(
+            camera.connection_url,
+            timeout=settings.CAPTURE_TIMEOUT_SECONDS,
+            rtsp_transport=camera.rtsp_transport,
+            shown_url=camera.masked_source_url,
+        )
+    except readers.CaptureError as exc:
+        return False, str(exc)
+    return True, f"{frame.width}x{frame.height} frame in {int((time.monotonic() - started) * 1000)} ms"
+
+
+# --- Schedules -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def camera_schedule_sync(*, camera: Camera) -> PeriodicTask | None:
+    """Keep the camera's beat entry in step with it: beat re-reads the table without a restart."""
+    name = f"capture camera {camera.pk}"
+    wanted = camera.enabled and camera.capture_mode == Camera.CaptureMode.INTERVAL
+    if not wanted:
+        PeriodicTask.objects.filter(name=name).delete()
+        return None
+    interval, _ = IntervalSchedule.objects.get_or_create(every=camera.capture_interval, period=IntervalSchedule.SECONDS)
+    task, _ = PeriodicTask.objects.update_or_create(
+        name=name,
+        defaults={
+            "task": CAPTURE_TASK,
+            "interval": interval,
+            "kwargs": json.dumps({"camera_id": camera.pk}),
+            "queue": "capture",
+            # A capture not started within one interval is dropped: the next one is fresher.
+            "expire_seconds": camera.capture_interval,
+            "enabled": True,
+            "description": f"Snapshot of {camera.name} every {camera.capture_interval} s",
+        },
+    )
+    return task
+
+
+def camera_schedule_remove(*, camera_id: int) -> None:
+    PeriodicTask.objects.filter(name=f"capture camera {camera_id}").delete()
+
+
+# --- Push ingestion --------------------------------------------------------------------------
+
+
+def camera_push_token_rotate(*, camera: Camera) -> str:
+    """Issue a new push token for an edge device (the old one stops working); shown once."""
+    token = secrets.token_urlsafe(32)
+    camera.push_token_hash = hash_token(token)
+    camera.save(update_fields=["push_token_hash", "updated_at"])
+    return token
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class PushRefused(Exception):
+    """A pushed frame was refused; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.retry_after = status, message, retry_after
+
+
+def camera_push_frame(*, camera: Camera, data: bytes) -> Frame:
+    """Accept a frame pushed by an edge device into the same pipeline as captured ones."""
+    if len(data) > settings.FRAME_UPLOAD_MAX_BYTES:
+        raise PushRefused(413, f"The frame is larger than {settings.FRAME_UPLOAD_MAX_BYTES} bytes.")
+    try:
+        frame = decode_image(data)
+    except InvalidImage as exc:
+        raise PushRefused(400, f"Not a usable image: {exc}.") from None
+    # At most one frame per capture interval; SET NX with an expiry is the limiter.
+    key = f"vigil:push:{camera.pk}"
+    if not frame_store.redis_client().set(key, 1, nx=True, px=int(camera.capture_interval * 1000)):
+        retry = max(frame_store.redis_client().pttl(key), 0) / 1000
+        raise PushRefused(429, f"At most one frame every {camera.capture_interval} s.", retry_after=retry)
+    camera_frame_accept(camera=camera, frame=frame, latency_ms=None, started_at=timezone.now())
+    return frame

@@ -73,6 +73,8 @@ def _database() -> dict:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
+            # A file, not memory, so Celery workers started by the tests share the test database.
+            "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
         }
     try:
         config = dj_database_url.parse(url, conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 0))

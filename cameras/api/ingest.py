@@ -1,0 +1,85 @@
+"""Frame ingestion for edge devices: ``POST /api/cameras/<id>/frames/`` with a JPEG/PNG body."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, status
+from rest_framework.parsers import BaseParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cameras.models import Camera
+from cameras.services import PushRefused, camera_push_frame, hash_token
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The frame is too large."
+
+
+class RawFrameParser(BaseParser):
+    """The body as bytes, read no further than the configured limit."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+        limit = settings.FRAME_UPLOAD_MAX_BYTES
+        data = stream.read(limit + 1) if stream is not None else b""
+        if len(data) > limit:
+            raise PayloadTooLarge(f"The frame is larger than {limit} bytes.")
+        return data
+
+
+class CameraTokenMissing(exceptions.AuthenticationFailed):
+    default_detail = "Send the camera's push token as 'Authorization: Bearer <token>'."
+
+
+class CameraFrameIngestView(APIView):
+    """Edge devices push frames here, authenticated by their camera's push token."""
+
+    authentication_classes: list = []  # the camera token is checked below, not a user login
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [RawFrameParser]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="vigil-camera"'
+
+    @extend_schema(
+        request={"image/jpeg": bytes, "image/png": bytes},
+        responses={
+            202: OpenApiResponse(description="Frame accepted into the pipeline"),
+            400: OpenApiResponse(description="Not a complete JPEG or PNG image"),
+            401: OpenApiResponse(description="Missing or wrong push token"),
+            409: OpenApiResponse(description="The camera is disabled or not in push mode"),
+            413: OpenApiResponse(description="Larger than VIGIL_FRAME_UPLOAD_MAX_BYTES"),
+            429: OpenApiResponse(description="Faster than one frame per capture interval"),
+        },
+        summary="Push a frame from an edge device",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        camera = get_object_or_404(Camera, pk=pk)
+        self._check_token(request, camera)
+        declared = request.META.get("CONTENT_LENGTH")
+        if declared and declared.isdigit() and int(declared) > settings.FRAME_UPLOAD_MAX_BYTES:
+            raise PayloadTooLarge(f"The frame is larger than {settings.FRAME_UPLOAD_MAX_BYTES} bytes.")
+        if not camera.enabled or camera.capture_mode != Camera.CaptureMode.PUSH:
+            return Response({"detail": "This camera is disabled or not in push mode."}, status=409)
+        try:
+            frame = camera_push_frame(camera=camera, data=request.data)
+        except PushRefused as refused:
+            headers = {"Retry-After": str(max(1, round(refused.retry_after)))} if refused.retry_after else {}
+            return Response({"detail": refused.message}, status=refused.status, headers=headers)
+        return Response({"accepted": True, "width": frame.width, "height": frame.height}, status=202)
+
+    def _check_token(self, request: Request, camera: Camera) -> None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise CameraTokenMissing()
+        if not camera.push_token_hash or not hmac.compare_digest(hash_token(token.strip()), camera.push_token_hash):
+            raise exceptions.AuthenticationFailed("The push token is not valid for this camera.")

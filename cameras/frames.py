@@ -1,0 +1,73 @@
+"""Frames: decoding untrusted image bytes safely, and the frame passed along the pipeline."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import cv2
+import numpy as np
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+# Refuse images whose header declares more pixels than any camera produces (decompression bombs).
+MAX_PIXELS = 8192 * 8192
+JPEG_QUALITY = 85
+
+
+class InvalidImage(ValueError):
+    """Bytes that are not a complete JPEG or PNG image; the message says why."""
+
+
+@dataclass
+class Frame:
+    """One decoded frame (BGR pixels) with its JPEG encoding and capture time."""
+
+    image: np.ndarray
+    captured_at: datetime = field(default_factory=timezone.now)
+    _jpeg: bytes | None = field(default=None, repr=False)
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+    @property
+    def jpeg(self) -> bytes:
+        if self._jpeg is None:
+            ok, encoded = cv2.imencode(".jpg", self.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+            if not ok:
+                raise InvalidImage("the frame could not be encoded as JPEG")
+            self._jpeg = encoded.tobytes()
+        return self._jpeg
+
+
+def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Frame:
+    """Decode JPEG or PNG bytes, refusing garbage, truncated files and decompression bombs."""
+    if not data:
+        raise InvalidImage("the body is empty")
+    if data[:3] == b"\xff\xd8\xff":
+        kind = "JPEG"
+        if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+            raise InvalidImage("the JPEG image is truncated (no end-of-image marker)")
+    elif data[:8] == b"\x89PNG\r\n\x1a\n":
+        kind = "PNG"
+        if b"IEND" not in data[-16:]:
+            raise InvalidImage("the PNG image is truncated (no IEND chunk)")
+    else:
+        raise InvalidImage("not a JPEG or PNG image")
+    try:
+        with Image.open(io.BytesIO(data)) as header:  # reads the header only
+            width, height = header.size
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise InvalidImage(f"the {kind} header is corrupt ({exc})") from None
+    if width <= 0 or height <= 0 or width * height > max_pixels:
+        raise InvalidImage(f"the {kind} image declares {width}x{height} pixels, more than allowed")
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise InvalidImage(f"the {kind} image data is corrupt")
+    return Frame(image=image, _jpeg=data if kind == "JPEG" else None)

@@ -1,0 +1,198 @@
+"""Grabbing one fresh frame from any kind of camera source, within a hard deadline.
+
+- RTSP and HLS go through an ``ffmpeg`` process: it opens the live stream (so the frame is
+  current, never a buffered one), takes per-camera options, and can be killed at the deadline
+  whatever the network does.
+- HTTP: a JPEG snapshot, or the first complete frame of an MJPEG stream, read with a deadline
+  checked between chunks (a camera that trickles bytes cannot hold a worker).
+- Local image and video files (videos loop, positioned by the clock) and USB/V4L devices
+  through OpenCV.
+Every failure raises ``CaptureError`` with a message an operator can act on; URLs in messages
+never carry credentials.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import cv2
+import numpy as np
+import requests
+
+from cameras import sources
+from cameras.frames import Frame, InvalidImage, decode_image
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+MJPEG_MAX_FRAME_BYTES = 20 * 1024 * 1024
+CHUNK = 64 * 1024
+
+
+class CaptureError(Exception):
+    """A camera gave no usable frame; the message is shown to operators as the camera's last error."""
+
+
+def grab_frame(url: str, *, timeout: float, rtsp_transport: str = "tcp", shown_url: str | None = None) -> Frame:
+    """Return one fresh frame from ``url`` (which may carry credentials) or raise ``CaptureError``."""
+    shown = shown_url or url
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in sources.STREAM_SCHEMES:
+        return _grab_with_ffmpeg(url, shown, timeout, ["-rtsp_transport", rtsp_transport])
+    if scheme in sources.HTTP_SCHEMES:
+        if urlsplit(url).path.lower().endswith(".m3u8"):
+            return _grab_with_ffmpeg(url, shown, timeout, ["-live_start_index", "-1"])
+        return _grab_http(url, shown, timeout)
+    if scheme == sources.FILE_SCHEME:
+        return _grab_file(sources.local_path(url))
+    if scheme == sources.DEVICE_SCHEME:
+        parts = urlsplit(url)
+        return _grab_device(int(parts.netloc or parts.path.strip("/")), timeout)
+    raise CaptureError(f"Unsupported source {shown}")
+
+
+def _grab_with_ffmpeg(url: str, shown: str, timeout: float, input_options: list[str]) -> Frame:
+    io_timeout_us = str(int(timeout * 1_000_000))
+    scheme = urlsplit(url).scheme.lower()
+    timeout_option = ["-timeout", io_timeout_us] if scheme in sources.STREAM_SCHEMES else ["-rw_timeout", io_timeout_us]
+    command = [
+        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
+        *timeout_option, *input_options, "-i", url,
+        "-an", "-frames:v", "1", "-f", "image2pipe", "-c:v", "bmp", "-",
+    ]  # fmt: skip
+    try:
+        result = subprocess.run(command, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise CaptureError(f"No frame from {shown} within {timeout:g} s") from None
+    except FileNotFoundError:
+        raise CaptureError("ffmpeg is not installed on this worker (apt-get install ffmpeg)") from None
+    if result.returncode != 0 or not result.stdout:
+        raise CaptureError(_ffmpeg_reason(result.stderr.decode(errors="replace"), url, shown))
+    image = cv2.imdecode(np.frombuffer(result.stdout, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise CaptureError(f"{shown} sent a stream that could not be decoded")
+    return Frame(image=image)
+
+
+def _ffmpeg_reason(stderr: str, url: str, shown: str) -> str:
+    lines = [line.strip() for line in stderr.replace(url, shown).splitlines() if line.strip()]
+    text = lines[-1] if lines else "ffmpeg failed without a message"
+    lowered = stderr.lower()
+    if "connection refused" in lowered:
+        return f"Connection refused by {shown}"
+    if "401" in lowered or "unauthorized" in lowered:
+        return f"{shown} refused the credentials (401 Unauthorized)"
+    if "404" in lowered or "not found" in lowered:
+        return f"{shown} does not exist on the camera (404 Not Found)"
+    if "invalid data" in lowered:
+        return f"{shown} sent data that is not a video stream"
+    return f"{shown}: {text[:300]}"
+
+
+def _grab_http(url: str, shown: str, timeout: float) -> Frame:
+    deadline = time.monotonic() + timeout
+    try:
+        response = requests.get(url, stream=True, timeout=(min(timeout, 5.0), timeout), allow_redirects=False)
+    except requests.ConnectionError as exc:
+        if "refused" in str(exc).lower():
+            raise CaptureError(f"Connection refused by {shown}") from None
+        raise CaptureError(f"Cannot connect to {shown}") from None
+    except requests.Timeout:
+        raise CaptureError(f"No answer from {shown} within {timeout:g} s") from None
+    with response:
+        if response.status_code != 200:
+            raise CaptureError(f"{shown} answered HTTP {response.status_code} {response.reason}")
+        content_type = response.headers.get("Content-Type", "").lower()
+        if "mpegurl" in content_type:
+            return _grab_with_ffmpeg(url, shown, max(1.0, deadline - time.monotonic()), ["-live_start_index", "-1"])
+        try:
+            if content_type.startswith("multipart/"):
+                data = _first_mjpeg_frame(response, deadline, shown)
+            else:
+                data = _read_body(response, deadline, shown)
+            return decode_image(data)
+        except InvalidImage as exc:
+            raise CaptureError(f"{shown} sent something that is not a usable image: {exc}") from None
+        except requests.RequestException:
+            raise CaptureError(f"{shown} stopped sending before a frame was complete") from None
+
+
+def _read_body(response: requests.Response, deadline: float, shown: str) -> bytes:
+    body = bytearray()
+    for chunk in response.iter_content(CHUNK):
+        body += chunk
+        if len(body) > MJPEG_MAX_FRAME_BYTES:
+            raise CaptureError(f"{shown} sent more than {MJPEG_MAX_FRAME_BYTES} bytes for one image")
+        if time.monotonic() > deadline:
+            raise CaptureError(f"{shown} did not finish sending an image in time")
+    return bytes(body)
+
+
+def _first_mjpeg_frame(response: requests.Response, deadline: float, shown: str) -> bytes:
+    """The first complete JPEG of a multipart stream, found by its start and end markers."""
+    buffer = bytearray()
+    for chunk in response.iter_content(CHUNK):
+        buffer += chunk
+        start = buffer.find(b"\xff\xd8\xff")
+        if start >= 0:
+            end = buffer.find(b"\xff\xd9", start + 3)
+            if end >= 0:
+                return bytes(buffer[start : end + 2])
+        if len(buffer) > MJPEG_MAX_FRAME_BYTES:
+            raise CaptureError(f"{shown} sent {MJPEG_MAX_FRAME_BYTES} bytes without a complete JPEG frame")
+        if time.monotonic() > deadline:
+            raise CaptureError(f"No complete frame from {shown} in time")
+    raise CaptureError(f"{shown} closed the stream before a frame was complete")
+
+
+def _grab_file(path: Path) -> Frame:
+    if not path.is_file():
+        raise CaptureError(f"File not found: {path}")
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        try:
+            return (
+                decode_image(path.read_bytes()) if path.suffix.lower() in {".jpg", ".jpeg", ".png"} else _imread(path)
+            )
+        except InvalidImage as exc:
+            raise CaptureError(f"{path.name} is not a usable image: {exc}") from None
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise CaptureError(f"{path.name} is not a readable video")
+        frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or 1
+        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+        # Loop the clip as a live camera would: the position follows the clock.
+        capture.set(cv2.CAP_PROP_POS_FRAMES, int(time.time() * fps) % frames)
+        ok, image = capture.read()
+        if not ok:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, image = capture.read()
+        if not ok or image is None:
+            raise CaptureError(f"{path.name} gave no frame")
+        return Frame(image=image)
+    finally:
+        capture.release()
+
+
+def _imread(path: Path) -> Frame:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise CaptureError(f"{path.name} is not a readable image")
+    return Frame(image=image)
+
+
+def _grab_device(index: int, timeout: float) -> Frame:
+    capture = cv2.VideoCapture(index, cv2.CAP_V4L2)
+    try:
+        if not capture.isOpened():
+            raise CaptureError(f"No camera device {index} on this machine (/dev/video{index})")
+        capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ok, image = capture.read()
+            if ok and image is not None:
+                return Frame(image=image)
+        raise CaptureError(f"Camera device {index} gave no frame within {timeout:g} s")
+    finally:
+        capture.release()

@@ -1,0 +1,227 @@
+"""Real camera servers for the tests: RTSP (ffmpeg pushing a clip through an RTSP relay),
+HTTP snapshot and MJPEG, HLS segments made by ffmpeg, and misbehaving cameras."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import cv2
+
+from vigilsite.testing import free_port
+
+
+def clip_jpegs(clip: Path, count: int = 20, width: int = 640) -> list[bytes]:
+    """``count`` consecutive frames of ``clip`` as JPEG bytes, scaled to ``width``."""
+    capture = cv2.VideoCapture(str(clip))
+    frames = []
+    while len(frames) < count:
+        ok, image = capture.read()
+        if not ok:
+            break
+        height = int(image.shape[0] * width / image.shape[1])
+        frames.append(cv2.imencode(".jpg", cv2.resize(image, (width, height)))[1].tobytes())
+    capture.release()
+    return frames
+
+
+class CameraHandler(SimpleHTTPRequestHandler):
+    """Serves /snapshot.jpg, /mjpeg, /hls/*, /hang, /garbage and /truncated.jpg."""
+
+    jpegs: list[bytes] = []
+    stop: threading.Event
+    requests_seen: list[str]
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.requests_seen.append(self.path)
+        if self.path == "/snapshot.jpg":
+            self._send(200, "image/jpeg", self.jpegs[int(time.time() * 10) % len(self.jpegs)])
+        elif self.path == "/garbage":
+            self._send(200, "image/jpeg", b"\x00garbage-not-an-image" * 100)
+        elif self.path == "/truncated.jpg":
+            self._send(200, "image/jpeg", self.jpegs[0][: len(self.jpegs[0]) // 2])
+        elif self.path == "/hang":
+            self.stop.wait(60)  # accepts, never answers
+        elif self.path == "/mjpeg":
+            self._mjpeg()
+        elif self.path == "/__requests__":
+            import json
+
+            self._send(200, "application/json", json.dumps(self.requests_seen).encode())
+        elif self.path.startswith("/hls/"):
+            super().do_GET()
+        else:
+            self._send(404, "text/plain", b"not found")
+
+    def guess_type(self, path):
+        if str(path).endswith(".m3u8"):
+            return "application/vnd.apple.mpegurl"
+        if str(path).endswith(".ts"):
+            return "video/mp2t"
+        return super().guess_type(path)
+
+    def _send(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _mjpeg(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for n in range(200):
+                if self.stop.is_set():
+                    return
+                jpeg = self.jpegs[n % len(self.jpegs)]
+                self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\n")
+                self.wfile.write(f"Content-Length: {len(jpeg)}\r\n\r\n".encode() + jpeg + b"\r\n")
+                time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def http_camera(jpegs: list[bytes], root: Path) -> Iterator[str]:
+    """A local HTTP camera server; yields its base URL."""
+    stop = threading.Event()
+    handler = type("Handler", (CameraHandler,), {"jpegs": jpegs, "stop": stop, "requests_seen": []})
+
+    def factory(*args, **kwargs):
+        return handler(*args, directory=str(root), **kwargs)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), factory)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+
+
+def make_hls(clip: Path, folder: Path, seconds: int = 4) -> Path:
+    """Cut ``clip`` into HLS segments with ffmpeg; returns the playlist."""
+    folder.mkdir(parents=True, exist_ok=True)
+    playlist = folder / "index.m3u8"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-t",
+            str(seconds),
+            "-i",
+            str(clip),
+            "-vf",
+            "scale=640:-2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "15",
+            "-an",
+            "-f",
+            "hls",
+            "-hls_time",
+            "1",
+            "-hls_list_size",
+            "0",
+            str(playlist),
+        ],  # fmt: skip
+        check=True,
+        timeout=120,
+    )
+    return playlist
+
+
+@contextlib.contextmanager
+def rtsp_camera(clip: Path) -> Iterator[str]:
+    """ffmpeg pushes ``clip`` in a loop to an RTSP relay (Debian's rtsp-server-perl); yields the URL."""
+    client_port, source_port = free_port(), free_port()
+    rtp_port = 20000 + client_port % 20000
+    relay = subprocess.Popen(
+        [
+            "rtsp-server-perl",
+            "-c",
+            str(client_port),
+            "-s",
+            str(source_port),
+            "--client_listen_address",
+            "127.0.0.1",
+            "--source_listen_address",
+            "127.0.0.1",
+            "--rtp_start_port",
+            str(rtp_port),
+        ],  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pusher = None
+    try:
+        _wait_for_port(source_port)
+        pusher = subprocess.Popen(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-re",
+                "-stream_loop",
+                "-1",
+                "-i",
+                str(clip),
+                "-an",
+                "-vf",
+                "scale=640:-2",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-tune",
+                "zerolatency",
+                "-g",
+                "10",
+                "-f",
+                "rtsp",
+                f"rtsp://127.0.0.1:{source_port}/live",
+            ],  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1.5)  # the relay announces the stream once the pusher has sent its first packets
+        yield f"rtsp://127.0.0.1:{client_port}/live"
+    finally:
+        for process in (pusher, relay):
+            if process is not None:
+                process.kill()
+                process.wait()
+
+
+def _wait_for_port(port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def refusing_url() -> str:
+    """A URL whose port refuses connections."""
+    return f"http://127.0.0.1:{free_port()}/snapshot.jpg"

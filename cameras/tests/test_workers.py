@@ -1,0 +1,84 @@
+"""Capture through real Celery workers and the test run's real Redis."""
+
+import time
+
+import pytest
+
+from cameras.models import Camera
+from cameras.tasks import capture_camera
+from cameras.tests.conftest import make_camera
+from cameras.tests.servers import clip_jpegs, http_camera, refusing_url
+
+
+def _wait(predicate, timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    pytest.fail(message)
+
+
+@pytest.fixture(scope="module")
+def jpegs(media_dir):
+    return clip_jpegs(media_dir / "street.mp4", count=5)
+
+
+@pytest.mark.slow
+def test_bad_cameras_go_offline_while_a_healthy_one_keeps_capturing(celery_workers, jpegs, tmp_path):
+    celery_workers("capture-a", concurrency=4, capture_timeout=2)
+    with http_camera(jpegs, tmp_path) as base:
+        healthy = make_camera(f"{base}/snapshot.jpg", name="Healthy")
+        bad = {
+            "refusing": make_camera(refusing_url(), name="Refusing"),
+            "hanging": make_camera(f"{base}/hang", name="Hanging"),
+            "garbage": make_camera(f"{base}/garbage", name="Garbage"),
+        }
+        healthy_frames = []
+        started = time.monotonic()
+        for _ in range(3):
+            for camera in [healthy, *bad.values()]:
+                capture_camera.delay(camera.pk, force=True)
+            previous = Camera.objects.get(pk=healthy.pk).last_frame_at
+            _wait(
+                lambda previous=previous: Camera.objects.get(pk=healthy.pk).last_frame_at != previous,
+                10,
+                "the healthy camera stopped capturing",
+            )
+            healthy_frames.append(Camera.objects.get(pk=healthy.pk).last_frame_at)
+            _wait(
+                lambda: all(Camera.objects.get(pk=c.pk).capture_lock_until is None for c in bad.values()),
+                10,
+                "a bad camera held a worker past its timeout",
+            )
+        elapsed = time.monotonic() - started
+
+    assert len(set(healthy_frames)) == 3
+    assert Camera.objects.get(pk=healthy.pk).status == "online"
+    reasons = {"refusing": "Connection refused by", "hanging": "No answer from", "garbage": "not a usable image"}
+    for kind, camera in bad.items():
+        camera.refresh_from_db()
+        assert camera.status == "offline", kind
+        assert reasons[kind] in camera.last_error
+    # Three rounds, each bounded by the 2 s timeout, not by the hanging camera.
+    assert elapsed < 3 * (2 + 5)
+
+
+@pytest.mark.slow
+def test_two_workers_capture_a_camera_once(celery_workers, jpegs, tmp_path):
+    celery_workers("capture-a", concurrency=2)
+    celery_workers("capture-b", concurrency=2)
+    with http_camera(jpegs, tmp_path) as base:
+        camera = make_camera(f"{base}/snapshot.jpg", capture_interval=60)
+        for _ in range(6):
+            capture_camera.delay(camera.pk)  # the same scheduled tick delivered six times
+        _wait(lambda: Camera.objects.get(pk=camera.pk).last_frame_at is not None, 15, "no capture happened")
+        time.sleep(2)  # let every duplicate task run
+        seen = [path for path in _server_requests(base) if path == "/snapshot.jpg"]
+    assert len(seen) == 1
+
+
+def _server_requests(base: str) -> list[str]:
+    import requests
+
+    return requests.get(f"{base}/__requests__", timeout=5).json()
