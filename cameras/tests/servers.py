@@ -142,7 +142,7 @@ def make_hls(clip: Path, folder: Path, seconds: int = 4) -> Path:
             "-hls_list_size",
             "0",
             str(playlist),
-        ],  # fmt: skip
+        ],
         check=True,
         timeout=120,
     )
@@ -167,7 +167,7 @@ def rtsp_camera(clip: Path) -> Iterator[str]:
             "127.0.0.1",
             "--rtp_start_port",
             str(rtp_port),
-        ],  # fmt: skip
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -199,7 +199,7 @@ def rtsp_camera(clip: Path) -> Iterator[str]:
                 "-f",
                 "rtsp",
                 f"rtsp://127.0.0.1:{source_port}/live",
-            ],  # fmt: skip
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
