@@ -63,7 +63,9 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Frame:
     try:
         with Image.open(io.BytesIO(data)) as header:  # reads the header only
             width, height = header.size
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:
+        raise InvalidImage(f"the {kind} image declares more pixels than allowed") from None
+    except (UnidentifiedImageError, OSError) as exc:
         raise InvalidImage(f"the {kind} header is corrupt ({exc})") from None
     if width <= 0 or height <= 0 or width * height > max_pixels:
         raise InvalidImage(f"the {kind} image declares {width}x{height} pixels, more than allowed")

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from cameras import views as camera_views
 from system import views as system_views
 
 admin.site.site_header = "Vigil threat-handling panel"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("healthz", system_views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("cameras/<slug:slug>/latest.jpg", camera_views.camera_latest_frame, name="camera-latest-frame"),
     path("admin/", admin.site.urls),
     path("api/", include("vigilsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -16,7 +16,7 @@ class CameraSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "slug", "description", "latitude", "longitude", "address", "heading",
             "district", "tags", "source_url", "username", "password", "capture_mode",
-            "capture_interval", "enabled", "status", "last_frame_at", "last_error",
+            "capture_interval", "rtsp_transport", "enabled", "status", "last_frame_at", "last_error",
             "consecutive_failures", "last_latency_ms", "frame_width", "frame_height",
         ]  # fmt: skip
         read_only_fields = [

@@ -1,0 +1,61 @@
+"""The camera admin: status, thumbnails and its actions, driven through the test client."""
+
+import pytest
+from django.urls import reverse
+
+from cameras.models import Camera
+from cameras.services import camera_capture
+from cameras.tests.conftest import make_camera
+from cameras.tests.servers import refusing_url
+
+
+@pytest.fixture
+def photo_camera(db, settings) -> Camera:
+    return make_camera((settings.ULTRALYTICS_ASSETS / "bus.jpg").as_uri(), name="Bus stop")
+
+
+def _action(admin_client, action: str, cameras):
+    return admin_client.post(
+        reverse("admin:cameras_camera_changelist"),
+        {"action": action, "_selected_action": [c.pk for c in cameras]},
+        follow=True,
+    )
+
+
+def test_test_connection_reports_success_and_failure(admin_client, photo_camera, settings):
+    settings.CAPTURE_TIMEOUT_SECONDS = 2
+    dead = make_camera(refusing_url(), name="Dead")
+    response = _action(admin_client, "test_connection", [photo_camera, dead])
+    texts = [str(m) for m in response.context["messages"]]
+    assert any(t.startswith("Bus stop: 810x1080 frame in") for t in texts)
+    assert any(t.startswith("Dead: Connection refused by") for t in texts)
+
+
+def test_the_list_shows_status_and_the_latest_frame(admin_client, photo_camera):
+    camera_capture(camera_id=photo_camera.pk)
+    page = admin_client.get(reverse("admin:cameras_camera_changelist")).content.decode()
+    assert "Online" in page
+    thumbnail = reverse("camera-latest-frame", args=[photo_camera.slug])
+    assert thumbnail in page
+    image = admin_client.get(thumbnail)
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+
+
+def test_the_latest_frame_needs_a_login(client, photo_camera):
+    response = client.get(reverse("camera-latest-frame", args=[photo_camera.slug]))
+    assert response.status_code == 302
+
+
+def test_a_new_push_token_is_shown_once(admin_client, photo_camera):
+    response = _action(admin_client, "rotate_push_token", [photo_camera])
+    text = str(next(iter(response.context["messages"])))
+    assert "new push token" in text
+    photo_camera.refresh_from_db()
+    assert photo_camera.push_token_hash and photo_camera.push_token_hash not in text
+
+
+def test_the_change_page_has_a_map_from_local_files(admin_client, photo_camera):
+    page = admin_client.get(reverse("admin:cameras_camera_change", args=[photo_camera.pk])).content.decode()
+    assert 'id="camera-map"' in page
+    assert "/static/leaflet/leaflet.js" in page
+    assert "unpkg" not in page and "cdnjs" not in page
