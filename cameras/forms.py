@@ -17,7 +17,8 @@ class CameraAdminForm(forms.ModelForm):
         model = Camera
         fields = [
             "name", "slug", "description", "enabled", "latitude", "longitude", "address", "heading",
-            "district", "tags", "source_url", "username", "password", "capture_mode", "capture_interval", "rtsp_transport",
+            "district", "tags", "source_url", "username", "password", "capture_mode",
+            "capture_interval", "rtsp_transport",
         ]  # fmt: skip
 
     def clean_password(self) -> str:

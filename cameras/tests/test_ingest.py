@@ -75,7 +75,7 @@ def test_a_decompression_bomb_is_refused(client, push_camera):
     camera, token = push_camera
     response = _push(client, camera, buffer.getvalue(), token, content_type="image/png")
     assert response.status_code == 400
-    assert "more than allowed" in response.json()["detail"]
+    assert "than allowed" in response.json()["detail"]
 
 
 def test_an_oversized_body_gets_413(client, settings, push_camera, jpeg):
