@@ -132,7 +132,11 @@ def _read_body(response: requests.Response, deadline: float, shown: str) -> byte
 def _first_mjpeg_frame(response: requests.Response, deadline: float, shown: str) -> bytes:
     """The first complete JPEG of a multipart stream, found by its start and end markers."""
     buffer = bytearray()
-    for chunk in response.iter_content(CHUNK):
+    while True:
+        # read1 returns what has arrived; read(n) would wait for the next frame to fill n bytes.
+        chunk = response.raw.read1(CHUNK)
+        if not chunk:
+            break
         buffer += chunk
         start = buffer.find(b"\xff\xd8\xff")
         if start >= 0:

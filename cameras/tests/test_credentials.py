@@ -78,3 +78,21 @@ def test_saving_in_the_admin_with_a_blank_password_keeps_it(admin_client, camera
     camera.refresh_from_db()
     assert camera.password == PASSWORD
     assert camera.district == "North"
+
+
+def test_logs_never_carry_the_password(db, caplog, settings):
+    import logging
+
+    from cameras.services import camera_capture
+    from cameras.tests.servers import refusing_url
+
+    settings.CAPTURE_TIMEOUT_SECONDS = 2
+    camera = Camera.objects.create(
+        name="Logged", latitude="52.1", longitude="4.1", source_url=refusing_url(), username="op", password=PASSWORD
+    )
+    with caplog.at_level(logging.DEBUG):
+        camera_capture(camera_id=camera.pk)
+    assert "op:***@127.0.0.1" in caplog.text
+    assert PASSWORD not in caplog.text
+    camera.refresh_from_db()
+    assert PASSWORD not in camera.last_error
