@@ -92,17 +92,25 @@ def camera_capture(*, camera_id: int, force: bool = False) -> Frame | None:
 
     ``force`` (the admin's "capture now") ignores the spacing and back-off, never the lock.
     """
+    camera = Camera.objects.filter(pk=camera_id, enabled=True).first()
+    if camera is None:
+        return None
     now = timezone.now()
-    lock_until = now + timedelta(seconds=settings.CAPTURE_TIMEOUT_SECONDS + 30)
     claim = Camera.objects.filter(pk=camera_id, enabled=True).filter(
         Q(capture_lock_until__isnull=True) | Q(capture_lock_until__lt=now)
     )
     if not force:
         claim = claim.filter(Q(next_capture_at__isnull=True) | Q(next_capture_at__lte=now))
-    # The conditional update is the lock: exactly one worker sees a row count of 1.
-    if claim.update(capture_lock_until=lock_until) != 1:
+    # The conditional update is the lock: exactly one worker sees a row count of 1. It also
+    # spaces captures by half an interval, so a duplicate task for the same tick finds the
+    # camera not due even after this capture has finished.
+    claimed = claim.update(
+        capture_lock_until=now + timedelta(seconds=settings.CAPTURE_TIMEOUT_SECONDS + 30),
+        next_capture_at=now + timedelta(seconds=camera.capture_interval / 2),
+    )
+    if claimed != 1:
         return None
-    camera = Camera.objects.get(pk=camera_id)
+    camera.refresh_from_db()
     started = time.monotonic()
     try:
         frame = readers.grab_frame(
@@ -115,15 +123,16 @@ def camera_capture(*, camera_id: int, force: bool = False) -> Frame | None:
         logger.info("capture of %s failed: %s", camera.masked_source_url, exc)
         camera_record_failure(camera=camera, error=str(exc), started_at=now)
         return None
+    else:
+        latency_ms = int((time.monotonic() - started) * 1000)
+        camera_frame_accept(camera=camera, frame=frame, latency_ms=latency_ms)
+        return frame
     finally:
         Camera.objects.filter(pk=camera_id).update(capture_lock_until=None)
-    latency_ms = int((time.monotonic() - started) * 1000)
-    camera_frame_accept(camera=camera, frame=frame, latency_ms=latency_ms, started_at=now)
-    return frame
 
 
 @transaction.atomic
-def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None, started_at: datetime) -> None:
+def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None) -> None:
     """A frame arrived (captured or pushed): the camera is healthy and the frame moves on."""
     previous = camera.status
     camera.status = Camera.Status.ONLINE
@@ -132,9 +141,7 @@ def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None,
     camera.consecutive_failures = 0
     camera.last_latency_ms = latency_ms
     camera.frame_width, camera.frame_height = frame.width, frame.height
-    # Half an interval of spacing: a duplicate task for the same tick finds the camera not due.
-    camera.next_capture_at = started_at + timedelta(seconds=camera.capture_interval / 2)
-    camera.save(update_fields=[*_HEALTH_FIELDS, "next_capture_at"])
+    camera.save(update_fields=_HEALTH_FIELDS)
     frame_store.latest_frame_save(camera.slug, frame)
     if previous != Camera.Status.ONLINE:
         _status_changed(camera)
@@ -262,5 +269,5 @@ def camera_push_frame(*, camera: Camera, data: bytes) -> Frame:
     if not frame_store.redis_client().set(key, 1, nx=True, px=int(camera.capture_interval * 1000)):
         retry = max(frame_store.redis_client().pttl(key), 0) / 1000
         raise PushRefused(429, f"At most one frame every {camera.capture_interval} s.", retry_after=retry)
-    camera_frame_accept(camera=camera, frame=frame, latency_ms=None, started_at=timezone.now())
+    camera_frame_accept(camera=camera, frame=frame, latency_ms=None)
     return frame
