@@ -87,6 +87,15 @@ CAPTURE_TASK = "cameras.tasks.capture_camera"
 OFFLINE_LABEL = "camera_offline"
 
 
+def _grab(camera: Camera) -> Frame:
+    return readers.grab_frame(
+        camera.connection_url,
+        timeout=settings.CAPTURE_TIMEOUT_SECONDS,
+        rtsp_transport=camera.rtsp_transport,
+        shown_url=camera.masked_source_url,
+    )
+
+
 def camera_capture(*, camera_id: int, force: bool = False) -> Frame | None:
     """Capture one frame of a camera, unless another worker has it or it is not due.
 
@@ -113,12 +122,7 @@ def camera_capture(*, camera_id: int, force: bool = False) -> Frame | None:
     camera.refresh_from_db()
     started = time.monotonic()
     try:
-        frame = readers.grab_frame(
-            camera.connection_url,
-            timeout=settings.CAPTURE_TIMEOUT_SECONDS,
-            rtsp_transport=camera.rtsp_transport,
-            shown_url=camera.masked_source_url,
-        )
+        frame = _grab(camera)
     except readers.CaptureError as exc:
         logger.info("capture of %s failed: %s", camera.masked_source_url, exc)
         camera_record_failure(camera=camera, error=str(exc), started_at=now)
@@ -190,12 +194,7 @@ def camera_test_connection(*, camera: Camera) -> tuple[bool, str]:
     """Grab one frame now without touching the camera's health; returns (ok, message)."""
     started = time.monotonic()
     try:
-        frame = readers.grab_frame(
-            camera.connection_url,
-            timeout=settings.CAPTURE_TIMEOUT_SECONDS,
-            rtsp_transport=camera.rtsp_transport,
-            shown_url=camera.masked_source_url,
-        )
+        frame = _grab(camera)
     except readers.CaptureError as exc:
         return False, str(exc)
     return True, f"{frame.width}x{frame.height} frame in {int((time.monotonic() - started) * 1000)} ms"
