@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -69,7 +68,7 @@ class CameraAdmin(admin.ModelAdmin):
     def capture_now(self, request, queryset) -> None:
         cameras = list(queryset.filter(enabled=True))
         for camera in cameras:
-            transaction.on_commit(lambda pk=camera.pk: capture_camera.delay(pk, force=True))
+            capture_camera.delay_on_commit(camera.pk, force=True)
         self.message_user(request, f"Capture requested for {len(cameras)} camera(s).")
 
     @admin.action(description="Issue a new push token (edge devices)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import math
@@ -119,7 +120,6 @@ def camera_capture(*, camera_id: int, force: bool = False) -> Frame | None:
     )
     if claimed != 1:
         return None
-    camera.refresh_from_db()
     started = time.monotonic()
     try:
         frame = _grab(camera)
@@ -203,10 +203,15 @@ def camera_test_connection(*, camera: Camera) -> tuple[bool, str]:
 # --- Schedules -------------------------------------------------------------------------------
 
 
+def schedule_name(camera_id: int) -> str:
+    """The name of a camera's django-celery-beat entry, as admins see it under Periodic tasks."""
+    return f"capture camera {camera_id}"
+
+
 @transaction.atomic
 def camera_schedule_sync(*, camera: Camera) -> PeriodicTask | None:
     """Keep the camera's beat entry in step with it: beat re-reads the table without a restart."""
-    name = f"capture camera {camera.pk}"
+    name = schedule_name(camera.pk)
     wanted = camera.enabled and camera.capture_mode == Camera.CaptureMode.INTERVAL
     if not wanted:
         PeriodicTask.objects.filter(name=name).delete()
@@ -229,7 +234,7 @@ def camera_schedule_sync(*, camera: Camera) -> PeriodicTask | None:
 
 
 def camera_schedule_remove(*, camera_id: int) -> None:
-    PeriodicTask.objects.filter(name=f"capture camera {camera_id}").delete()
+    PeriodicTask.objects.filter(name=schedule_name(camera_id)).delete()
 
 
 # --- Push ingestion --------------------------------------------------------------------------
@@ -247,6 +252,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def camera_push_token_valid(*, camera: Camera, token: str) -> bool:
+    """Whether ``token`` is the camera's current push token (compared in constant time)."""
+    return bool(camera.push_token_hash) and hmac.compare_digest(hash_token(token), camera.push_token_hash)
+
+
 class PushRefused(Exception):
     """A pushed frame was refused; ``status`` is the HTTP status to answer."""
 
@@ -257,6 +267,8 @@ class PushRefused(Exception):
 
 def camera_push_frame(*, camera: Camera, data: bytes) -> Frame:
     """Accept a frame pushed by an edge device into the same pipeline as captured ones."""
+    if not camera.enabled or camera.capture_mode != Camera.CaptureMode.PUSH:
+        raise PushRefused(409, "This camera is disabled or not in push mode.")
     if len(data) > settings.FRAME_UPLOAD_MAX_BYTES:
         raise PushRefused(413, f"The frame is larger than {settings.FRAME_UPLOAD_MAX_BYTES} bytes.")
     try:

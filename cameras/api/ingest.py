@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -14,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cameras.models import Camera
-from cameras.services import PushRefused, camera_push_frame, hash_token
+from cameras.services import PushRefused, camera_push_frame, camera_push_token_valid
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -67,8 +65,6 @@ class CameraFrameIngestView(APIView):
         declared = request.META.get("CONTENT_LENGTH")
         if declared and declared.isdigit() and int(declared) > settings.FRAME_UPLOAD_MAX_BYTES:
             raise PayloadTooLarge(f"The frame is larger than {settings.FRAME_UPLOAD_MAX_BYTES} bytes.")
-        if not camera.enabled or camera.capture_mode != Camera.CaptureMode.PUSH:
-            return Response({"detail": "This camera is disabled or not in push mode."}, status=409)
         try:
             frame = camera_push_frame(camera=camera, data=request.data)
         except PushRefused as refused:
@@ -81,5 +77,5 @@ class CameraFrameIngestView(APIView):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise CameraTokenMissing()
-        if not camera.push_token_hash or not hmac.compare_digest(hash_token(token.strip()), camera.push_token_hash):
+        if not camera_push_token_valid(camera=camera, token=token.strip()):
             raise exceptions.AuthenticationFailed("The push token is not valid for this camera.")

@@ -16,6 +16,10 @@ import cv2
 
 from vigilsite.testing import free_port
 
+FFMPEG = ["ffmpeg", "-nostdin", "-loglevel", "error"]
+# Small H.264 with frequent key frames: quick to encode on 2 cores, quick for a reader to start on.
+X264 = ["-an", "-vf", "scale=640:-2", "-c:v", "libx264", "-preset", "ultrafast"]
+
 
 def clip_jpegs(clip: Path, count: int = 20, width: int = 640) -> list[bytes]:
     """``count`` consecutive frames of ``clip`` as JPEG bytes, scaled to ``width``."""
@@ -115,34 +119,10 @@ def make_hls(clip: Path, folder: Path, seconds: int = 4) -> Path:
     """Cut ``clip`` into HLS segments with ffmpeg; returns the playlist."""
     folder.mkdir(parents=True, exist_ok=True)
     playlist = folder / "index.m3u8"
+    hls = ["-g", "15", "-f", "hls", "-hls_time", "1", "-hls_list_size", "0"]
+    command = [*FFMPEG, "-y", "-t", str(seconds), "-i", str(clip), *X264, *hls, str(playlist)]
     subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-y",
-            "-t",
-            str(seconds),
-            "-i",
-            str(clip),
-            "-vf",
-            "scale=640:-2",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-g",
-            "15",
-            "-an",
-            "-f",
-            "hls",
-            "-hls_time",
-            "1",
-            "-hls_list_size",
-            "0",
-            str(playlist),
-        ],
+        command,
         check=True,
         timeout=120,
     )
@@ -174,32 +154,11 @@ def rtsp_camera(clip: Path) -> Iterator[str]:
     pusher = None
     try:
         _wait_for_port(source_port)
+        looping = [*FFMPEG, "-re", "-stream_loop", "-1", "-i", str(clip)]
+        rtsp = [*["-tune", "zerolatency", "-g", "10", "-f", "rtsp"], f"rtsp://127.0.0.1:{source_port}/live"]
+        command = [*looping, *X264, *rtsp]
         pusher = subprocess.Popen(
-            [
-                "ffmpeg",
-                "-nostdin",
-                "-loglevel",
-                "error",
-                "-re",
-                "-stream_loop",
-                "-1",
-                "-i",
-                str(clip),
-                "-an",
-                "-vf",
-                "scale=640:-2",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-tune",
-                "zerolatency",
-                "-g",
-                "10",
-                "-f",
-                "rtsp",
-                f"rtsp://127.0.0.1:{source_port}/live",
-            ],
+            command,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -82,3 +82,16 @@ def _server_requests(base: str) -> list[str]:
     import requests
 
     return requests.get(f"{base}/__requests__", timeout=5).json()
+
+
+@pytest.mark.slow
+def test_capture_now_in_the_admin_reaches_a_worker(celery_workers, admin_client, settings):
+    from django.urls import reverse
+
+    celery_workers("capture-a", concurrency=1)
+    camera = make_camera((settings.ULTRALYTICS_ASSETS / "zidane.jpg").as_uri(), name="Plaza")
+    response = admin_client.post(
+        reverse("admin:cameras_camera_changelist"), {"action": "capture_now", "_selected_action": [camera.pk]}
+    )
+    assert response.status_code == 302
+    _wait(lambda: Camera.objects.get(pk=camera.pk).status == "online", 15, "capture now did not capture")
