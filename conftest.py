@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from system import embedded_redis
+from vigilsite.testing import project_env
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -38,3 +42,89 @@ def media_dir() -> Path:
     if not value or not Path(value).is_dir():
         pytest.fail("VIGIL_TEST_MEDIA must name the folder of shared clips (bin/test sets it to ../shared/media)")
     return Path(value).resolve()
+
+
+def _database_url() -> str:
+    """The URL of the test database this test run uses, for worker processes."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _worker_env(redis_url: str, **extra: str) -> dict[str, str]:
+    return project_env(
+        VIGIL_DATABASE_URL=_database_url(),
+        VIGIL_REDIS_URL=redis_url,
+        VIGIL_MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        **extra,
+    )
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def celery_workers(redis_url, transactional_db) -> Iterator:
+    """Start real Celery workers, sharing this test's database, media folder and Redis."""
+    started: list[subprocess.Popen] = []
+
+    def start(
+        name: str,
+        *,
+        queue: str = "capture",
+        pool: str = "threads",
+        concurrency: int = 4,
+        capture_timeout: int = 2,
+        **extra_env: str,
+    ) -> subprocess.Popen:
+        env = _worker_env(redis_url, VIGIL_CAPTURE_TIMEOUT=str(capture_timeout), **extra_env)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "vigilsite", "worker", "-Q", queue, "-n", f"{name}@%h",
+             "--pool", pool, "--concurrency", str(concurrency), "--without-mingle", "--without-gossip",
+             "-l", "WARNING"],
+            cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        started.append(process)
+        _wait_for_worker(f"{name}@")
+        return process
+
+    yield start
+    _stop(started)
+
+
+@pytest.fixture
+def celery_beat(redis_url, transactional_db, tmp_path) -> Iterator:
+    """Start real Celery beat on this test's database (it reads the cameras' schedules there)."""
+    started: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "vigilsite", "beat", "-l", "WARNING",
+             "--pidfile", str(tmp_path / "beat.pid")],
+            cwd=BASE_DIR, env=_worker_env(redis_url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        started.append(process)
+        return process
+
+    yield start
+    _stop(started)
+
+
+def _wait_for_worker(prefix: str, timeout: float = 60) -> None:
+    from vigilsite.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = app.control.inspect(timeout=0.5).ping() or {}
+        if any(name.startswith(prefix) for name in replies):
+            return
+    raise RuntimeError(f"worker {prefix} did not start")

@@ -69,9 +69,28 @@ class Camera(models.Model):
         help_text="How RTSP video travels; TCP passes firewalls, some cameras only offer UDP.",
     )
 
+    detect = models.BooleanField(default=True, help_text="Run detection and threat rules on its frames.")
+    detection_model = models.ForeignKey(
+        "detection.DetectionModel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cameras",
+        help_text="Empty: the default model.",
+    )
+    motion_gate = models.BooleanField(
+        default=True, help_text="Skip inference when the picture has not changed since the last processed frame."
+    )
+    motion_threshold = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(100.0)],
+        help_text="Percent of the picture that must change for a frame to be processed.",
+    )
+
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFLINE, db_index=True)
     last_frame_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    detection_error = models.CharField(max_length=500, blank=True, help_text="Why its frames cannot be analysed.")
     consecutive_failures = models.PositiveIntegerField(default=0)
     last_latency_ms = models.PositiveIntegerField(null=True, blank=True)
     frame_width = models.PositiveIntegerField(null=True, blank=True)

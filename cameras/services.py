@@ -22,6 +22,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from cameras import frame_store, readers
 from cameras.frames import Frame, InvalidImage, decode_image
 from cameras.models import Camera
+from detection.services import frame_submit
 from events.broadcast import broadcast_on_commit
 from events.services import event_close_system, event_open_system
 
@@ -147,6 +148,8 @@ def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None)
     camera.frame_width, camera.frame_height = frame.width, frame.height
     camera.save(update_fields=_HEALTH_FIELDS)
     frame_store.latest_frame_save(camera.slug, frame)
+    if camera.detect:
+        transaction.on_commit(lambda: frame_submit(camera_id=camera.pk, frame=frame))
     if previous != Camera.Status.ONLINE:
         _status_changed(camera)
     if previous == Camera.Status.OFFLINE:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime, timedelta
+
+import numpy as np
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cameras.models import Camera
+from detection.detector import Detection
+from events import rules as threat_rules
+from events import snapshots
 from events.broadcast import broadcast_on_commit
-from events.models import Event
+from events.models import Event, RuleStreak, ThreatRule
 
 
 def _payload(event: Event) -> dict:
@@ -15,15 +23,136 @@ def _payload(event: Event) -> dict:
         "id": event.pk,
         "kind": event.kind,
         "camera": event.camera_id,
+        "rule": event.rule_id,
         "label": event.label,
         "title": event.title,
         "severity": event.severity,
         "status": event.status,
         "latitude": float(event.latitude),
         "longitude": float(event.longitude),
+        "danger_radius_m": event.danger_radius_m,
         "first_seen": event.first_seen.isoformat(),
         "last_seen": event.last_seen.isoformat(),
+        "hit_count": event.hit_count,
+        "peak_count": event.peak_count,
+        "snapshot_url": reverse("event-snapshot", args=[event.pk, "annotated"]) if event.annotated_snapshot else None,
     }
+
+
+# --- Threat rules → detection events ---------------------------------------------------------
+
+
+@transaction.atomic
+def rules_apply(
+    *, camera: Camera, image: np.ndarray, detections: list[Detection], captured_at: datetime
+) -> list[Event]:
+    """Run the camera's rules on one processed frame; returns the events opened or updated.
+
+    Called once per frame (the caller's count sample makes a frame unique), so streaks and hit
+    counts are never advanced twice by a redelivered task.
+    """
+    touched = []
+    for rule in threat_rules.rules_for_camera(camera):
+        matched = []
+        if threat_rules.rule_active_at(rule, captured_at):
+            matched = threat_rules.rule_matches(rule, detections)
+        firing = threat_rules.rule_fires(rule, matched)
+        if _streak_advance(rule=rule, camera=camera, captured_at=captured_at, matched=firing) < rule.hold_frames:
+            continue
+        touched.append(
+            event_open_or_update(
+                camera=camera, rule=rule, image=image, detections=detections, matched=matched, captured_at=captured_at
+            )
+        )
+    return touched
+
+
+def _streak_advance(*, rule: ThreatRule, camera: Camera, captured_at: datetime, matched: bool) -> int:
+    """Count matching frames in a row; the row lock also serialises event writes per rule and camera."""
+    streak, _ = RuleStreak.objects.select_for_update().get_or_create(
+        rule=rule, camera=camera, defaults={"last_frame_at": captured_at}
+    )
+    if captured_at < streak.last_frame_at:
+        # A late, older frame (another worker's batch) does not move the streak.
+        return streak.streak if matched else 0
+    streak.streak = streak.streak + 1 if matched else 0
+    streak.last_frame_at = captured_at
+    streak.save(update_fields=["streak", "last_frame_at"])
+    return streak.streak
+
+
+@transaction.atomic
+def event_open_or_update(
+    *,
+    camera: Camera,
+    rule: ThreatRule,
+    image: np.ndarray,
+    detections: list[Detection],
+    matched: list[Detection],
+    captured_at: datetime,
+) -> Event:
+    """Update the rule's open event on this camera if seen within the cooldown, else open a new one."""
+    event = (
+        Event.objects.select_for_update()
+        .filter(camera=camera, rule=rule, status__in=Event.OPEN_STATUSES)
+        .order_by("-last_seen")
+        .first()
+    )
+    if event is not None and captured_at - event.last_seen <= timedelta(seconds=rule.cooldown_seconds):
+        newest = captured_at >= event.last_seen
+        event.hit_count += 1
+        event.peak_count = max(event.peak_count, len(matched))
+        event.last_seen = max(event.last_seen, captured_at)
+        fields = ["hit_count", "peak_count", "last_seen", "updated_at"]
+        if newest:
+            _evidence_attach(event, rule=rule, image=image, detections=detections, matched=matched)
+            fields += ["snapshot", "annotated_snapshot", "detections"]
+        event.save(update_fields=fields)
+        broadcast_on_commit("event.updated", _payload(event))
+        return event
+
+    label = Counter(d.label for d in matched).most_common(1)[0][0] if matched else ",".join(rule.labels)
+    event = Event(
+        kind=Event.Kind.DETECTION,
+        camera=camera,
+        rule=rule,
+        label=label,
+        title=f"{rule.name}: {camera.name}",
+        severity=rule.severity,
+        latitude=camera.latitude,
+        longitude=camera.longitude,
+        danger_radius_m=rule.danger_radius_m,
+        first_seen=captured_at,
+        last_seen=captured_at,
+        hit_count=1,
+        peak_count=len(matched),
+        recommended_actions=rule.recommended_actions,
+    )
+    event.save()  # the snapshot's file name carries the event's id
+    _evidence_attach(event, rule=rule, image=image, detections=detections, matched=matched)
+    event.save(update_fields=["snapshot", "annotated_snapshot", "detections"])
+    broadcast_on_commit("event.opened", _payload(event))
+    return event
+
+
+def _evidence_attach(
+    event: Event, *, rule: ThreatRule, image: np.ndarray, detections: list[Detection], matched: list[Detection]
+) -> None:
+    """Replace the event's snapshot pair with this frame (old files are removed: storage stays bounded)."""
+    matched_ids = {id(d) for d in matched}
+    others = [d for d in detections if id(d) not in matched_ids]
+    for field in (event.snapshot, event.annotated_snapshot):
+        if field:
+            field.delete(save=False)
+    stamp = event.last_seen.strftime("%Y%m%d-%H%M%S-%f")
+    base = f"{event.camera.slug}/{event.pk}-{stamp}"
+    event.snapshot.save(f"{base}.jpg", snapshots.jpeg_file(image), save=False)
+    annotated = snapshots.annotate(image, matched=matched, others=others, zone=rule.zone)
+    event.annotated_snapshot.save(f"{base}-annotated.jpg", snapshots.jpeg_file(annotated), save=False)
+    event.detections = [{**d.as_dict(), "matched": id(d) in matched_ids} for d in detections]
+
+
+# --- System events ---------------------------------------------------------------------------
 
 
 @transaction.atomic

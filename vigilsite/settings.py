@@ -232,10 +232,16 @@ CAMERA_OFFLINE_AFTER_FAILURES = env.integer("CAMERA_OFFLINE_AFTER_FAILURES", 3, 
 FRAME_UPLOAD_MAX_BYTES = env.integer("FRAME_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --- Detection ------------------------------------------------------------------------------
-DETECTION_MODEL = env.string("DETECTION_MODEL", "")  # empty: the admin's default model
-DETECTION_DEVICE = env.string("DETECTION_DEVICE", "auto")
+# The name of the detection model for cameras that name none; empty: the admin's default.
+DETECTION_MODEL = env.string("DETECTION_MODEL", "")
+# Overrides every model's device on this host (a GPU host sets cuda:0); empty: each model's own.
+DETECTION_DEVICE = env.string("DETECTION_DEVICE", "")
 DETECTION_MODEL_DIR = env.path("DETECTION_MODEL_DIR", DATA_DIR / "models", base=BASE_DIR)
 DETECTION_BATCH_SIZE = env.integer("DETECTION_BATCH_SIZE", 8, minimum=1)
+# Let ultralytics download known weights (yolo11n.pt) into the model folder when missing.
+DETECTION_DOWNLOAD = env.boolean("DETECTION_DOWNLOAD", True)
+COUNT_RAW_RETENTION_HOURS = env.integer("COUNT_RAW_RETENTION_HOURS", 24, minimum=1)
+COUNT_MINUTE_RETENTION_DAYS = env.integer("COUNT_MINUTE_RETENTION_DAYS", 400, minimum=1)
 
 # --- Map ------------------------------------------------------------------------------------
 LEAFLET_CONFIG = {
@@ -255,6 +261,7 @@ LEAFLET_CONFIG = {
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
+    "detection.tasks.roll_up_counts": {"queue": "default"},
     "cameras.tasks.*": {"queue": "capture"},
     "detection.tasks.*": {"queue": "detect"},
 }
@@ -271,6 +278,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_BEAT_SCHEDULER = "system.scheduler:VigilScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+CELERY_BEAT_SCHEDULE = {
+    "roll up counts": {"task": "detection.tasks.roll_up_counts", "schedule": 600.0, "options": {"expires": 600}},
+}
 BEAT_STALE_AFTER_SECONDS = 30
 
 # --- REST API -------------------------------------------------------------------------------

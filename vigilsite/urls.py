@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cameras import views as camera_views
+from events import views as event_views
 from system import views as system_views
 
 admin.site.site_header = "Vigil threat-handling panel"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cameras/<slug:slug>/latest.jpg", camera_views.camera_latest_frame, name="camera-latest-frame"),
+    path("events/<int:pk>/<str:kind>.jpg", event_views.event_snapshot, name="event-snapshot"),
     path("admin/", admin.site.urls),
     path("api/", include("vigilsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from cameras.models import Camera
 from cameras.services import camera_capture
-from cameras.tests.conftest import make_camera
+from cameras.tests.factories import make_camera
 from cameras.tests.servers import refusing_url
 
 

@@ -10,7 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from cameras import frame_store
 from cameras.models import Camera
 from cameras.services import camera_capture, schedule_name
-from cameras.tests.conftest import make_camera
+from cameras.tests.factories import make_camera
 from cameras.tests.servers import clip_jpegs, http_camera, refusing_url
 from events.models import Event
 

@@ -5,7 +5,7 @@ import redis
 
 from cameras.models import Camera
 from cameras.services import camera_push_token_rotate
-from cameras.tests.conftest import make_camera
+from cameras.tests.factories import make_camera
 
 
 @pytest.fixture

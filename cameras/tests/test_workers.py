@@ -6,7 +6,7 @@ import pytest
 
 from cameras.models import Camera
 from cameras.tasks import capture_camera
-from cameras.tests.conftest import make_camera
+from cameras.tests.factories import make_camera
 from cameras.tests.servers import clip_jpegs, http_camera, refusing_url
 
 

@@ -1,0 +1,173 @@
+"""The detector: YOLO weights loaded once per worker process, frames in, plain detections out."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+
+from detection.models import DetectionModel
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One object found in a frame; the box is (x1, y1, x2, y2) in 0..1 image coordinates."""
+
+    label: str
+    confidence: float
+    box: tuple[float, float, float, float]
+    class_name: str = ""
+
+    @property
+    def foot(self) -> tuple[float, float]:
+        """The bottom-centre of the box: where a person stands, used for zones."""
+        x1, _, x2, y2 = self.box
+        return ((x1 + x2) / 2, y2)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "box": list(self.box)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Detection:
+        return cls(data["label"], data["confidence"], tuple(data["box"]), data.get("class_name", ""))
+
+
+class WeightsUnavailable(Exception):
+    """The model's weights cannot be found here (and could not be downloaded)."""
+
+
+def weights_path(model: DetectionModel) -> str:
+    """Where the model's weights are: an upload, a path, the model folder or an installed package."""
+    if model.weights_file:
+        try:
+            return model.weights_file.path
+        except NotImplementedError:  # remote storage: keep a local copy for torch to open
+            local = settings.DETECTION_MODEL_DIR / "uploaded" / Path(model.weights_file.name).name
+            if not local.exists():
+                local.parent.mkdir(parents=True, exist_ok=True)
+                with model.weights_file.open("rb") as source:
+                    local.write_bytes(source.read())
+            return str(local)
+    name = model.weights.strip()
+    path = Path(name)
+    candidates = [path] if path.is_absolute() else [settings.DETECTION_MODEL_DIR / path]
+    if not path.is_absolute() and len(path.parts) > 1:
+        spec = importlib.util.find_spec(path.parts[0])
+        if spec is not None and spec.submodule_search_locations:
+            candidates.append(Path(next(iter(spec.submodule_search_locations)), *path.parts[1:]))
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate)
+    if settings.DETECTION_DOWNLOAD and len(path.parts) == 1:
+        settings.DETECTION_MODEL_DIR.mkdir(parents=True, exist_ok=True)
+        return str(settings.DETECTION_MODEL_DIR / name)  # ultralytics downloads known names there
+    raise WeightsUnavailable(_unavailable_message(name))
+
+
+def _unavailable_message(name: str) -> str:
+    return (
+        f"weights {name} not available offline: upload them on the detection model in the admin, "
+        f"or put {Path(name).name} in {settings.DETECTION_MODEL_DIR} (VIGIL_DETECTION_MODEL_DIR)"
+    )
+
+
+class Detector:
+    """A loaded model with the settings of its ``DetectionModel`` row."""
+
+    def __init__(self, model: DetectionModel) -> None:
+        from ultralytics import YOLO  # torch is imported by the detect workers only
+
+        path = weights_path(model)
+        try:
+            self.yolo = YOLO(path, task="detect")
+        except Exception as exc:
+            # ultralytics raises ConnectionError, FileNotFoundError or torch errors; all mean the same here.
+            missing = not Path(path).is_file()
+            raise WeightsUnavailable(_unavailable_message(model.weights) if missing else f"{path}: {exc}") from exc
+        self.model_id = model.pk
+        self.version: datetime = model.updated_at
+        self.names: dict[int, str] = dict(self.yolo.names)
+        self.labels = {i: model.label_for(name) for i, name in self.names.items()}
+        self.keep = set(model.keep_labels)
+        device = settings.DETECTION_DEVICE or model.device
+        self.device = None if device == "auto" else device
+        self.options = {"imgsz": model.image_size, "conf": model.confidence, "iou": model.iou, "verbose": False}
+        self.half = model.half
+
+    def detect(self, images: list[np.ndarray]) -> list[list[Detection]]:
+        """Run the images as one batch; one list of detections per image, in the same order."""
+        if not images:
+            return []
+        half = self.half and str(self.device or "").startswith("cuda")
+        results = self.yolo.predict(images, device=self.device, quantize=16 if half else None, **self.options)
+        out = []
+        for result in results:
+            height, width = result.orig_shape
+            boxes = result.boxes
+            found = []
+            for (x1, y1, x2, y2), confidence, cls in zip(
+                boxes.xyxy.cpu().numpy().tolist(), boxes.conf.cpu().numpy().tolist(),
+                boxes.cls.cpu().numpy().astype(int).tolist(), strict=True,
+            ):  # fmt: skip
+                label = self.labels.get(cls, str(cls))
+                if self.keep and label not in self.keep:
+                    continue
+                box = (_unit(x1 / width), _unit(y1 / height), _unit(x2 / width), _unit(y2 / height))
+                found.append(Detection(label, round(confidence, 4), box, self.names.get(cls, str(cls))))
+            out.append(found)
+        return out
+
+
+def _unit(value: float) -> float:
+    return round(min(max(value, 0.0), 1.0), 5)
+
+
+_loaded: dict[int, Detector] = {}
+_lock = threading.Lock()
+
+
+def detectors_forget() -> None:
+    """Drop every loaded model (tests; a worker reloads changed models by itself)."""
+    with _lock:
+        _loaded.clear()
+
+
+def detector_for(model: DetectionModel) -> Detector:
+    """The process's loaded detector for ``model``; loaded on first use and again after an edit.
+
+    A failure is written on the model row, so the admin shows why, and raised.
+    """
+    with _lock:
+        detector = _loaded.get(model.pk)
+        if detector is not None and detector.version == model.updated_at:
+            return detector
+        try:
+            detector = Detector(model)
+        except WeightsUnavailable as exc:
+            # .update() leaves updated_at alone: the row's version, and so this cache, stay valid.
+            DetectionModel.objects.filter(pk=model.pk).update(last_error=str(exc)[:500])
+            raise
+        DetectionModel.objects.filter(pk=model.pk).update(
+            last_error="", loaded_at=timezone.now(), classes=list(detector.names.values())
+        )
+        _loaded[model.pk] = detector
+        logger.info("loaded detection model %s (%s) on %s", model.name, model.pk, detector.device or "auto")
+        return detector
+
+
+def model_for_camera(camera) -> DetectionModel | None:
+    """The camera's own model, else ``VIGIL_DETECTION_MODEL`` by name, else the admin's default."""
+    if camera.detection_model_id:
+        return camera.detection_model
+    if settings.DETECTION_MODEL:
+        return DetectionModel.objects.filter(name=settings.DETECTION_MODEL).first()
+    return DetectionModel.objects.filter(is_default=True).first()

@@ -1,0 +1,111 @@
+"""Detection of queued frames: motion gate, batched inference, then counts, rules and events.
+
+``frames_analyse`` is the one path every frame takes, from the detect queue or from
+``analyze_video``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from cameras import frame_store
+from cameras.frames import Frame, InvalidImage, decode_image
+from cameras.models import Camera
+from detection import motion, queue
+from detection.detector import Detection, WeightsUnavailable, detector_for, model_for_camera
+from detection.models import DetectionModel
+from detection.services import camera_detection_failed, frame_result_record
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """What happened to one frame."""
+
+    camera_id: int
+    frame: Frame
+    detections: list[Detection] | None = None
+    unchanged: bool = False
+    recorded: bool = False
+    error: str = ""
+
+
+def frames_analyse(
+    jobs: list[tuple[Camera, Frame]], *, batch_size: int | None = None, motion_gate: bool = True
+) -> list[Outcome]:
+    """Analyse frames of any cameras; frames using the same model run through it in batches."""
+    batch_size = batch_size or settings.DETECTION_BATCH_SIZE
+    outcomes = [Outcome(camera.pk, frame) for camera, frame in jobs]
+    by_model: dict[int, list[int]] = defaultdict(list)
+    models: dict[int, DetectionModel] = {}
+    for i, (camera, frame) in enumerate(jobs):
+        if (
+            motion_gate
+            and camera.motion_gate
+            and motion.frame_unchanged(camera_id=camera.pk, image=frame.image, threshold=camera.motion_threshold)
+        ):
+            outcomes[i].unchanged = True
+            outcomes[i].recorded = frame_result_record(camera=camera, frame=frame, detections=None) is not None
+            continue
+        model = model_for_camera(camera)
+        if model is None:
+            outcomes[i].error = "no detection model: mark one as the default in the admin"
+            camera_detection_failed(camera_ids=[camera.pk], error=outcomes[i].error)
+            continue
+        models[model.pk] = model
+        by_model[model.pk].append(i)
+
+    for model_id, indexes in by_model.items():
+        try:
+            detector = detector_for(models[model_id])
+        except WeightsUnavailable as exc:
+            # One clear line, on the model and its cameras too: never only a traceback in a log.
+            logger.warning("detection model %s cannot be used: %s", models[model_id].name, exc)
+            camera_detection_failed(camera_ids=[jobs[i][0].pk for i in indexes], error=str(exc))
+            for i in indexes:
+                outcomes[i].error = str(exc)
+            continue
+        for start in range(0, len(indexes), batch_size):
+            chunk = indexes[start : start + batch_size]
+            started = time.perf_counter()
+            results = detector.detect([jobs[i][1].image for i in chunk])
+            per_frame_ms = round((time.perf_counter() - started) * 1000 / len(chunk))
+            for i, detections in zip(chunk, results, strict=True):
+                camera, frame = jobs[i]
+                outcomes[i].detections = detections
+                outcomes[i].recorded = (
+                    frame_result_record(camera=camera, frame=frame, detections=detections, inference_ms=per_frame_ms)
+                    is not None
+                )
+    return outcomes
+
+
+def frames_detect_waiting(*, entry: str, redelivered: bool = False) -> list[Outcome]:
+    """Run the detect task's frame with others that are waiting, as one batch."""
+    taken = queue.frames_take(entry, limit=settings.DETECTION_BATCH_SIZE, redelivered=redelivered)
+    cameras = {
+        c.pk: c
+        for c in Camera.objects.filter(pk__in={w.camera_id for w in taken}, enabled=True, detect=True).select_related(
+            "detection_model"
+        )
+    }
+    jobs = []
+    for waiting in taken:
+        camera = cameras.get(waiting.camera_id)
+        data = frame_store.frame_get(waiting.key)
+        if camera is None or data is None:
+            continue  # camera gone or switched off, or the frame expired while the queue was long
+        try:
+            frame = decode_image(data)
+        except InvalidImage:
+            logger.warning("queued frame %s is not a usable image", waiting.key)
+            continue
+        frame.captured_at = waiting.captured_at
+        jobs.append((camera, frame))
+    return frames_analyse(jobs) if jobs else []

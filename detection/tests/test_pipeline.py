@@ -1,0 +1,234 @@
+"""The whole pipeline with the real default model on real frames: counts, rules, events."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import cv2
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from cameras.tests.factories import make_camera
+from detection import queue
+from detection.models import CountSample
+from detection.pipeline import frames_analyse, frames_detect_waiting
+from detection.services import frame_result_record
+from detection.tests.conftest import clip_frames, photo
+from events.models import Event, RuleStreak, ThreatRule
+
+pytestmark = pytest.mark.django_db
+
+OFFICE_ZONE = [[0.6, 0.45], [0.95, 0.45], [0.95, 0.75], [0.6, 0.75]]
+
+
+def rule(**fields) -> ThreatRule:
+    values = {"name": f"rule {ThreatRule.objects.count()}", "labels": ["person"], "min_confidence": 0.3}
+    values.update(fields)
+    made = ThreatRule(**values)
+    made.full_clean()
+    made.save()
+    return made
+
+
+def camera(**fields):
+    return make_camera("file:///dev/null", **{"motion_gate": False, **fields})
+
+
+def test_a_crowd_rule_on_the_concourse_opens_one_event_updated_by_later_frames(offline_model, media_dir):
+    crowd = rule(name="Crowd", min_count=8, severity="high", danger_radius_m=120, recommended_actions="Send staff.")
+    cam = camera(name="Concourse")
+    frames = clip_frames(media_dir / "concourse.mp4", step=20)
+
+    outcomes = frames_analyse([(cam, frame) for _, frame in frames])
+
+    def people(o) -> int:
+        return sum(d.label == "person" and d.confidence >= 0.3 for d in o.detections)
+
+    crowded = [o for o in outcomes if people(o) >= 8]
+    assert len(crowded) >= 5, "the concourse is crowded on most frames"
+    [event] = Event.objects.filter(rule=crowd)
+    assert event.hit_count == len(crowded)
+    assert event.first_seen == crowded[0].frame.captured_at and event.last_seen == crowded[-1].frame.captured_at
+    assert event.peak_count == max(people(o) for o in crowded)
+    assert (event.severity, event.danger_radius_m, event.recommended_actions) == ("high", 120, "Send staff.")
+    assert (event.latitude, event.longitude) == (cam.latitude, cam.longitude)
+    assert event.status == Event.Status.NEW and event.kind == Event.Kind.DETECTION
+    # Counts are kept for every processed frame.
+    samples = CountSample.objects.filter(camera=cam)
+    assert samples.count() == len(frames)
+    assert sorted(s.counts.get("person", 0) for s in samples) == sorted(
+        sum(d.label == "person" for d in o.detections) for o in outcomes
+    )
+
+
+def test_the_event_keeps_the_newest_snapshot_and_an_annotated_copy(offline_model, media_dir):
+    rule(name="Crowd", min_count=8)
+    cam = camera()
+    frames = clip_frames(media_dir / "concourse.mp4", step=40, limit=3)
+
+    frames_analyse([(cam, frame) for _, frame in frames])
+
+    event = Event.objects.get(camera=cam)
+    plain = cv2.imdecode(np.frombuffer(event.snapshot.read(), np.uint8), cv2.IMREAD_COLOR)
+    annotated = cv2.imdecode(np.frombuffer(event.annotated_snapshot.read(), np.uint8), cv2.IMREAD_COLOR)
+    assert plain.shape == annotated.shape == frames[-1][1].image.shape
+    assert np.abs(plain.astype(int) - annotated.astype(int)).mean() > 1  # boxes were drawn
+    assert len([d for d in event.detections if d["matched"]]) >= 8
+    # Earlier snapshots were replaced, not left behind.
+    folder = Path(event.snapshot.path).parent
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        Path(f.name).name for f in (event.snapshot, event.annotated_snapshot)
+    )
+
+
+def test_a_zone_rule_on_the_office_fires_only_while_the_person_is_inside(offline_model, media_dir):
+    intrusion = rule(name="Behind the desks", zone=OFFICE_ZONE, severity="critical")
+    cam = camera(name="Office")
+    hits = []
+    for number, frame in clip_frames(media_dir / "office.mp4", step=15):
+        before = Event.objects.filter(rule=intrusion).values_list("hit_count", flat=True).first() or 0
+        frames_analyse([(cam, frame)])
+        after = Event.objects.filter(rule=intrusion).values_list("hit_count", flat=True).first() or 0
+        if after > before:
+            hits.append(number)
+
+    # The person enters at the bottom left, walks through the zone at the back right, then leaves
+    # the picture at the bottom right (frame 180): hits only in the middle of the walk.
+    assert hits, "the person crossed the zone"
+    assert hits == list(range(hits[0], hits[-1] + 15, 15)), "one continuous stay in the zone"
+    assert hits[0] >= 90 and hits[-1] <= 165
+    event = Event.objects.get(rule=intrusion)
+    for d in (d for d in event.detections if d["matched"]):
+        foot_x, foot_y = (d["box"][0] + d["box"][2]) / 2, d["box"][3]
+        assert 0.6 <= foot_x <= 0.95 and 0.45 <= foot_y <= 0.75
+
+
+@pytest.mark.parametrize(
+    ("local", "fires"),
+    [(time(12, 0), False), (time(21, 59), False), (time(22, 0), True), (time(23, 30), True), (time(5, 59), True),
+     (time(6, 0), False)],
+)  # fmt: skip
+def test_active_hours_across_midnight_are_honoured_in_local_time(offline_model, settings, local, fires):
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    rule(name="Night intrusion", active_from=time(22, 0), active_until=time(6, 0))
+    cam = camera()
+    frame = photo("bus.jpg")
+    frame.captured_at = datetime.combine(datetime(2026, 7, 1).date(), local, tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+    frames_analyse([(cam, frame)])
+
+    assert Event.objects.filter(camera=cam).exists() is fires
+
+
+def _at(seconds: float, base: datetime) -> object:
+    frame = photo("bus.jpg")
+    frame.captured_at = base + timedelta(seconds=seconds)
+    return frame
+
+
+def test_within_the_cooldown_the_open_event_is_updated_after_it_a_new_one_opens(offline_model):
+    rule(name="People", cooldown_seconds=60)
+    cam = camera()
+    base = timezone.now().replace(microsecond=0)
+
+    frames_analyse([(cam, _at(0, base)), (cam, _at(30, base)), (cam, _at(80, base))])
+    assert list(Event.objects.filter(camera=cam).values_list("hit_count", flat=True)) == [3]
+
+    frames_analyse([(cam, _at(200, base))])  # 120 s after the last sighting
+    first, second = Event.objects.filter(camera=cam).order_by("first_seen")
+    assert (first.hit_count, first.last_seen) == (3, base + timedelta(seconds=80))
+    assert (second.hit_count, second.first_seen) == (1, base + timedelta(seconds=200))
+
+
+def test_a_closed_event_is_not_updated_a_new_sighting_opens_a_new_one(offline_model):
+    rule(name="People", cooldown_seconds=600)
+    cam = camera()
+    base = timezone.now().replace(microsecond=0)
+    frames_analyse([(cam, _at(0, base))])
+    Event.objects.filter(camera=cam).update(status=Event.Status.RESOLVED)
+
+    frames_analyse([(cam, _at(10, base))])
+
+    assert sorted(Event.objects.filter(camera=cam).values_list("status", flat=True)) == ["new", "resolved"]
+
+
+def test_processing_the_same_frame_twice_changes_nothing_the_second_time(offline_model):
+    rule(name="People", hold_frames=1)
+    cam = camera()
+    frame = photo("bus.jpg")
+    [outcome] = frames_analyse([(cam, frame)])
+    event = Event.objects.get(camera=cam)
+    snapshot = event.snapshot.name
+
+    again = frame_result_record(camera=cam, frame=frame, detections=outcome.detections)
+    [redelivered] = frames_analyse([(cam, frame)])
+
+    assert again is None and redelivered.recorded is False
+    event.refresh_from_db()
+    assert (event.hit_count, event.snapshot.name) == (1, snapshot)
+    assert CountSample.objects.filter(camera=cam).count() == 1
+    assert RuleStreak.objects.get(camera=cam).streak == 1
+
+
+def test_a_rule_fires_only_after_holding_for_its_frames(offline_model, media_dir):
+    rule(name="People", hold_frames=3)
+    cam = camera()
+    base = timezone.now().replace(microsecond=0)
+    empty_office = clip_frames(media_dir / "office.mp4", step=1, limit=1)[0][1]
+    empty_office.captured_at = base + timedelta(seconds=2)
+
+    frames_analyse([(cam, _at(0, base)), (cam, _at(1, base)), (cam, empty_office)])  # broken streak
+    frames_analyse([(cam, _at(3, base)), (cam, _at(4, base))])
+    assert not Event.objects.filter(camera=cam).exists()
+
+    frames_analyse([(cam, _at(5, base))])
+    assert Event.objects.get(camera=cam).first_seen == base + timedelta(seconds=5)
+
+
+def test_rules_of_other_cameras_and_districts_do_not_apply(offline_model):
+    here, there = camera(district="Harbour"), camera(district="Centre")
+    rule(name="Harbour people", scope="district", district="harbour")
+    chosen = rule(name="Chosen", scope="cameras")
+    chosen.cameras.set([there])
+
+    frames_analyse([(here, photo("bus.jpg"))])
+
+    assert list(Event.objects.filter(camera=here).values_list("rule__name", flat=True)) == ["Harbour people"]
+
+
+def test_waiting_frames_of_several_cameras_run_as_one_batch(offline_model):
+    cams = [camera() for _ in range(3)]
+    photos = ["bus.jpg", "zidane.jpg", "bus.jpg"]
+    entries = [queue.frame_wait(cam.pk, photo(name)) for cam, name in zip(cams, photos, strict=True)]
+
+    outcomes = frames_detect_waiting(entry=entries[1])
+
+    assert sorted(o.camera_id for o in outcomes) == sorted(c.pk for c in cams)
+    assert all(o.recorded and o.detections for o in outcomes)
+    assert frames_detect_waiting(entry=entries[0]) == []  # its task finds the frame already taken
+    assert frames_detect_waiting(entry=entries[2]) == []
+    assert queue.waiting_count() == 0
+
+
+def test_a_redelivered_task_processes_its_frame_again_without_double_counting(offline_model):
+    cam = camera()
+    entry = queue.frame_wait(cam.pk, photo("bus.jpg"))
+    assert len(frames_detect_waiting(entry=entry)) == 1
+
+    [outcome] = frames_detect_waiting(entry=entry, redelivered=True)
+
+    assert outcome.recorded is False and CountSample.objects.filter(camera=cam).count() == 1
+
+
+def test_frames_of_switched_off_or_expired_entries_are_dropped(offline_model):
+    off = camera(detect=False)
+    gone = camera()
+    entry_off = queue.frame_wait(off.pk, photo("bus.jpg"))
+    entry_gone = queue.frame_wait(gone.pk, photo("bus.jpg"))
+    queue.frame_store.redis_client().delete(queue.WaitingFrame.decode(entry_gone).key)  # expired
+
+    assert frames_detect_waiting(entry=entry_off) == []
+    assert not CountSample.objects.exists()

@@ -1,0 +1,55 @@
+"""Threat rules as plain functions: which cameras, when, and which detections match."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, time
+
+from django.utils import timezone
+from shapely.geometry import Point, Polygon
+
+from cameras.models import Camera
+from detection.detector import Detection
+from events.models import ThreatRule
+
+
+def rules_for_camera(camera: Camera) -> list[ThreatRule]:
+    """The enabled rules that apply to ``camera``: all cameras, chosen ones, or its district."""
+    rules = ThreatRule.objects.filter(enabled=True).prefetch_related("cameras")
+    return [rule for rule in rules if rule_applies_to(rule, camera)]
+
+
+def rule_applies_to(rule: ThreatRule, camera: Camera) -> bool:
+    if rule.scope == ThreatRule.Scope.ALL:
+        return True
+    if rule.scope == ThreatRule.Scope.DISTRICT:
+        return bool(rule.district) and rule.district.casefold() == camera.district.casefold()
+    return any(c.pk == camera.pk for c in rule.cameras.all())
+
+
+def rule_active_at(rule: ThreatRule, moment: datetime) -> bool:
+    """Whether ``moment`` (in the site's time zone) is inside the rule's active hours."""
+    if rule.active_from is None or rule.active_until is None:
+        return True
+    now: time = timezone.localtime(moment).time()
+    start, end = rule.active_from, rule.active_until
+    if start <= end:
+        return start <= now < end
+    return now >= start or now < end  # across midnight, e.g. 22:00-06:00
+
+
+def rule_matches(rule: ThreatRule, detections: Iterable[Detection]) -> list[Detection]:
+    """The detections the rule counts: right label, confident enough, standing in the zone."""
+    labels = set(rule.labels)
+    zone = Polygon(rule.zone) if rule.zone else None
+    return [
+        d
+        for d in detections
+        if (not labels or d.label in labels)
+        and d.confidence >= rule.min_confidence
+        and (zone is None or zone.covers(Point(d.foot)))
+    ]
+
+
+def rule_fires(rule: ThreatRule, matched: list[Detection]) -> bool:
+    return len(matched) >= rule.min_count
