@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -13,6 +14,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from cameras import frame_store
+from detection.detector import detectors_forget
+from detection.models import DetectionModel
 from system import embedded_redis
 from vigilsite.testing import project_env
 
@@ -128,3 +132,34 @@ def _wait_for_worker(prefix: str, timeout: float = 60) -> None:
         if any(name.startswith(prefix) for name in replies):
             return
     raise RuntimeError(f"worker {prefix} did not start")
+
+
+_registered = importlib.import_module("detection.migrations.0002_default_models")
+
+
+@pytest.fixture
+def offline_model(db) -> DetectionModel:
+    """The default model the data migration registers (re-created after transactional tests flush it)."""
+    model, _ = DetectionModel.objects.get_or_create(name=_registered.OFFLINE["name"], defaults=_registered.OFFLINE)
+    return model
+
+
+@pytest.fixture
+def coco_model(db) -> DetectionModel:
+    model, _ = DetectionModel.objects.get_or_create(name=_registered.COCO["name"], defaults=_registered.COCO)
+    return model
+
+
+@pytest.fixture(autouse=True)
+def _fresh_detectors() -> None:
+    # Rows are rolled back between tests but a worker's model cache would outlive them.
+    detectors_forget()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redis_state(redis_url) -> None:
+    # Camera ids can be reused after a rollback; motion references, waiting frames and push
+    # limits of an earlier test must not leak into the next one.
+    client = frame_store.redis_client()
+    for key in client.scan_iter("vigil:*"):
+        client.delete(key)

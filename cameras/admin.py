@@ -31,13 +31,14 @@ class CameraAdmin(admin.ModelAdmin):
     actions = ["test_connection", "capture_now", "rotate_push_token"]
     readonly_fields = [
         "status", "last_frame_at", "last_error", "consecutive_failures",
-        "last_latency_ms", "frame_width", "frame_height", "created_at", "updated_at",
+        "last_latency_ms", "frame_width", "frame_height", "detection_error", "created_at", "updated_at",
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "enabled"]}),
         ("Place", {"fields": ["latitude", "longitude", "address", "heading", "district", "tags"]}),
         ("Source", {"fields": ["source_url", "username", "password", "clear_password", "rtsp_transport"]}),
         ("Capture", {"fields": ["capture_mode", "capture_interval"]}),
+        ("Detection", {"fields": ["detect", "detection_model", "motion_gate", "motion_threshold"]}),
         ("Health", {"fields": readonly_fields}),
     ]
 

@@ -51,7 +51,6 @@ def frames_analyse(
             and motion.frame_unchanged(camera_id=camera.pk, image=frame.image, threshold=camera.motion_threshold)
         ):
             outcomes[i].unchanged = True
-            outcomes[i].recorded = frame_result_record(camera=camera, frame=frame, detections=None) is not None
             continue
         model = model_for_camera(camera)
         if model is None:
@@ -83,6 +82,10 @@ def frames_analyse(
                     frame_result_record(camera=camera, frame=frame, detections=detections, inference_ms=per_frame_ms)
                     is not None
                 )
+    # Unchanged frames carry the counts of the frame before them, which may be in this batch.
+    for i, outcome in enumerate(outcomes):
+        if outcome.unchanged:
+            outcome.recorded = frame_result_record(camera=jobs[i][0], frame=outcome.frame, detections=None) is not None
     return outcomes
 
 

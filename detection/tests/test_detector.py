@@ -8,7 +8,7 @@ from cameras.tests.factories import make_camera
 from detection.detector import WeightsUnavailable, detector_for, model_for_camera
 from detection.models import DetectionModel
 from detection.pipeline import frames_analyse
-from detection.tests.conftest import photo
+from detection.tests.frames import photo
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from detection import queue
 from detection.models import CountSample
 from detection.pipeline import frames_analyse, frames_detect_waiting
 from detection.services import frame_result_record
-from detection.tests.conftest import clip_frames, photo
+from detection.tests.frames import clip_frames, photo
 from events.models import Event, RuleStreak, ThreatRule
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,70 @@
+"""The admin pages of rules, events and models, and the event evidence behind a login."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.urls import reverse
+
+from cameras.tests.factories import make_camera
+from detection.pipeline import frames_analyse
+from detection.tests.frames import photo
+from events.models import Event, ThreatRule
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event(offline_model) -> Event:
+    ThreatRule.objects.create(name="People", labels=["person"], recommended_actions="Look.")
+    camera = make_camera("file:///dev/null", name="Bus stop", motion_gate=False)
+    frames_analyse([(camera, photo("bus.jpg"))])
+    return Event.objects.get(camera=camera)
+
+
+def test_the_event_list_and_page_show_the_annotated_snapshot(admin_client, event):
+    url = reverse("event-snapshot", args=[event.pk, "annotated"])
+
+    listing = admin_client.get(reverse("admin:events_event_changelist"))
+    page = admin_client.get(reverse("admin:events_event_change", args=[event.pk]))
+
+    assert listing.status_code == 200 and url in listing.text
+    assert page.status_code == 200 and url in page.text and "Look." in page.text
+    image = admin_client.get(url)
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    assert b"".join(image.streaming_content)[:3] == b"\xff\xd8\xff"
+
+
+def test_snapshots_need_a_login_and_the_viewing_permission(client, event):
+    url = reverse("event-snapshot", args=[event.pk, "plain"])
+    assert client.get(url).status_code == 302  # to the login page
+
+    user = User.objects.create_user("viewer", password="pw-123456789")
+    client.force_login(user)
+    assert client.get(url).status_code == 403
+    user.user_permissions.add(Permission.objects.get(codename="view_event"))
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("event-snapshot", args=[event.pk, "other"])).status_code == 404
+
+
+def test_a_rule_with_a_bad_zone_is_refused_in_the_admin(admin_client):
+    response = admin_client.post(
+        reverse("admin:events_threatrule_add"),
+        {"name": "Bad", "enabled": "on", "severity": "high", "scope": "all", "labels": '["person"]',
+         "zone": "[[0, 0], [2, 0], [1, 1]]", "min_confidence": "0.5", "min_count": "1", "hold_frames": "1",
+         "cooldown_seconds": "300", "danger_radius_m": "50"},
+    )  # fmt: skip
+
+    assert response.status_code == 200 and "between 0 and 1" in response.text
+    assert not ThreatRule.objects.exists()
+
+
+def test_the_model_list_shows_why_a_model_cannot_load(admin_client, coco_model):
+    coco_model.last_error = "weights yolo11n.pt not available offline: upload them"
+    coco_model.save()
+
+    response = admin_client.get(reverse("admin:detection_detectionmodel_changelist"))
+
+    assert "yolo11n.pt not available offline" in response.text
+    assert admin_client.get(reverse("admin:detection_detectionmodel_change", args=[coco_model.pk])).status_code == 200
+    assert admin_client.get(reverse("admin:detection_countsample_changelist")).status_code == 200
