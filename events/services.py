@@ -201,3 +201,59 @@ def event_close_system(*, camera: Camera, label: str, note: str) -> int:
         event.save(update_fields=["status", "resolution_note", "resolved_at", "last_seen", "updated_at"])
         broadcast_on_commit("event.status", _payload(event))
     return len(events)
+
+
+# --- Demo ------------------------------------------------------------------------------------
+
+_DEMO_RULES = [
+    {
+        "name": "Crowd building up",
+        "labels": ["person"],
+        "min_count": 10,
+        "min_confidence": 0.4,
+        "hold_frames": 2,
+        "severity": Event.Severity.HIGH,
+        "danger_radius_m": 150,
+        "cooldown_seconds": 600,
+        "recommended_actions": "1. Check the live picture for pushing or blocked exits.\n"
+        "2. Ask station staff to open extra gates.\n3. Dispatch crowd stewards if it keeps growing.",
+    },
+    {
+        "name": "Person down",
+        "labels": ["person_down"],
+        "min_confidence": 0.5,
+        "hold_frames": 2,
+        "severity": Event.Severity.CRITICAL,
+        "danger_radius_m": 50,
+        "cooldown_seconds": 300,
+        "recommended_actions": "1. Look at the snapshot: is someone lying on the ground?\n"
+        "2. Call emergency medical services with the camera's address.\n3. Send the nearest patrol.",
+    },
+    {
+        "name": "After-hours presence",
+        "labels": ["person"],
+        "min_confidence": 0.5,
+        "severity": Event.Severity.MEDIUM,
+        "danger_radius_m": 30,
+        "active_from": "22:00",
+        "active_until": "06:00",
+        "scope": ThreatRule.Scope.DISTRICT,
+        "district": "Centre",
+        "recommended_actions": "1. Check whether cleaning or security staff are scheduled.\n"
+        "2. If not, send a patrol and keep the camera on screen.",
+    },
+]
+
+
+@transaction.atomic
+def rule_demo_seed() -> list[ThreatRule]:
+    """Create example threat rules once (demo installs); returns those created now."""
+    if ThreatRule.objects.exists():
+        return []
+    created = []
+    for values in _DEMO_RULES:
+        rule = ThreatRule(**values)
+        rule.full_clean()
+        rule.save()
+        created.append(rule)
+    return created

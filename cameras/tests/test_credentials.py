@@ -72,6 +72,7 @@ def test_saving_in_the_admin_with_a_blank_password_keeps_it(admin_client, camera
         "longitude": "4.1", "address": "", "heading": "", "district": "North", "tags": "[]",
         "source_url": "rtsp://10.1.1.1/live", "username": "op", "password": "",
         "capture_mode": "interval", "capture_interval": "15", "rtsp_transport": "tcp",
+        "detect": "on", "motion_gate": "on", "motion_threshold": "0.5",
     }  # fmt: skip
     response = admin_client.post(reverse("admin:cameras_camera_change", args=[camera.pk]), form)
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -1,11 +1,12 @@
 from django.core.management.base import BaseCommand
 
 from cameras.services import camera_demo_seed
+from events.services import rule_demo_seed
 from system.services import DEMO_ADMIN_USERNAME, demo_admin_ensure
 
 
 class Command(BaseCommand):
-    help = "Create the demo administrator (printing its password once) and the demo cameras."
+    help = "Create the demo administrator (printing its password once), the demo cameras and threat rules."
 
     def handle(self, *args, **options) -> None:
         password = demo_admin_ensure()
@@ -15,3 +16,5 @@ class Command(BaseCommand):
         created = camera_demo_seed()
         for camera in created:
             self.stdout.write(f"Created demo camera '{camera.name}' ({camera.masked_source_url})")
+        for rule in rule_demo_seed():
+            self.stdout.write(f"Created demo threat rule '{rule.name}'")
