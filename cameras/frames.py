@@ -46,8 +46,16 @@ class Frame:
         return self._jpeg
 
 
-def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Frame:
-    """Decode JPEG or PNG bytes, refusing garbage, truncated files and decompression bombs."""
+_REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
+
+
+def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS, min_side: int | None = None) -> Frame:
+    """Decode JPEG or PNG bytes, refusing garbage, truncated files and decompression bombs.
+
+    With ``min_side``, a large JPEG is decoded at 1/2, 1/4 or 1/8 scale (the JPEG decoder does this
+    almost for free) as long as its longer side stays at least ``min_side``: the detector shrinks
+    frames to its input size anyway. The frame's ``jpeg`` stays the original, full-size image.
+    """
     if not data:
         raise InvalidImage("the body is empty")
     if data[:3] == b"\xff\xd8\xff":
@@ -69,7 +77,11 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Frame:
         raise InvalidImage(f"the {kind} header is corrupt ({exc})") from None
     if width <= 0 or height <= 0 or width * height > max_pixels:
         raise InvalidImage(f"the {kind} image declares {width}x{height} pixels, more than allowed")
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    flag = cv2.IMREAD_COLOR
+    if min_side and kind == "JPEG":
+        factor = max((f for f in _REDUCED if max(width, height) / f >= min_side), default=1)
+        flag = _REDUCED.get(factor, cv2.IMREAD_COLOR)
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flag)
     if image is None:
         raise InvalidImage(f"the {kind} image data is corrupt")
     return Frame(image=image, _jpeg=data if kind == "JPEG" else None)

@@ -164,10 +164,13 @@ def detector_for(model: DetectionModel) -> Detector:
         return detector
 
 
-def model_for_camera(camera) -> DetectionModel | None:
-    """The camera's own model, else ``VIGIL_DETECTION_MODEL`` by name, else the admin's default."""
-    if camera.detection_model_id:
-        return camera.detection_model
+def default_model() -> DetectionModel | None:
+    """``VIGIL_DETECTION_MODEL`` by name, else the admin's default."""
     if settings.DETECTION_MODEL:
         return DetectionModel.objects.filter(name=settings.DETECTION_MODEL).first()
     return DetectionModel.objects.filter(is_default=True).first()
+
+
+def model_for_camera(camera) -> DetectionModel | None:
+    """The camera's own model, else the default one."""
+    return camera.detection_model if camera.detection_model_id else default_model()

@@ -17,7 +17,7 @@ from cameras import frame_store
 from cameras.frames import Frame, InvalidImage, decode_image
 from cameras.models import Camera
 from detection import motion, queue
-from detection.detector import Detection, WeightsUnavailable, detector_for, model_for_camera
+from detection.detector import Detection, WeightsUnavailable, default_model, detector_for
 from detection.models import DetectionModel
 from detection.services import camera_detection_failed, frame_result_record
 
@@ -37,10 +37,19 @@ class Outcome:
 
 
 def frames_analyse(
-    jobs: list[tuple[Camera, Frame]], *, batch_size: int | None = None, motion_gate: bool = True
+    jobs: list[tuple[Camera, Frame]],
+    *,
+    batch_size: int | None = None,
+    motion_gate: bool = True,
+    fallback: DetectionModel | None = None,
 ) -> list[Outcome]:
-    """Analyse frames of any cameras; frames using the same model run through it in batches."""
+    """Analyse frames of any cameras; frames using the same model run through it in batches.
+
+    ``fallback`` is the model of cameras that name none (looked up here when not given).
+    """
     batch_size = batch_size or settings.DETECTION_BATCH_SIZE
+    if fallback is None and any(not camera.detection_model_id for camera, _ in jobs):
+        fallback = default_model()
     outcomes = [Outcome(camera.pk, frame) for camera, frame in jobs]
     by_model: dict[int, list[int]] = defaultdict(list)
     models: dict[int, DetectionModel] = {}
@@ -52,7 +61,7 @@ def frames_analyse(
         ):
             outcomes[i].unchanged = True
             continue
-        model = model_for_camera(camera)
+        model = camera.detection_model if camera.detection_model_id else fallback
         if model is None:
             outcomes[i].error = "no detection model: mark one as the default in the admin"
             camera_detection_failed(camera_ids=[camera.pk], error=outcomes[i].error)
@@ -98,17 +107,19 @@ def frames_detect_waiting(*, entry: str, redelivered: bool = False) -> list[Outc
             "detection_model"
         )
     }
+    fallback = default_model()
     jobs = []
     for waiting in taken:
         camera = cameras.get(waiting.camera_id)
         data = frame_store.frame_get(waiting.key)
         if camera is None or data is None:
             continue  # camera gone or switched off, or the frame expired while the queue was long
+        model = camera.detection_model or fallback
         try:
-            frame = decode_image(data)
+            frame = decode_image(data, min_side=model.image_size if model else None)
         except InvalidImage:
             logger.warning("queued frame %s is not a usable image", waiting.key)
             continue
         frame.captured_at = waiting.captured_at
         jobs.append((camera, frame))
-    return frames_analyse(jobs) if jobs else []
+    return frames_analyse(jobs, fallback=fallback) if jobs else []

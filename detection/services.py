@@ -68,7 +68,7 @@ def frame_result_record(
         Camera.objects.filter(pk=camera.pk).update(detection_error="")
         camera.detection_error = ""
     if not unchanged:
-        rules_apply(camera=camera, image=frame.image, detections=detections, captured_at=frame.captured_at)
+        rules_apply(camera=camera, frame=frame, detections=detections)
     return sample
 
 

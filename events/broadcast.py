@@ -1,11 +1,21 @@
-"""The one way sync code tells map viewers about changes: after the commit, never before."""
+"""The one way sync code tells map viewers about changes: after the commit, never before.
+
+Messages are handed to one sender thread per process that keeps its own event loop, so the
+channel layer's Redis connection is reused (``async_to_sync`` per message would open a new one
+each time) and messages leave in the order they were committed. A detect worker never waits
+on the map.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import logging
+import os
+import queue
+import threading
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -13,17 +23,55 @@ from events.consumers import EVENTS_GROUP
 
 logger = logging.getLogger(__name__)
 
+SEND_TIMEOUT_SECONDS = 5
+_outbox: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue(maxsize=10_000)
+_sender: threading.Thread | None = None
+_sender_pid: int | None = None
+_lock = threading.Lock()
+
 
 def broadcast_on_commit(kind: str, data: dict[str, Any]) -> None:
     """Send ``{"type": kind, "data": data}`` to every connected viewer once the transaction commits."""
-    transaction.on_commit(lambda: _send(kind, data))
+    transaction.on_commit(lambda: _enqueue(kind, data))
 
 
-def _send(kind: str, data: dict[str, Any]) -> None:
+def _enqueue(kind: str, data: dict[str, Any]) -> None:
+    _sender_ensure()
     try:
-        async_to_sync(get_channel_layer().group_send)(
-            EVENTS_GROUP, {"type": "broadcast", "payload": {"type": kind, "data": data}}
-        )
-    except Exception:
-        # The map catches up from the API after a reconnect; a lost push must not fail a task.
-        logger.warning("broadcast of %s failed", kind, exc_info=True)
+        _outbox.put_nowait((kind, data))
+    except queue.Full:
+        # The map catches up from the API after a reconnect; a stuck layer must not block a worker.
+        logger.warning("broadcast of %s dropped: the outbox is full", kind)
+
+
+def _sender_ensure() -> None:
+    global _sender, _sender_pid
+    with _lock:
+        # After a fork (prefork workers) the parent's thread does not exist in the child.
+        if _sender is None or _sender_pid != os.getpid() or not _sender.is_alive():
+            _sender = threading.Thread(target=_send_forever, name="vigil-broadcast", daemon=True)
+            _sender_pid = os.getpid()
+            _sender.start()
+
+
+def _send_forever() -> None:
+    loop = asyncio.new_event_loop()
+    layer = get_channel_layer()
+    while True:
+        kind, data = _outbox.get()
+        try:
+            message = {"type": "broadcast", "payload": {"type": kind, "data": data}}
+            loop.run_until_complete(asyncio.wait_for(layer.group_send(EVENTS_GROUP, message), SEND_TIMEOUT_SECONDS))
+        except Exception:
+            logger.warning("broadcast of %s failed", kind, exc_info=True)
+        finally:
+            _outbox.task_done()
+
+
+def broadcasts_flush(timeout: float = 5.0) -> bool:
+    """Wait until every queued message was sent (tests, and before a process exits)."""
+    with _outbox.all_tasks_done:
+        return _outbox.all_tasks_done.wait_for(lambda: not _outbox.unfinished_tasks, timeout)
+
+
+atexit.register(broadcasts_flush, 2.0)

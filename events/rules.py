@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time
 
+from django.db.models import Q
 from django.utils import timezone
 from shapely.geometry import Point, Polygon
 
@@ -15,16 +16,12 @@ from events.models import ThreatRule
 
 def rules_for_camera(camera: Camera) -> list[ThreatRule]:
     """The enabled rules that apply to ``camera``: all cameras, chosen ones, or its district."""
-    rules = ThreatRule.objects.filter(enabled=True).prefetch_related("cameras")
-    return [rule for rule in rules if rule_applies_to(rule, camera)]
-
-
-def rule_applies_to(rule: ThreatRule, camera: Camera) -> bool:
-    if rule.scope == ThreatRule.Scope.ALL:
-        return True
-    if rule.scope == ThreatRule.Scope.DISTRICT:
-        return bool(rule.district) and rule.district.casefold() == camera.district.casefold()
-    return any(c.pk == camera.pk for c in rule.cameras.all())
+    scoped = (
+        Q(scope=ThreatRule.Scope.ALL)
+        | Q(scope=ThreatRule.Scope.CAMERAS, cameras=camera)
+        | Q(scope=ThreatRule.Scope.DISTRICT, district__iexact=camera.district or None)
+    )
+    return list(ThreatRule.objects.filter(scoped, enabled=True).distinct())  # one query per frame
 
 
 def rule_active_at(rule: ThreatRule, moment: datetime) -> bool:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-import numpy as np
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cameras.frames import Frame
 from cameras.models import Camera
 from detection.detector import Detection
 from events import rules as threat_rules
@@ -43,14 +44,13 @@ def _payload(event: Event) -> dict:
 
 
 @transaction.atomic
-def rules_apply(
-    *, camera: Camera, image: np.ndarray, detections: list[Detection], captured_at: datetime
-) -> list[Event]:
+def rules_apply(*, camera: Camera, frame: Frame, detections: list[Detection]) -> list[Event]:
     """Run the camera's rules on one processed frame; returns the events opened or updated.
 
     Called once per frame (the caller's count sample makes a frame unique), so streaks and hit
     counts are never advanced twice by a redelivered task.
     """
+    captured_at = frame.captured_at
     touched = []
     for rule in threat_rules.rules_for_camera(camera):
         matched = []
@@ -60,9 +60,7 @@ def rules_apply(
         if _streak_advance(rule=rule, camera=camera, captured_at=captured_at, matched=firing) < rule.hold_frames:
             continue
         touched.append(
-            event_open_or_update(
-                camera=camera, rule=rule, image=image, detections=detections, matched=matched, captured_at=captured_at
-            )
+            event_open_or_update(camera=camera, rule=rule, frame=frame, detections=detections, matched=matched)
         )
     return touched
 
@@ -86,12 +84,12 @@ def event_open_or_update(
     *,
     camera: Camera,
     rule: ThreatRule,
-    image: np.ndarray,
+    frame: Frame,
     detections: list[Detection],
     matched: list[Detection],
-    captured_at: datetime,
 ) -> Event:
     """Update the rule's open event on this camera if seen within the cooldown, else open a new one."""
+    captured_at = frame.captured_at
     event = (
         Event.objects.select_for_update()
         .filter(camera=camera, rule=rule, status__in=Event.OPEN_STATUSES)
@@ -105,7 +103,7 @@ def event_open_or_update(
         event.last_seen = max(event.last_seen, captured_at)
         fields = ["hit_count", "peak_count", "last_seen", "updated_at"]
         if newest:
-            _evidence_attach(event, rule=rule, image=image, detections=detections, matched=matched)
+            _evidence_attach(event, rule=rule, frame=frame, detections=detections, matched=matched)
             fields += ["snapshot", "annotated_snapshot", "detections"]
         event.save(update_fields=fields)
         broadcast_on_commit("event.updated", _payload(event))
@@ -129,16 +127,20 @@ def event_open_or_update(
         recommended_actions=rule.recommended_actions,
     )
     event.save()  # the snapshot's file name carries the event's id
-    _evidence_attach(event, rule=rule, image=image, detections=detections, matched=matched)
+    _evidence_attach(event, rule=rule, frame=frame, detections=detections, matched=matched)
     event.save(update_fields=["snapshot", "annotated_snapshot", "detections"])
     broadcast_on_commit("event.opened", _payload(event))
     return event
 
 
 def _evidence_attach(
-    event: Event, *, rule: ThreatRule, image: np.ndarray, detections: list[Detection], matched: list[Detection]
+    event: Event, *, rule: ThreatRule, frame: Frame, detections: list[Detection], matched: list[Detection]
 ) -> None:
-    """Replace the event's snapshot pair with this frame (old files are removed: storage stays bounded)."""
+    """Replace the event's snapshot pair with this frame (old files are removed: storage stays bounded).
+
+    The plain snapshot is the camera's own JPEG, full size and not re-encoded; the annotated copy
+    is drawn on the picture the detector saw.
+    """
     matched_ids = {id(d) for d in matched}
     others = [d for d in detections if id(d) not in matched_ids]
     for field in (event.snapshot, event.annotated_snapshot):
@@ -146,8 +148,8 @@ def _evidence_attach(
             field.delete(save=False)
     stamp = event.last_seen.strftime("%Y%m%d-%H%M%S-%f")
     base = f"{event.camera.slug}/{event.pk}-{stamp}"
-    event.snapshot.save(f"{base}.jpg", snapshots.jpeg_file(image), save=False)
-    annotated = snapshots.annotate(image, matched=matched, others=others, zone=rule.zone)
+    event.snapshot.save(f"{base}.jpg", ContentFile(frame.jpeg), save=False)
+    annotated = snapshots.annotate(frame.image, matched=matched, others=others, zone=rule.zone)
     event.annotated_snapshot.save(f"{base}-annotated.jpg", snapshots.jpeg_file(annotated), save=False)
     event.detections = [{**d.as_dict(), "matched": id(d) in matched_ids} for d in detections]
 

@@ -232,3 +232,19 @@ def test_frames_of_switched_off_or_expired_entries_are_dropped(offline_model):
 
     assert frames_detect_waiting(entry=entry_off) == []
     assert not CountSample.objects.exists()
+
+
+def test_a_1080p_frame_is_detected_at_half_scale_and_its_snapshot_kept_full_size(offline_model, media_dir):
+    rule(name="People on the street")
+    cam = camera()
+    [(_, street)] = clip_frames(media_dir / "street.mp4", step=1, limit=1)
+    entry = queue.frame_wait(cam.pk, street)
+
+    [outcome] = frames_detect_waiting(entry=entry)
+
+    assert outcome.frame.image.shape[:2] == (540, 960)  # the JPEG decoder scaled it down for the model
+    assert any(d.label == "person" for d in outcome.detections)
+    event = Event.objects.get(camera=cam)
+    plain = cv2.imdecode(np.frombuffer(event.snapshot.read(), np.uint8), cv2.IMREAD_COLOR)
+    annotated = cv2.imdecode(np.frombuffer(event.annotated_snapshot.read(), np.uint8), cv2.IMREAD_COLOR)
+    assert plain.shape[:2] == (1080, 1920) and annotated.shape[:2] == (540, 960)
