@@ -54,3 +54,17 @@ def run_python(code: str, **env: str | None) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def wait_until(predicate, timeout: float, message: str, *, every: float = 0.2) -> None:
+    """Poll ``predicate`` until it is true; fail the test with ``message`` after ``timeout`` seconds."""
+    import time
+
+    import pytest
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(every)
+    pytest.fail(message)

@@ -8,15 +8,7 @@ from cameras.models import Camera
 from cameras.tasks import capture_camera
 from cameras.tests.factories import make_camera
 from cameras.tests.servers import clip_jpegs, http_camera, refusing_url
-
-
-def _wait(predicate, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail(message)
+from vigilsite.testing import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +32,13 @@ def test_bad_cameras_go_offline_while_a_healthy_one_keeps_capturing(celery_worke
             for camera in [healthy, *bad.values()]:
                 capture_camera.delay(camera.pk, force=True)
             previous = Camera.objects.get(pk=healthy.pk).last_frame_at
-            _wait(
+            wait_until(
                 lambda previous=previous: Camera.objects.get(pk=healthy.pk).last_frame_at != previous,
                 10,
                 "the healthy camera stopped capturing",
             )
             healthy_frames.append(Camera.objects.get(pk=healthy.pk).last_frame_at)
-            _wait(
+            wait_until(
                 lambda: all(Camera.objects.get(pk=c.pk).capture_lock_until is None for c in bad.values()),
                 10,
                 "a bad camera held a worker past its timeout",
@@ -72,7 +64,7 @@ def test_two_workers_capture_a_camera_once(celery_workers, jpegs, tmp_path):
         camera = make_camera(f"{base}/snapshot.jpg", capture_interval=60)
         for _ in range(6):
             capture_camera.delay(camera.pk)  # the same scheduled tick delivered six times
-        _wait(lambda: Camera.objects.get(pk=camera.pk).last_frame_at is not None, 15, "no capture happened")
+        wait_until(lambda: Camera.objects.get(pk=camera.pk).last_frame_at is not None, 15, "no capture happened")
         time.sleep(2)  # let every duplicate task run
         seen = [path for path in _server_requests(base) if path == "/snapshot.jpg"]
     assert len(seen) == 1
@@ -94,4 +86,4 @@ def test_capture_now_in_the_admin_reaches_a_worker(celery_workers, admin_client,
         reverse("admin:cameras_camera_changelist"), {"action": "capture_now", "_selected_action": [camera.pk]}
     )
     assert response.status_code == 302
-    _wait(lambda: Camera.objects.get(pk=camera.pk).status == "online", 15, "capture now did not capture")
+    wait_until(lambda: Camera.objects.get(pk=camera.pk).status == "online", 15, "capture now did not capture")

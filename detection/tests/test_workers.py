@@ -3,7 +3,6 @@ a detect worker runs the real model, and counts and an event with evidence land 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import cv2
@@ -14,15 +13,7 @@ from django.conf import settings
 from cameras.tests.factories import make_camera
 from detection.models import CountSample
 from events.models import Event, ThreatRule
-
-
-def _wait(predicate, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.5)
-    pytest.fail(message)
+from vigilsite.testing import wait_until
 
 
 @pytest.mark.slow
@@ -35,8 +26,8 @@ def test_a_scheduled_camera_produces_counts_and_an_event_with_an_annotated_snaps
     camera = make_camera((media_dir / "concourse.mp4").as_uri(), name="Concourse", capture_interval=2)
     celery_beat()
 
-    _wait(lambda: CountSample.objects.filter(camera=camera).count() >= 3, 150, "no count samples arrived")
-    _wait(lambda: Event.objects.filter(camera=camera, rule__name="Crowd").exists(), 60, "no crowd event opened")
+    wait_until(lambda: CountSample.objects.filter(camera=camera).count() >= 3, 150, "no count samples arrived")
+    wait_until(lambda: Event.objects.filter(camera=camera, rule__name="Crowd").exists(), 60, "no crowd event opened")
 
     samples = CountSample.objects.filter(camera=camera)
     assert any(s.counts.get("person", 0) >= 8 for s in samples)
