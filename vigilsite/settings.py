@@ -8,6 +8,7 @@ to start until a real secret key is given. The README documents each variable.
 from __future__ import annotations
 
 import importlib.util
+import re
 import secrets
 from pathlib import Path
 
@@ -236,6 +237,8 @@ FRAME_UPLOAD_MAX_BYTES = env.integer("FRAME_UPLOAD_MAX_BYTES", 10 * 1024 * 1024,
 DETECTION_MODEL = env.string("DETECTION_MODEL", "")
 # Overrides every model's device on this host (a GPU host sets cuda:0); empty: each model's own.
 DETECTION_DEVICE = env.string("DETECTION_DEVICE", "")
+if DETECTION_DEVICE and not re.fullmatch(r"auto|cpu|mps|cuda|cuda:\d+|\d+", DETECTION_DEVICE):
+    raise ImproperlyConfigured(f"VIGIL_DETECTION_DEVICE={DETECTION_DEVICE!r} must be cpu, cuda or cuda:N.")
 DETECTION_MODEL_DIR = env.path("DETECTION_MODEL_DIR", DATA_DIR / "models", base=BASE_DIR)
 DETECTION_BATCH_SIZE = env.integer("DETECTION_BATCH_SIZE", 8, minimum=1)
 # Let ultralytics download known weights (yolo11n.pt) into the model folder when missing.

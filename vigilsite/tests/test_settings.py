@@ -101,3 +101,9 @@ def test_production_settings_pass_the_deployment_checklist(tmp_path):
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_it_rejects_an_unknown_detection_device(tmp_path):
+    result = run_python(SETUP, VIGIL_DETECTION_DEVICE="gpu0", VIGIL_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "VIGIL_DETECTION_DEVICE='gpu0' must be cpu, cuda or cuda:N" in result.stderr
