@@ -18,10 +18,11 @@ class CameraSerializer(serializers.ModelSerializer):
             "district", "tags", "source_url", "username", "password", "capture_mode",
             "capture_interval", "rtsp_transport", "enabled", "status", "last_frame_at", "last_error",
             "consecutive_failures", "last_latency_ms", "frame_width", "frame_height",
+            "detect", "detection_model", "motion_gate", "motion_threshold", "detection_error",
         ]  # fmt: skip
         read_only_fields = [
             "slug", "status", "last_frame_at", "last_error", "consecutive_failures",
-            "last_latency_ms", "frame_width", "frame_height",
+            "last_latency_ms", "frame_width", "frame_height", "detection_error",
         ]  # fmt: skip
 
     def validate(self, attrs: dict) -> dict:

@@ -99,3 +99,20 @@ def test_a_camera_uses_its_own_model_else_the_configured_one_else_the_default(of
     assert model_for_camera(camera) == coco_model
     camera.detection_model = offline_model
     assert model_for_camera(camera) == offline_model
+
+
+def test_the_camera_api_shows_and_sets_detection_settings(admin_client, coco_model):
+    camera = make_camera("file:///dev/null", detection_error="weights missing")
+
+    response = admin_client.patch(
+        f"/api/cameras/{camera.pk}/",
+        {"detection_model": coco_model.pk, "motion_gate": False, "motion_threshold": 2.5, "detection_error": ""},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["detection_model"], body["motion_gate"], body["motion_threshold"]) == (coco_model.pk, False, 2.5)
+    assert body["detection_error"] == "weights missing"  # read-only: set by the workers only
+    bad = admin_client.patch(f"/api/cameras/{camera.pk}/", {"motion_threshold": 150}, content_type="application/json")
+    assert bad.status_code == 400 and "motion_threshold" in bad.json()
