@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
@@ -28,7 +29,9 @@ class Command(BaseCommand):
             "--start", help="When the recording started (ISO 8601, site time zone if no offset); default now."
         )
         parser.add_argument("--no-motion-gate", action="store_true", help="Analyse every sampled frame.")
-        parser.add_argument("--batch", type=int, default=None, help="Frames per inference batch.")
+        parser.add_argument(
+            "--batch", type=int, default=None, help="Frames per inference batch (default VIGIL_DETECTION_BATCH_SIZE)."
+        )
 
     def handle(self, *args, camera: str, file: Path, every: float, start: str | None, **options) -> None:
         found = Camera.objects.filter(slug=camera).first() or (
@@ -43,7 +46,7 @@ class Command(BaseCommand):
             fps, total = video_info(file)
         except UnreadableVideo as exc:
             raise CommandError(str(exc)) from None
-        batch = options["batch"] or 8
+        batch = options["batch"] or settings.DETECTION_BATCH_SIZE
         sampled = max(1, round(fps * every))
         outcomes = []
         pending = []
