@@ -35,6 +35,11 @@ def frame_get(key: str) -> bytes | None:
     return redis_client().get(key)
 
 
+def frames_get(keys: list[str]) -> list[bytes | None]:
+    """Several frames in one round trip (a detect batch); None for those that expired."""
+    return redis_client().mget(keys) if keys else []
+
+
 def latest_frame_path(camera_slug: str) -> str:
     return f"cameras/{camera_slug}/latest.jpg"
 

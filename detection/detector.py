@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -132,6 +133,10 @@ def _unit(value: float) -> float:
 
 
 _loaded: dict[int, Detector] = {}
+# model id -> (row version, when it failed, message): a model that cannot load is not retried on
+# every batch (an offline download attempt alone takes seconds), only after RETRY_FAILED_SECONDS.
+_failed: dict[int, tuple[datetime, float, str]] = {}
+RETRY_FAILED_SECONDS = 60
 _lock = threading.Lock()
 
 
@@ -139,6 +144,7 @@ def detectors_forget() -> None:
     """Drop every loaded model (tests; a worker reloads changed models by itself)."""
     with _lock:
         _loaded.clear()
+        _failed.clear()
 
 
 def detector_for(model: DetectionModel) -> Detector:
@@ -150,12 +156,17 @@ def detector_for(model: DetectionModel) -> Detector:
         detector = _loaded.get(model.pk)
         if detector is not None and detector.version == model.updated_at:
             return detector
+        failed = _failed.get(model.pk)
+        if failed and failed[0] == model.updated_at and time.monotonic() - failed[1] < RETRY_FAILED_SECONDS:
+            raise WeightsUnavailable(failed[2])
         try:
             detector = Detector(model)
         except WeightsUnavailable as exc:
+            _failed[model.pk] = (model.updated_at, time.monotonic(), str(exc))
             # .update() leaves updated_at alone: the row's version, and so this cache, stay valid.
             DetectionModel.objects.filter(pk=model.pk).update(last_error=str(exc)[:500])
             raise
+        _failed.pop(model.pk, None)
         DetectionModel.objects.filter(pk=model.pk).update(
             last_error="", loaded_at=timezone.now(), classes=list(detector.names.values())
         )

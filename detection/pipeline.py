@@ -109,9 +109,8 @@ def frames_detect_waiting(*, entry: str, redelivered: bool = False) -> list[Outc
     }
     fallback = default_model()
     jobs = []
-    for waiting in taken:
+    for waiting, data in zip(taken, frame_store.frames_get([w.key for w in taken]), strict=True):
         camera = cameras.get(waiting.camera_id)
-        data = frame_store.frame_get(waiting.key)
         if camera is None or data is None:
             continue  # camera gone or switched off, or the frame expired while the queue was long
         model = camera.detection_model or fallback

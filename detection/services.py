@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cameras import frame_store
 from cameras.frames import Frame
 from cameras.models import Camera
 from detection import queue
@@ -27,7 +28,7 @@ def frame_submit(*, camera_id: int, frame: Frame) -> None:
 
     try:
         entry = queue.frame_wait(camera_id, frame)
-        detect_frame.apply_async(kwargs={"entry": entry}, expires=queue.frame_store.FRAME_TTL_SECONDS)
+        detect_frame.apply_async(kwargs={"entry": entry}, expires=frame_store.FRAME_TTL_SECONDS)
     except Exception as exc:
         logger.warning("frame of camera %s not queued for detection: %s", camera_id, exc)
 

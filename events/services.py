@@ -67,13 +67,19 @@ def rules_apply(*, camera: Camera, frame: Frame, detections: list[Detection]) ->
 
 def _streak_advance(*, rule: ThreatRule, camera: Camera, captured_at: datetime, matched: bool) -> int:
     """Count matching frames in a row; the row lock also serialises event writes per rule and camera."""
+    if not matched:
+        # The common case on a quiet camera: at most one UPDATE, no row created, nothing when already 0.
+        RuleStreak.objects.filter(rule=rule, camera=camera, streak__gt=0, last_frame_at__lte=captured_at).update(
+            streak=0, last_frame_at=captured_at
+        )
+        return 0
     streak, _ = RuleStreak.objects.select_for_update().get_or_create(
         rule=rule, camera=camera, defaults={"last_frame_at": captured_at}
     )
     if captured_at < streak.last_frame_at:
         # A late, older frame (another worker's batch) does not move the streak.
-        return streak.streak if matched else 0
-    streak.streak = streak.streak + 1 if matched else 0
+        return streak.streak
+    streak.streak += 1
     streak.last_frame_at = captured_at
     streak.save(update_fields=["streak", "last_frame_at"])
     return streak.streak
@@ -143,9 +149,9 @@ def _evidence_attach(
     """
     matched_ids = {id(d) for d in matched}
     others = [d for d in detections if id(d) not in matched_ids]
-    for field in (event.snapshot, event.annotated_snapshot):
-        if field:
-            field.delete(save=False)
+    # Old files are deleted after the commit: a rolled-back update must keep pointing at files.
+    old = [(f.storage, f.name) for f in (event.snapshot, event.annotated_snapshot) if f]
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in old])
     stamp = event.last_seen.strftime("%Y%m%d-%H%M%S-%f")
     base = f"{event.camera.slug}/{event.pk}-{stamp}"
     event.snapshot.save(f"{base}.jpg", ContentFile(frame.jpeg), save=False)

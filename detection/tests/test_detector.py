@@ -116,3 +116,23 @@ def test_the_camera_api_shows_and_sets_detection_settings(admin_client, coco_mod
     assert body["detection_error"] == "weights missing"  # read-only: set by the workers only
     bad = admin_client.patch(f"/api/cameras/{camera.pk}/", {"motion_threshold": 150}, content_type="application/json")
     assert bad.status_code == 400 and "motion_threshold" in bad.json()
+
+
+def test_a_model_that_failed_is_not_retried_on_every_batch_but_at_once_after_an_edit(
+    offline_model, coco_model, settings, tmp_path
+):
+    from detection.detector import weights_path
+
+    settings.DETECTION_DOWNLOAD = False
+    settings.DETECTION_MODEL_DIR = tmp_path
+    with pytest.raises(WeightsUnavailable):
+        detector_for(coco_model)
+    (tmp_path / "yolo11n.pt").write_bytes(Path(weights_path(offline_model)).read_bytes())
+
+    with pytest.raises(WeightsUnavailable):  # within the retry window: the failure is remembered
+        detector_for(coco_model)
+    coco_model.save()  # an admin edit (e.g. after uploading weights) retries at once
+
+    assert detector_for(coco_model).names
+    coco_model.refresh_from_db()
+    assert coco_model.last_error == ""

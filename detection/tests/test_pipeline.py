@@ -64,12 +64,15 @@ def test_a_crowd_rule_on_the_concourse_opens_one_event_updated_by_later_frames(o
     )
 
 
-def test_the_event_keeps_the_newest_snapshot_and_an_annotated_copy(offline_model, media_dir):
+def test_the_event_keeps_the_newest_snapshot_and_an_annotated_copy(
+    offline_model, media_dir, django_capture_on_commit_callbacks
+):
     rule(name="Crowd", min_count=8)
     cam = camera()
     frames = clip_frames(media_dir / "concourse.mp4", step=40, limit=3)
 
-    frames_analyse([(cam, frame) for _, frame in frames])
+    with django_capture_on_commit_callbacks(execute=True):  # old files go after the commit
+        frames_analyse([(cam, frame) for _, frame in frames])
 
     event = Event.objects.get(camera=cam)
     plain = cv2.imdecode(np.frombuffer(event.snapshot.read(), np.uint8), cv2.IMREAD_COLOR)
