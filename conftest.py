@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from accounts.roles import roles_sync
 from cameras import frame_store
 from detection.detector import detectors_forget
 from detection.models import DetectionModel
@@ -163,3 +164,22 @@ def _fresh_redis_state(redis_url) -> None:
     client = frame_store.redis_client()
     for key in client.scan_iter("vigil:*"):
         client.delete(key)
+
+
+PASSWORD = "a-long-passphrase-1"  # noqa: S105 - test users only
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    """``make_user("ana", "Operators")``: a user in one of the roles (or none), password ``PASSWORD``."""
+    from django.contrib.auth.models import Group
+
+    def make(username: str, role: str | None = None):
+        user = django_user_model.objects.create_user(username, password=PASSWORD)
+        if role:
+            if not Group.objects.filter(name=role).exists():
+                roles_sync()  # a transactional test flushed the groups the migration made
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make

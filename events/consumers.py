@@ -1,15 +1,19 @@
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 EVENTS_GROUP = "events"
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
-    """Pushes event and camera-status changes to logged-in map viewers."""
+    """Pushes event and camera-status changes to users who may view events (Viewers and up)."""
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
+            return
+        if not await database_sync_to_async(user.has_perm)("events.view_event"):
+            await self.close(code=4403)
             return
         await self.channel_layer.group_add(EVENTS_GROUP, self.channel_name)
         await self.accept()

@@ -152,6 +152,8 @@ class Event(models.Model):
             models.Index(fields=["status", "-first_seen"]),
             models.Index(fields=["camera", "label", "status"]),
             models.Index(fields=["camera", "rule", "status"]),
+            # The live map catches up after a reconnect with "changed since".
+            models.Index(fields=["updated_at"]),
         ]
 
     def __str__(self) -> str:
@@ -160,3 +162,29 @@ class Event(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+
+class EventAction(models.Model):
+    """One step in an event's handling (who, when, from which status to which, why); never edited."""
+
+    class Action(models.TextChoices):
+        ACKNOWLEDGE = "acknowledge", "Acknowledge"
+        DISPATCH = "dispatch", "Dispatch"
+        RESOLVE = "resolve", "Resolve"
+        FALSE_ALARM = "false_alarm", "Mark false alarm"
+        REOPEN = "reopen", "Reopen"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="actions")
+    action = models.CharField(max_length=15, choices=Action.choices)
+    from_status = models.CharField(max_length=15, choices=Event.Status.choices)
+    to_status = models.CharField(max_length=15, choices=Event.Status.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+    dispatched_to = models.CharField(max_length=120, blank=True, help_text="Unit or person sent.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.from_status} → {self.to_status}"

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from cameras.frames import Frame
@@ -17,28 +16,7 @@ from events import rules as threat_rules
 from events import snapshots
 from events.broadcast import broadcast_on_commit
 from events.models import Event, RuleStreak, ThreatRule
-
-
-def _payload(event: Event) -> dict:
-    return {
-        "id": event.pk,
-        "kind": event.kind,
-        "camera": event.camera_id,
-        "rule": event.rule_id,
-        "label": event.label,
-        "title": event.title,
-        "severity": event.severity,
-        "status": event.status,
-        "latitude": float(event.latitude),
-        "longitude": float(event.longitude),
-        "danger_radius_m": event.danger_radius_m,
-        "first_seen": event.first_seen.isoformat(),
-        "last_seen": event.last_seen.isoformat(),
-        "hit_count": event.hit_count,
-        "peak_count": event.peak_count,
-        "snapshot_url": reverse("event-snapshot", args=[event.pk, "annotated"]) if event.annotated_snapshot else None,
-    }
-
+from events.payloads import event_payload
 
 # --- Threat rules → detection events ---------------------------------------------------------
 
@@ -112,7 +90,7 @@ def event_open_or_update(
             _evidence_attach(event, rule=rule, frame=frame, detections=detections, matched=matched)
             fields += ["snapshot", "annotated_snapshot", "detections"]
         event.save(update_fields=fields)
-        broadcast_on_commit("event.updated", _payload(event))
+        broadcast_on_commit("event.updated", event_payload(event))
         return event
 
     label = Counter(d.label for d in matched).most_common(1)[0][0] if matched else ",".join(rule.labels)
@@ -135,7 +113,7 @@ def event_open_or_update(
     event.save()  # the snapshot's file name carries the event's id
     _evidence_attach(event, rule=rule, frame=frame, detections=detections, matched=matched)
     event.save(update_fields=["snapshot", "annotated_snapshot", "detections"])
-    broadcast_on_commit("event.opened", _payload(event))
+    broadcast_on_commit("event.opened", event_payload(event))
     return event
 
 
@@ -189,7 +167,7 @@ def event_open_system(*, camera: Camera, label: str, title: str, detail: str, se
         last_seen=now,
         recommended_actions="Check the camera's power and network link; see its last error.",
     )
-    broadcast_on_commit("event.opened", _payload(event))
+    broadcast_on_commit("event.opened", event_payload(event))
     return event
 
 
@@ -207,7 +185,7 @@ def event_close_system(*, camera: Camera, label: str, note: str) -> int:
             Event.Status.RESOLVED, note, now, now
         )  # fmt: skip
         event.save(update_fields=["status", "resolution_note", "resolved_at", "last_seen", "updated_at"])
-        broadcast_on_commit("event.status", _payload(event))
+        broadcast_on_commit("event.status", event_payload(event))
     return len(events)
 
 

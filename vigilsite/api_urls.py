@@ -5,9 +5,11 @@ from rest_framework.routers import DefaultRouter
 
 from cameras.api.ingest import CameraFrameIngestView
 from cameras.api.viewsets import CameraViewSet
+from events.api.viewsets import EventViewSet
 
 router = DefaultRouter()
 router.register("cameras", CameraViewSet, basename="camera")
+router.register("events", EventViewSet, basename="event")
 
 urlpatterns = [
     path("cameras/<int:pk>/frames/", CameraFrameIngestView.as_view(), name="camera-frames"),

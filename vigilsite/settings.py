@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "cameras",
     "detection",
     "events",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -289,7 +290,13 @@ BEAT_STALE_AFTER_SECONDS = 30
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every endpoint checks the model permissions of the user's role, reading included.
+    "DEFAULT_PERMISSION_CLASSES": ["vigilsite.api_permissions.ModelPermissions"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "vigilsite.geojson.GeoJSONRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
@@ -298,6 +305,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cameras, events, counts and frame ingestion of a Vigil installation.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,3 +1,5 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cameras import sources
@@ -5,11 +7,15 @@ from cameras.models import Camera
 
 
 class CameraSerializer(serializers.ModelSerializer):
-    """A camera; its password is accepted on write and never returned."""
+    """A camera; its credentials are accepted on write and never returned."""
 
+    username = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=150)
     password = serializers.CharField(
         write_only=True, required=False, allow_blank=True, style={"input_type": "password"}
     )
+    latest_counts = serializers.SerializerMethodField(help_text="What the newest processed frame counted.")
+    counted_at = serializers.SerializerMethodField()
+    latest_frame_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Camera
@@ -19,11 +25,25 @@ class CameraSerializer(serializers.ModelSerializer):
             "capture_interval", "rtsp_transport", "enabled", "status", "last_frame_at", "last_error",
             "consecutive_failures", "last_latency_ms", "frame_width", "frame_height",
             "detect", "detection_model", "motion_gate", "motion_threshold", "detection_error",
+            "latest_counts", "counted_at", "latest_frame_url",
         ]  # fmt: skip
         read_only_fields = [
             "slug", "status", "last_frame_at", "last_error", "consecutive_failures",
             "last_latency_ms", "frame_width", "frame_height", "detection_error",
         ]  # fmt: skip
+
+    # Annotated by ``cameras_with_latest_counts``; absent on a camera just created or changed.
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField(), allow_null=True))
+    def get_latest_counts(self, camera: Camera) -> dict | None:
+        return getattr(camera, "latest_counts", None)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_counted_at(self, camera: Camera) -> str | None:
+        counted_at = getattr(camera, "counted_at", None)
+        return serializers.DateTimeField().to_representation(counted_at) if counted_at else None
+
+    def get_latest_frame_url(self, camera: Camera) -> str:
+        return reverse("camera-latest-frame", args=[camera.slug])
 
     def validate(self, attrs: dict) -> dict:
         if "source_url" in attrs:

@@ -1,20 +1,12 @@
-from rest_framework import permissions, viewsets
+from rest_framework import viewsets
 
 from cameras.api.serializers import CameraSerializer
-from cameras.models import Camera
-
-
-class IsStaffOrReadOnly(permissions.BasePermission):
-    """Reading needs a login; changing cameras is for administrators."""
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return bool(request.user and request.user.is_authenticated)
-        return bool(request.user and request.user.is_staff)
+from cameras.selectors import cameras_with_latest_counts
 
 
 class CameraViewSet(viewsets.ModelViewSet):
-    queryset = Camera.objects.all()
+    """Cameras: readable by every role, changed by administrators (model permissions)."""
+
+    queryset = cameras_with_latest_counts()
     serializer_class = CameraSerializer
-    permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["status", "district", "enabled", "capture_mode"]

@@ -52,10 +52,35 @@ def test_the_api_explains_a_bad_camera(admin_client):
     assert "Unsupported URL scheme 'ftp://'" in errors["source_url"][0]
 
 
-def test_viewers_cannot_change_cameras(client, django_user_model, camera):
-    client.force_login(django_user_model.objects.create_user("viewer", password="a-long-passphrase-1"))
+def test_viewers_cannot_change_cameras(client, make_user, camera):
+    client.force_login(make_user("viewer", "Viewers"))
     assert client.get("/api/cameras/").status_code == 200
     assert client.delete(f"/api/cameras/{camera.pk}/").status_code == 403
+
+
+def test_users_without_a_role_cannot_read_cameras(client, make_user, camera):
+    client.force_login(make_user("nobody"))
+    response = client.get("/api/cameras/")
+    assert response.status_code == 403
+    assert camera.name not in response.content.decode()
+
+
+def test_administrators_manage_cameras_and_never_see_credentials(client, make_user, camera):
+    client.force_login(make_user("chief", "Administrators"))
+    response = client.patch(
+        f"/api/cameras/{camera.pk}/",
+        {"username": "svc-cam", "password": "s3cret-pass"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    camera.refresh_from_db()
+    assert (camera.username, camera.password) == ("svc-cam", "s3cret-pass")
+    for body in (
+        response.content,
+        client.get("/api/cameras/").content,
+        client.get("/api/cameras/?format=geojson").content,
+    ):
+        assert b"svc-cam" not in body and b"s3cret-pass" not in body
 
 
 def test_the_admin_never_shows_the_password(admin_client, camera):

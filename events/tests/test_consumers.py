@@ -35,15 +35,22 @@ def test_it_refuses_anonymous_users():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_refuses_a_foreign_origin(client, django_user_model):
-    user = django_user_model.objects.create_user("viewer", password="a-long-passphrase-1")
+def test_it_refuses_users_who_may_not_view_events(client, make_user):
+    connected, code = _connect([*ORIGIN, _session_cookie(client, make_user("nobody"))])
+    assert not connected
+    assert code == 4403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_a_foreign_origin(client, make_user):
+    user = make_user("viewer", "Viewers")
     connected, _ = _connect([(b"origin", b"http://evil.example.org"), _session_cookie(client, user)])
     assert not connected
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_pushes_broadcasts_only_after_the_commit(client, django_user_model):
-    user = django_user_model.objects.create_user("viewer", password="a-long-passphrase-1")
+def test_it_pushes_broadcasts_only_after_the_commit(client, make_user):
+    user = make_user("viewer", "Viewers")
     headers = [*ORIGIN, _session_cookie(client, user)]
 
     def rolled_back():

@@ -1,0 +1,56 @@
+"""The three roles of a Vigil installation, as Django groups with model permissions.
+
+Viewers watch (map, events, cameras); Operators also work events; Administrators also manage
+cameras, rules, detection models and users. The API, the admin and the WebSocket check the
+permissions, never the group names, so a site can build its own groups from the same permissions.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps as global_apps
+
+VIEWERS = "Viewers"
+OPERATORS = "Operators"
+ADMINISTRATORS = "Administrators"
+
+_VIEW = [
+    "cameras.view_camera",
+    "events.view_event",
+    "events.view_eventaction",
+    "events.view_threatrule",
+    "detection.view_detectionmodel",
+    "detection.view_countsample",
+    "detection.view_countminute",
+]
+_WORK = ["events.change_event"]
+_MANAGE = [
+    f"{app}.{verb}_{model}"
+    for app, model in [
+        ("cameras", "camera"),
+        ("events", "threatrule"),
+        ("detection", "detectionmodel"),
+        ("auth", "user"),
+        ("auth", "group"),
+        ("django_celery_beat", "periodictask"),
+    ]
+    for verb in ("add", "change", "delete", "view")
+] + ["events.delete_event"]
+
+ROLES: dict[str, list[str]] = {
+    VIEWERS: _VIEW,
+    OPERATORS: _VIEW + _WORK,
+    ADMINISTRATORS: _VIEW + _WORK + _MANAGE,
+}
+
+
+def roles_sync(apps=global_apps) -> None:
+    """Create the role groups and give each exactly its permissions (``apps`` for migrations)."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, perms in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)

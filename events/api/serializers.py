@@ -1,0 +1,56 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from events.models import Event, EventAction
+from events.workflow import actions_allowed
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """An event as the map, the API and the WebSocket show it (one shape everywhere)."""
+
+    camera_name = serializers.CharField(source="camera.name", read_only=True)
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    snapshot_url = serializers.SerializerMethodField()
+    admin_url = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(help_text="Workflow actions allowed from the current status.")
+
+    class Meta:
+        model = Event
+        fields = [
+            "id", "kind", "camera", "camera_name", "rule", "label", "title", "detail", "severity", "status",
+            "latitude", "longitude", "danger_radius_m", "first_seen", "last_seen", "updated_at",
+            "hit_count", "peak_count", "recommended_actions", "assignee", "resolution_note", "resolved_at",
+            "snapshot_url", "admin_url", "actions",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_snapshot_url(self, event: Event) -> str | None:
+        return reverse("event-snapshot", args=[event.pk, "annotated"]) if event.annotated_snapshot else None
+
+    def get_admin_url(self, event: Event) -> str:
+        return reverse("admin:events_event_change", args=[event.pk])
+
+    def get_actions(self, event: Event) -> list[str]:
+        return actions_allowed(event)
+
+
+class EventActionSerializer(serializers.ModelSerializer):
+    """One step of an event's history."""
+
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = EventAction
+        fields = ["id", "action", "from_status", "to_status", "user", "note", "dispatched_to", "created_at"]
+        read_only_fields = fields
+
+
+class EventActionRequestSerializer(serializers.Serializer):
+    """What an operator sends with a workflow action."""
+
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    dispatched_to = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")

@@ -1,0 +1,87 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from events.api.filters import EventFilterSet
+from events.api.serializers import EventActionRequestSerializer, EventActionSerializer, EventSerializer
+from events.models import Event, EventAction
+from events.workflow import TransitionRefused, event_transition
+
+
+class EventPagination(CursorPagination):
+    """Stable pages over a table that grows while it is read."""
+
+    ordering = ("-updated_at", "-id")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class CanWorkEvents(permissions.BasePermission):
+    message = "Only operators may act on events."
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("events.change_event")
+
+
+WORKFLOW_VIEWS = {"acknowledge", "dispatch_event", "resolve", "false_alarm", "reopen"}
+
+
+class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Events, newest change first, and the operator workflow on them."""
+
+    queryset = Event.objects.select_related("camera", "assignee")
+    serializer_class = EventSerializer
+    filterset_class = EventFilterSet
+    pagination_class = EventPagination
+
+    def get_permissions(self) -> list:
+        if self.action in WORKFLOW_VIEWS:
+            return [*super().get_permissions(), CanWorkEvents()]
+        return super().get_permissions()
+
+    @extend_schema(responses=EventActionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str) -> Response:
+        event = get_object_or_404(self.get_queryset(), pk=pk)
+        actions = event.actions.select_related("user")
+        return Response(EventActionSerializer(actions, many=True).data)
+
+    def _transition(self, request: Request, pk: str, name: str) -> Response:
+        event = get_object_or_404(self.get_queryset(), pk=pk)
+        body = EventActionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            event = event_transition(event=event, action=name, user=request.user, **body.validated_data)
+        except TransitionRefused as refused:
+            raise exceptions.ValidationError({"detail": refused.message}) from refused
+        return Response(self.get_serializer(event).data)
+
+    @extend_schema(request=EventActionRequestSerializer, responses=EventSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str) -> Response:
+        return self._transition(request, pk, EventAction.Action.ACKNOWLEDGE)
+
+    @extend_schema(request=EventActionRequestSerializer, responses=EventSerializer)
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_event(self, request: Request, pk: str) -> Response:  # ``dispatch`` is taken by APIView
+        return self._transition(request, pk, EventAction.Action.DISPATCH)
+
+    @extend_schema(request=EventActionRequestSerializer, responses=EventSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        return self._transition(request, pk, EventAction.Action.RESOLVE)
+
+    @extend_schema(request=EventActionRequestSerializer, responses=EventSerializer)
+    @action(detail=True, methods=["post"], url_path="false-alarm")
+    def false_alarm(self, request: Request, pk: str) -> Response:
+        return self._transition(request, pk, EventAction.Action.FALSE_ALARM)
+
+    @extend_schema(request=EventActionRequestSerializer, responses=EventSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        return self._transition(request, pk, EventAction.Action.REOPEN)
