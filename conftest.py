@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.error import URLError
+from urllib.request import urlopen
 
 import pytest
 from django.conf import settings
@@ -19,7 +22,7 @@ from cameras import frame_store
 from detection.detector import detectors_forget
 from detection.models import DetectionModel
 from system import embedded_redis
-from vigilsite.testing import project_env
+from vigilsite.testing import free_port, project_env, wait_until
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -183,3 +186,67 @@ def make_user(db, django_user_model):
         return user
 
     return make
+
+
+class AsgiServer:
+    """daphne serving this test's database over HTTP and WebSocket; stop and start it to cut sockets."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._env = _worker_env(redis_url)
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "vigilsite.asgi:application"],
+            cwd=BASE_DIR, env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_until(self._answers, 60, f"daphne did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop([self.process])
+            self.process = None
+
+    def _answers(self) -> bool:
+        try:
+            with urlopen(f"{self.url}/accounts/login/", timeout=2) as response:  # noqa: S310 - our own http URL
+                return response.status == 200
+        except (URLError, OSError):
+            return False
+
+
+@pytest.fixture
+def asgi_server(redis_url, transactional_db) -> Iterator[AsgiServer]:
+    server = AsgiServer(redis_url)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by playwright (``bin/setup --test`` installs both)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("chromium is not installed: run bin/setup --test")
+    # Playwright's sync API keeps an event loop running in this thread; the tests' own ORM calls
+    # are still plain synchronous code, so Django's async-context guard does not apply to them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where browser tests leave screenshots (``VIGIL_TEST_ARTIFACTS``, default ``artifacts/``)."""
+    folder = Path(os.environ.get("VIGIL_TEST_ARTIFACTS", BASE_DIR / "artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -6,12 +6,6 @@ from cameras.models import Camera
 from detection.models import CountSample
 
 
-def camera_list_for_overview() -> QuerySet[Camera]:
-    return Camera.objects.only(
-        "name", "slug", "district", "status", "enabled", "last_frame_at", "last_error", "latitude", "longitude"
-    ).order_by("district", "name")
-
-
 def cameras_with_latest_counts() -> QuerySet[Camera]:
     """Cameras with what their newest processed frame counted (``latest_counts``, ``counted_at``)."""
     newest = CountSample.objects.filter(camera=OuterRef("pk")).order_by("-captured_at")

@@ -1,10 +1,8 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cameras.selectors import camera_list_for_overview
 from system.selectors import health_report, health_summary
 
 
@@ -19,9 +17,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if not request.user.is_staff:
         report = health_summary(report)
     return JsonResponse(report, status=status)
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """The landing page after login: cameras at a glance and where to go next."""
-    return render(request, "home.html", {"cameras": camera_list_for_overview()})

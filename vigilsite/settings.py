@@ -116,7 +116,9 @@ CELERY_RESULT_BACKEND = _celery_url(REDIS_URL)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "vigil:channels"},
+        # redis-py 8 times out reads after 5 s by default, which cuts the layer's blocking 5 s
+        # BZPOPMIN and with it every idle WebSocket; a longer timeout still notices a dead Redis.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": "vigil:channels"},
     }
 }
 
@@ -142,6 +144,7 @@ INSTALLED_APPS = [
     "detection",
     "events",
     "accounts",
+    "livemap",
 ]
 
 MIDDLEWARE = [

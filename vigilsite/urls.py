@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from cameras import views as camera_views
 from events import views as event_views
+from livemap import views as livemap_views
 from system import views as system_views
 
 admin.site.site_header = "Vigil threat-handling panel"
@@ -12,7 +13,8 @@ admin.site.site_title = "Vigil"
 admin.site.index_title = "Operations"
 
 urlpatterns = [
-    path("", system_views.home, name="home"),
+    path("", livemap_views.map_page, name="home"),
+    path("map/", livemap_views.map_page, name="map"),
     path("healthz", system_views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -76,3 +76,23 @@ def test_it_pushes_broadcasts_only_after_the_commit(client, make_user):
     nothing, message = async_to_sync(scenario)()
     assert nothing, "a rolled-back change was broadcast"
     assert message == {"type": "camera.status", "data": {"id": 1, "status": "online"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_idle_socket_stays_open_past_the_redis_read_timeout(client, make_user):
+    """redis-py 8 cut blocking reads after 5 s, which closed every WebSocket idle that long."""
+    headers = [*ORIGIN, _session_cookie(client, make_user("viewer", "Viewers"))]
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, "/ws/events/", headers=headers)
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected
+        quiet = await communicator.receive_nothing(timeout=7)
+        await sync_to_async(lambda: broadcast_on_commit("camera.status", {"id": 2, "status": "offline"}))()
+        message = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return quiet, message
+
+    quiet, message = async_to_sync(scenario)()
+    assert quiet
+    assert message["data"] == {"id": 2, "status": "offline"}

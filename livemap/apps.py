@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LivemapConfig(AppConfig):
+    name = "livemap"
+    verbose_name = "Live map"

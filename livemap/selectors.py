@@ -1,0 +1,38 @@
+"""What the live map page needs to start: tiles, where to look, which APIs, what the user may do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Avg
+from django.shortcuts import resolve_url
+from django.urls import reverse
+
+from cameras.models import Camera
+
+
+def map_center() -> tuple[list[float], int]:
+    """The middle of the cameras, or the configured default when there are none."""
+    middle = Camera.objects.filter(enabled=True).aggregate(lat=Avg("latitude"), lon=Avg("longitude"))
+    if middle["lat"] is None:
+        return list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]), settings.LEAFLET_CONFIG["DEFAULT_ZOOM"]
+    return [float(middle["lat"]), float(middle["lon"])], settings.LEAFLET_CONFIG["DEFAULT_ZOOM"]
+
+
+def map_config(user: AbstractBaseUser) -> dict[str, Any]:
+    """The page's JSON configuration; permissions here only decide which buttons to draw."""
+    name, url, options = settings.LEAFLET_CONFIG["TILES"][0]
+    center, zoom = map_center()
+    return {
+        "center": center,
+        "zoom": zoom,
+        "tiles": {"name": name, "url": url, **options},
+        "api": {"events": reverse("event-list"), "cameras": reverse("camera-list")},
+        "websocket": "/ws/events/",
+        "can_work_events": user.has_perm("events.change_event"),
+        "can_view_cameras": user.has_perm("cameras.view_camera"),
+        "can_open_admin": bool(user.is_staff),
+        "login_url": resolve_url(settings.LOGIN_URL),
+    }

@@ -1,0 +1,407 @@
+/* Vigil live map: cameras and events from the API, kept current over the WebSocket.
+ *
+ * Nothing is missed: the socket is opened first, then the state is (re)loaded from the API
+ * ("changed since" the newest change seen, minus a margin), and every item is applied only
+ * if it is not older than what the page already has. So a message and a fetch may overlap
+ * in any order and the page still ends on the newest state.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("vigil-config").textContent);
+  const OPEN = ["new", "acknowledged", "dispatched"];
+  const CATCH_UP_MARGIN_MS = 10000;
+  const MAX_BACKOFF_S = 30;
+  const FEED_LIMIT = 200;
+
+  const map = L.map("map", { zoomControl: true }).setView(config.center, config.zoom);
+  L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: config.tiles.maxZoom || 19 }).addTo(map);
+  const cameraLayer = L.layerGroup().addTo(map);
+  const eventLayer = L.layerGroup().addTo(map);
+  const perimeterLayer = L.layerGroup().addTo(map);
+  L.control.layers(null, { Cameras: cameraLayer, Events: eventLayer, "Danger perimeters": perimeterLayer }).addTo(map);
+
+  const cameras = new Map(); // id -> {data, marker}
+  const events = new Map(); // id -> {data, marker, perimeter, flashUntil}
+  let newestChange = null; // newest ``updated_at`` seen, in the server's clock
+  let fitted = false;
+
+  // --- Helpers --------------------------------------------------------------------------
+  const esc = (value) =>
+    String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
+  const ago = (iso) => {
+    const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
+    if (s < 60) return "just now";
+    if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+    if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+    return `${Math.floor(s / 86400)} d ago`;
+  };
+  const csrfToken = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
+  const statusLabel = (status) => status.replace("_", " ");
+
+  class SessionExpired extends Error {}
+
+  async function getJSON(url) {
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } });
+    if (response.status === 401 || response.status === 403) throw new SessionExpired(String(response.status));
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    return response.json();
+  }
+
+  async function getAllFeatures(url) {
+    const features = [];
+    let next = url;
+    while (next && features.length < 5000) {
+      const page = await getJSON(next);
+      features.push(...page.features);
+      next = page.next;
+    }
+    return features;
+  }
+
+  function featureData(feature) {
+    const data = { ...feature.properties, id: feature.id };
+    if (feature.geometry) [data.longitude, data.latitude] = feature.geometry.coordinates;
+    return data;
+  }
+
+  // --- Filters --------------------------------------------------------------------------
+  const filtersForm = document.getElementById("filters");
+  const soundToggle = document.getElementById("sound-toggle");
+  soundToggle.checked = localStorage.getItem("vigil.sound") === "on";
+
+  function filters() {
+    const form = new FormData(filtersForm);
+    return { severities: new Set(form.getAll("severity")), status: form.get("status"), windowS: Number(form.get("window")) };
+  }
+
+  function visible(data, f = filters()) {
+    if (!f.severities.has(data.severity)) return false;
+    if (f.status === "open" && !OPEN.includes(data.status)) return false;
+    if (f.status !== "open" && f.status !== "all" && data.status !== f.status) return false;
+    return Date.now() - new Date(data.last_seen).getTime() <= f.windowS * 1000;
+  }
+
+  filtersForm.addEventListener("change", (e) => {
+    if (e.target === soundToggle) {
+      localStorage.setItem("vigil.sound", soundToggle.checked ? "on" : "off");
+      if (soundToggle.checked) beep(); // also unlocks audio: browsers need a click first
+      return;
+    }
+    if (e.target.name === "window") loadEvents(null);
+    redrawAll();
+  });
+
+  // --- Cameras --------------------------------------------------------------------------
+  function cameraIcon(data) {
+    const cone = data.heading === null || data.heading === undefined ? "" :
+      `<path class="cone" d="M0 0 L-9 -26 A28 28 0 0 1 9 -26 Z" transform="rotate(${Number(data.heading)})"/>`;
+    return L.divIcon({
+      className: "",
+      iconSize: [20, 20],
+      iconAnchor: [10, 10],
+      popupAnchor: [0, -10],
+      html: `<div class="camera-pin ${esc(data.status)}" data-camera-id="${data.id}" title="${esc(data.name)}">
+        <svg width="20" height="20" viewBox="-10 -10 20 20">${cone}<circle class="body" r="7"/></svg></div>`,
+    });
+  }
+
+  function cameraPopup(data) {
+    const counts = Object.entries(data.latest_counts || {});
+    const countsHtml = counts.length
+      ? counts.map(([label, n]) => `<dt>${esc(label)}</dt><dd>${esc(n)}</dd>`).join("")
+      : "<dt>Counts</dt><dd>none yet</dd>";
+    return `<div class="popup camera-popup" data-camera-id="${data.id}">
+      <h3>${esc(data.name)}</h3>
+      <img alt="Latest frame of ${esc(data.name)}" src="${esc(data.latest_frame_url)}?t=${Date.now()}" onerror="this.replaceWith('No frame yet.')">
+      <dl><dt>Status</dt><dd><span class="status">${esc(data.status)}</span></dd>
+      <dt>Last frame</dt><dd>${when(data.last_frame_at)}</dd>${countsHtml}
+      ${data.counted_at ? `<dt>Counted</dt><dd>${when(data.counted_at)}</dd>` : ""}</dl>
+      ${data.last_error ? `<p class="error">${esc(data.last_error)}</p>` : ""}</div>`;
+  }
+
+  function upsertCamera(data) {
+    const known = cameras.get(data.id);
+    if (known) data = { ...known.data, ...data };
+    if (data.latitude === undefined) return; // a status message for a camera we never loaded
+    if (known) {
+      known.data = data;
+      known.marker.setIcon(cameraIcon(data));
+      known.marker.setPopupContent(cameraPopup(data));
+      return;
+    }
+    const marker = L.marker([data.latitude, data.longitude], { icon: cameraIcon(data), keyboard: true, zIndexOffset: -100 });
+    marker.bindPopup(() => cameraPopup(cameras.get(data.id).data));
+    marker.on("popupopen", () => refreshCamera(data.id));
+    marker.addTo(cameraLayer);
+    cameras.set(data.id, { data, marker });
+  }
+
+  async function refreshCamera(id) {
+    try {
+      const camera = featureData(await getJSON(`${config.api.cameras}${id}/?format=geojson`));
+      upsertCamera(camera);
+    } catch (error) { /* the popup keeps what it had */ }
+  }
+
+  async function loadCameras() {
+    if (!config.can_view_cameras) return;
+    const features = await getAllFeatures(`${config.api.cameras}?format=geojson`);
+    features.map(featureData).forEach(upsertCamera);
+  }
+
+  // --- Events ---------------------------------------------------------------------------
+  function eventIcon(data, flashing) {
+    const closed = OPEN.includes(data.status) ? "" : " closed";
+    return L.divIcon({
+      className: "",
+      iconSize: [22, 22],
+      iconAnchor: [11, 11],
+      popupAnchor: [0, -11],
+      html: `<div class="event-pin sev-${esc(data.severity)}${closed}${flashing ? " flash" : ""}" data-event-id="${data.id}"
+        title="${esc(data.title)}" role="button" aria-label="${esc(data.title)}"></div>`,
+    });
+  }
+
+  function eventPopup(data, error = "") {
+    const buttons = [];
+    if (config.can_work_events && data.actions.includes("acknowledge")) {
+      buttons.push(`<button type="button" data-action="acknowledge" data-event-id="${data.id}">Acknowledge</button>`);
+    }
+    if (config.can_open_admin) buttons.push(`<a href="${esc(data.admin_url)}" target="_blank" rel="noopener">Open in admin</a>`);
+    return `<div class="popup event-popup" data-event-id="${data.id}">
+      ${data.snapshot_url ? `<img alt="Annotated snapshot" src="${esc(data.snapshot_url)}?v=${encodeURIComponent(data.updated_at)}">` : ""}
+      <h3>${esc(data.title)}</h3>
+      <span class="sevtag sev-${esc(data.severity)}">${esc(data.severity)}</span>
+      <span class="status status-${esc(data.status)}" data-role="status">${esc(statusLabel(data.status))}</span>
+      <dl><dt>Camera</dt><dd>${esc(data.camera_name)}</dd>
+      <dt>Label</dt><dd>${esc(data.label)}</dd>
+      <dt>Count</dt><dd>${esc(data.peak_count)} (seen ${esc(data.hit_count)}×)</dd>
+      <dt>First seen</dt><dd>${when(data.first_seen)}</dd>
+      <dt>Last seen</dt><dd>${when(data.last_seen)}</dd>
+      ${data.assignee ? `<dt>Assignee</dt><dd>${esc(data.assignee)}</dd>` : ""}
+      ${data.danger_radius_m ? `<dt>Perimeter</dt><dd>${esc(data.danger_radius_m)} m</dd>` : ""}</dl>
+      ${data.recommended_actions ? `<div class="actions-text"><strong>Recommended actions</strong>\n${esc(data.recommended_actions)}</div>` : ""}
+      ${data.detail ? `<p>${esc(data.detail)}</p>` : ""}
+      <div class="buttons">${buttons.join("")}</div>
+      ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ""}</div>`;
+  }
+
+  function flashing(entry) {
+    return entry.flashUntil && entry.flashUntil > Date.now();
+  }
+
+  function drawEvent(entry) {
+    const data = entry.data;
+    const show = visible(data);
+    const latlng = [data.latitude, data.longitude];
+    if (!entry.marker) {
+      entry.marker = L.marker(latlng, { icon: eventIcon(data, flashing(entry)), keyboard: true });
+      entry.marker.bindPopup(() => eventPopup(events.get(data.id).data), { maxWidth: 320 });
+    } else {
+      entry.marker.setLatLng(latlng).setIcon(eventIcon(data, flashing(entry)));
+      if (entry.marker.isPopupOpen()) entry.marker.setPopupContent(eventPopup(data));
+    }
+    if (entry.perimeter) perimeterLayer.removeLayer(entry.perimeter);
+    entry.perimeter = null;
+    if (data.danger_radius_m > 0 && OPEN.includes(data.status)) {
+      entry.perimeter = L.circle(latlng, {
+        radius: data.danger_radius_m,
+        className: `perimeter sev-${data.severity} perimeter-${data.id}`,
+        interactive: false,
+      });
+    }
+    if (show) {
+      entry.marker.addTo(eventLayer);
+      if (entry.perimeter) entry.perimeter.addTo(perimeterLayer);
+    } else {
+      eventLayer.removeLayer(entry.marker);
+    }
+  }
+
+  function upsertEvent(data, { live = false } = {}) {
+    const known = events.get(data.id);
+    const changed = Date.parse(data.updated_at);
+    if (known && Date.parse(known.data.updated_at) > changed) return; // an older copy: keep the newer
+    if (!newestChange || changed > Date.parse(newestChange)) newestChange = data.updated_at;
+    const entry = known || { data };
+    const becameCritical = data.severity === "critical" && data.status === "new" && (!known || known.data.severity !== "critical");
+    entry.data = data;
+    if (live && becameCritical) {
+      entry.flashUntil = Date.now() + 10000;
+      if (soundToggle.checked) beep();
+      setTimeout(() => { if (events.has(data.id)) { drawEvent(events.get(data.id)); renderFeed(); } }, 10100);
+    }
+    events.set(data.id, entry);
+    drawEvent(entry);
+  }
+
+  async function loadEvents(changedSince) {
+    const params = new URLSearchParams({ format: "geojson", page_size: "500" });
+    if (changedSince) {
+      params.set("changed_since", new Date(new Date(changedSince).getTime() - CATCH_UP_MARGIN_MS).toISOString());
+    } else {
+      params.set("seen_since", new Date(Date.now() - filters().windowS * 1000).toISOString());
+    }
+    const features = await getAllFeatures(`${config.api.events}?${params}`);
+    features.map(featureData).forEach((data) => upsertEvent(data));
+    renderFeed();
+  }
+
+  function fitToContent() {
+    const points = [...cameras.values(), ...events.values()].map((e) => [e.data.latitude, e.data.longitude]);
+    if (points.length) map.fitBounds(points, { padding: [40, 40], maxZoom: 16 });
+    fitted = true;
+  }
+
+  function redrawAll() {
+    events.forEach(drawEvent);
+    renderFeed();
+  }
+
+  // --- Feed -----------------------------------------------------------------------------
+  const feed = document.getElementById("feed");
+  const feedCount = document.getElementById("feed-count");
+
+  function renderFeed() {
+    const f = filters();
+    const shown = [...events.values()].filter((e) => visible(e.data, f))
+      .sort((a, b) => (a.data.last_seen < b.data.last_seen ? 1 : -1));
+    feedCount.textContent = shown.length;
+    feed.replaceChildren(...shown.slice(0, FEED_LIMIT).map((entry) => {
+      const d = entry.data;
+      const li = document.createElement("li");
+      li.className = `sev-${d.severity}${flashing(entry) ? " flash" : ""}`;
+      li.dataset.eventId = d.id;
+      li.tabIndex = 0;
+      li.innerHTML = `<span class="title">${esc(d.title)}</span>
+        <span class="meta">${esc(d.camera_name)} · ${ago(d.last_seen)} · peak ${esc(d.peak_count)}</span>
+        <span class="status status-${esc(d.status)}">${esc(statusLabel(d.status))}</span>`;
+      return li;
+    }));
+  }
+
+  function openEvent(id) {
+    const entry = events.get(Number(id));
+    if (!entry) return;
+    // No animation: the popup pans itself into view only from where the map really is.
+    map.setView([entry.data.latitude, entry.data.longitude], Math.max(map.getZoom(), 16), { animate: false });
+    entry.marker.openPopup();
+  }
+
+  feed.addEventListener("click", (e) => { const li = e.target.closest("li"); if (li) openEvent(li.dataset.eventId); });
+  feed.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { const li = e.target.closest("li"); if (li) openEvent(li.dataset.eventId); }
+  });
+  setInterval(renderFeed, 30000);
+
+  // --- Workflow from the popup ----------------------------------------------------------
+  // Capture phase: Leaflet stops clicks inside popups from bubbling.
+  document.addEventListener("click", async (e) => {
+    const button = e.target.closest("button[data-action]");
+    if (!button) return;
+    button.disabled = true;
+    const id = Number(button.dataset.eventId);
+    const response = await fetch(`${config.api.events}${id}/${button.dataset.action}/`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      body: "{}",
+    });
+    const body = await response.json().catch(() => ({}));
+    const entry = events.get(id);
+    if (response.ok) {
+      upsertEvent(body);
+      renderFeed();
+      if (entry && entry.marker.isPopupOpen()) entry.marker.setPopupContent(eventPopup(events.get(id).data));
+    } else if (entry) {
+      entry.marker.setPopupContent(eventPopup(entry.data, body.detail || `The action failed (HTTP ${response.status}).`));
+    }
+  }, true);
+
+  // --- Sound ----------------------------------------------------------------------------
+  let audio = null;
+  function beep() {
+    try {
+      audio = audio || new AudioContext();
+      [0, 0.35].forEach((offset) => {
+        const osc = audio.createOscillator();
+        const gain = audio.createGain();
+        osc.frequency.value = 880;
+        gain.gain.setValueAtTime(0.2, audio.currentTime + offset);
+        gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + offset + 0.3);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(audio.currentTime + offset);
+        osc.stop(audio.currentTime + offset + 0.3);
+      });
+    } catch (error) { /* no audio device: the flash is still there */ }
+  }
+
+  // --- Live updates ---------------------------------------------------------------------
+  const indicator = document.getElementById("connection");
+  let attempt = 0;
+  let socket = null;
+
+  function setConnection(state, text) {
+    indicator.className = `connection ${state}`;
+    indicator.innerHTML = text;
+    document.body.dataset.connection = state;
+  }
+
+  function connect() {
+    setConnection(attempt ? "reconnecting" : "connecting", attempt ? "Reconnecting…" : "Connecting…");
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}${config.websocket}`);
+    socket.addEventListener("open", async () => {
+      attempt = 0;
+      try {
+        // Subscribed first, then caught up: nothing committed in between is lost.
+        await Promise.all([loadCameras(), loadEvents(newestChange)]);
+        if (!fitted) fitToContent();
+        setConnection("live", "Live");
+      } catch (error) {
+        handleLoadError(error);
+      }
+    });
+    socket.addEventListener("message", (message) => {
+      const { type, data } = JSON.parse(message.data);
+      if (type === "camera.status") upsertCamera(data);
+      else if (type.startsWith("event.")) { upsertEvent(data, { live: true }); renderFeed(); }
+    });
+    socket.addEventListener("close", () => scheduleReconnect());
+  }
+
+  function handleLoadError(error) {
+    if (error instanceof SessionExpired) {
+      if (socket) { socket.onclose = null; socket.close(); }
+      setConnection("expired", `Session expired — <a href="${esc(config.login_url)}?next=${encodeURIComponent(location.pathname)}">log in again</a>`);
+      attempt = -1;
+      return;
+    }
+    setConnection("offline", "Offline — retrying");
+  }
+
+  async function scheduleReconnect() {
+    if (attempt < 0) return; // the session is gone; reconnecting would only be refused
+    attempt += 1;
+    const delay = Math.min(MAX_BACKOFF_S, 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+    const until = Date.now() + delay * 1000;
+    const tick = () => {
+      const left = Math.ceil((until - Date.now()) / 1000);
+      if (left > 0 && attempt > 0) { setConnection("reconnecting", `Offline — retrying in ${left} s`); setTimeout(tick, 1000); }
+    };
+    tick();
+    setTimeout(async () => {
+      // A refused socket looks like any other failure; the API says whether the login is still valid.
+      try { await getJSON(`${config.api.events}?page_size=1`); } catch (error) {
+        if (error instanceof SessionExpired) { handleLoadError(error); return; }
+      }
+      connect();
+    }, delay * 1000);
+  }
+
+  // For tests and the browser console.
+  window.vigilMap = { map, cameras, events, state: () => indicator.className };
+  connect();
+})();

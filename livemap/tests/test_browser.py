@@ -1,0 +1,124 @@
+"""The live map in a real browser (chromium) against real daphne, Redis and the real pipeline."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cameras.tests.factories import make_camera
+from conftest import PASSWORD
+from detection.pipeline import frames_analyse
+from detection.tests.frames import photo
+from events.broadcast import broadcasts_flush
+from events.models import Event, EventAction, ThreatRule
+from events.services import event_open_system
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def _log_in(browser, server, user, *, width: int = 1280, height: int = 800) -> Page:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{server.url}/accounts/login/?next=/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[type=submit]")
+    expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=20_000)
+    return page
+
+
+def _crowd_event(offline_model) -> Event:
+    """An event opened by the real pipeline: the offline model sees the people on bus.jpg."""
+    camera = make_camera("file:///dev/null", name="Bus stop", motion_gate=False, heading=90)
+    ThreatRule.objects.create(
+        name="People at the stop",
+        labels=["person"],
+        severity="critical",
+        danger_radius_m=120,
+        recommended_actions="Call the stop's warden.\nKeep the platform clear.",
+    )
+    frames_analyse([(camera, photo("bus.jpg"))])
+    broadcasts_flush()
+    return Event.objects.get(camera=camera)
+
+
+def test_an_operator_sees_a_new_event_appear_and_acknowledges_it(
+    browser, asgi_server, make_user, offline_model, artifacts_dir
+):
+    operator = make_user("olga", "Operators")
+    operator.is_staff = True
+    operator.save()
+    page = _log_in(browser, asgi_server, operator)
+    assert page.locator(".event-pin").count() == 0
+
+    event = _crowd_event(offline_model)
+
+    pin = page.locator(f'.event-pin[data-event-id="{event.pk}"]')
+    expect(pin).to_be_visible(timeout=15_000)
+    expect(pin).to_have_class("event-pin sev-critical flash")
+    expect(page.locator(f"path.perimeter-{event.pk}")).to_be_visible()
+    expect(page.locator(f'#feed li[data-event-id="{event.pk}"]')).to_contain_text("People at the stop")
+    # The perimeter is the rule's radius in metres, drawn to the map's scale.
+    radius = page.evaluate(f"window.vigilMap.events.get({event.pk}).perimeter.getRadius()")
+    assert radius == 120
+
+    pin.click()
+    popup = page.locator(f'.event-popup[data-event-id="{event.pk}"]')
+    expect(popup).to_contain_text("Keep the platform clear.")
+    assert popup.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    admin_link = popup.locator("a", has_text="Open in admin")
+    expect(admin_link).to_have_attribute("href", f"/admin/events/event/{event.pk}/change/")
+    page.wait_for_timeout(300)  # let the popup finish fading in before the picture
+    page.screenshot(path=str(artifacts_dir / "live-map-new-event.png"))
+
+    popup.get_by_role("button", name="Acknowledge").click()
+    expect(popup.locator("[data-role=status]")).to_have_text("acknowledged")
+    expect(popup.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    page.screenshot(path=str(artifacts_dir / "live-map-acknowledged.png"))
+
+    event.refresh_from_db()
+    assert event.status == Event.Status.ACKNOWLEDGED
+    step = EventAction.objects.get(event=event)
+    assert (step.action, step.user) == ("acknowledge", operator)
+    assert (step.from_status, step.to_status) == ("new", "acknowledged")
+
+    page.goto(f"{asgi_server.url}/admin/events/event/{event.pk}/change/")
+    expect(page.locator("body")).to_contain_text("Acknowledged")
+    page.close()
+
+
+def test_events_opened_while_the_socket_was_down_are_on_the_map_after_the_reconnect(browser, asgi_server, make_user):
+    page = _log_in(browser, asgi_server, make_user("vera", "Viewers"))
+    gate = make_camera("file:///dev/null", name="North gate", latitude="52.3701", longitude="4.8901")
+    yard = make_camera("file:///dev/null", name="Depot yard", latitude="52.3720", longitude="4.8950")
+
+    asgi_server.stop()
+    expect(page.locator("body")).not_to_have_attribute("data-connection", "live", timeout=15_000)
+    first = event_open_system(camera=gate, label="camera_offline", title="Gate offline", detail="", severity="high")
+    second = event_open_system(camera=yard, label="camera_offline", title="Yard offline", detail="", severity="medium")
+    broadcasts_flush()
+    asgi_server.start()
+
+    expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=45_000)
+    for event in (first, second):
+        expect(page.locator(f'.event-pin[data-event-id="{event.pk}"]')).to_be_visible(timeout=10_000)
+        expect(page.locator(f'#feed li[data-event-id="{event.pk}"]')).to_be_visible()
+    page.close()
+
+
+def test_a_viewer_has_no_acknowledge_button_and_the_map_fits_a_phone(browser, asgi_server, make_user, artifacts_dir):
+    camera = make_camera("file:///dev/null", name="Market square", heading=45)
+    event = event_open_system(camera=camera, label="camera_offline", title="Market offline", detail="", severity="high")
+    page = _log_in(browser, asgi_server, make_user("vic", "Viewers"), width=390, height=844)
+
+    pin = page.locator(f'.camera-pin[data-camera-id="{camera.pk}"]')
+    expect(pin).to_be_visible()
+    expect(pin.locator(".cone")).to_have_attribute("transform", "rotate(45)")
+    page.locator(f'#feed li[data-event-id="{event.pk}"]').click()
+    popup = page.locator(f'.event-popup[data-event-id="{event.pk}"]')
+    expect(popup).to_contain_text("Market offline")
+    expect(popup.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    page.wait_for_timeout(300)
+    # Nothing wider than the phone: no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts_dir / "live-map-phone.png"), full_page=True)
+    page.close()

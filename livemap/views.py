@@ -1,0 +1,19 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from events.models import Event, Severity
+from livemap.selectors import map_config
+
+
+@require_GET
+def map_page(request: HttpRequest) -> HttpResponse:
+    """The live map of cameras and events; the site's home page after login."""
+    if not request.user.has_perm("events.view_event"):
+        return render(request, "livemap/no_role.html", status=403)
+    context = {
+        "config": map_config(request.user),
+        "severities": Severity.choices,
+        "statuses": Event.Status.choices,
+    }
+    return render(request, "livemap/map.html", context)
