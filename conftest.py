@@ -225,9 +225,13 @@ def asgi_server(redis_url, transactional_db) -> Iterator[AsgiServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium driven by playwright (``bin/setup --test`` installs both)."""
+    """Debian's chromium driven by playwright (``bin/setup --test`` installs both).
+
+    Module-scoped: playwright's event loop runs in this thread while it is open, which would
+    break ``async_to_sync`` in the tests of other modules.
+    """
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -236,12 +240,15 @@ def browser():
     # Playwright's sync API keeps an event loop running in this thread; the tests' own ORM calls
     # are still plain synchronous code, so Django's async-context guard does not apply to them.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=executable, args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture(scope="session")

@@ -113,11 +113,18 @@ def _celery_url(url: str) -> str:
 
 CELERY_BROKER_URL = _celery_url(REDIS_URL)
 CELERY_RESULT_BACKEND = _celery_url(REDIS_URL)
+# "pubsub" sends a group message once per daphne process instead of once per connected
+# browser; "core" is channels-redis' classic layer (see docs/benchmarks.md for both).
+CHANNEL_LAYER = env.string("CHANNEL_LAYER", "pubsub")
+if CHANNEL_LAYER not in ("pubsub", "core"):
+    raise ImproperlyConfigured(f"VIGIL_CHANNEL_LAYER={CHANNEL_LAYER!r} must be pubsub or core.")
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        # redis-py 8 times out reads after 5 s by default, which cuts the layer's blocking 5 s
-        # BZPOPMIN and with it every idle WebSocket; a longer timeout still notices a dead Redis.
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"
+        if CHANNEL_LAYER == "pubsub"
+        else "channels_redis.core.RedisChannelLayer",
+        # redis-py 8 times out reads after 5 s by default, which cuts the core layer's blocking
+        # 5 s BZPOPMIN and with it every idle WebSocket; a longer timeout still notices a dead Redis.
         "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": "vigil:channels"},
     }
 }
@@ -309,6 +316,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "EventStatusEnum": "events.models.Event.Status",
+        "CameraStatusEnum": "cameras.models.Camera.Status",
+        "SeverityEnum": "events.models.Severity",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

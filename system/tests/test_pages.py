@@ -19,11 +19,11 @@ def test_the_login_page_renders(client):
 
 
 @pytest.mark.django_db
-def test_a_user_logs_in_and_sees_the_cameras(client, django_user_model):
-    django_user_model.objects.create_user("viewer", password="a-long-passphrase-1")
+def test_a_user_logs_in_and_lands_on_the_live_map(client, make_user):
+    make_user("viewer", "Viewers")
     response = client.post(reverse("login"), {"username": "viewer", "password": "a-long-passphrase-1"}, follow=True)
     assert response.status_code == 200
-    assert b"Cameras" in response.content
+    assert 'id="map"' in response.text
     assert response.context["user"].username == "viewer"
 
 

@@ -92,7 +92,9 @@ def test_it_runs_everything_and_leaves_no_process_behind(tmp_path):
                 timeout=10,
             )
             assert home.status_code == 200
-            assert "Central Station Concourse" in home.text
+            assert 'id="map"' in home.text  # the live map is the home page
+            features = session.get(f"{base}/api/cameras/?format=geojson", timeout=5).json()["features"]
+            assert "Central Station Concourse" in [f["properties"]["name"] for f in features]
 
             # Beat drives the demo cameras through the capture worker: they come online.
             deadline = time.monotonic() + 45

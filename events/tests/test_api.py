@@ -1,0 +1,109 @@
+"""The events API: one shape for map and systems, GeoJSON, catch-up filters and the workflow."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cameras.tests.factories import make_camera
+from events.models import Event, EventAction
+from events.services import event_open_system
+
+pytestmark = pytest.mark.django_db
+
+
+def _open(name: str, severity: str = "high") -> Event:
+    camera = make_camera("file:///dev/null", name=name, latitude="52.3700", longitude="4.8900")
+    title = f"{name} offline"
+    return event_open_system(camera=camera, label="camera_offline", title=title, detail="", severity=severity)
+
+
+@pytest.fixture
+def viewer(client, make_user):
+    client.force_login(make_user("vera", "Viewers"))
+    return client
+
+
+@pytest.fixture
+def operator(client, make_user):
+    client.force_login(make_user("olga", "Operators"))
+    return client
+
+
+def test_events_come_as_geojson_points(viewer):
+    event = _open("Quay")
+    body = viewer.get("/api/events/?format=geojson").json()
+    assert body["type"] == "FeatureCollection"
+    [feature] = body["features"]
+    assert feature["id"] == event.pk
+    assert feature["geometry"] == {"type": "Point", "coordinates": [4.89, 52.37]}
+    assert feature["properties"]["title"] == "Quay offline"
+    assert feature["properties"]["actions"] == ["acknowledge", "dispatch", "resolve", "false_alarm"]
+    assert "next" in body
+
+
+def test_changed_since_returns_only_what_changed(viewer):
+    old, recent = _open("Old"), _open("Recent")
+    Event.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(hours=2))
+    since = (timezone.now() - timedelta(minutes=5)).isoformat()
+    ids = [e["id"] for e in viewer.get("/api/events/", {"changed_since": since}).json()["results"]]
+    assert ids == [recent.pk]
+
+
+def test_filters_by_severity_and_open(viewer):
+    high, low = _open("High", "high"), _open("Low", "low")
+    Event.objects.filter(pk=low.pk).update(status=Event.Status.RESOLVED)
+
+    def ids(query: str) -> list[int]:
+        return [e["id"] for e in viewer.get(f"/api/events/?{query}").json()["results"]]
+
+    assert ids("severity=high&severity=low") == [low.pk, high.pk]
+    assert ids("is_open=true") == [high.pk]
+    assert viewer.get("/api/events/?severity=extreme").status_code == 400
+
+
+def test_pages_follow_a_cursor(viewer):
+    events = [_open(f"Cam {i}") for i in range(5)]
+    first = viewer.get("/api/events/?page_size=3").json()
+    second = viewer.get(first["next"]).json()
+    assert [e["id"] for e in first["results"] + second["results"]] == [e.pk for e in reversed(events)]
+    assert second["next"] is None
+
+
+def test_an_operator_acknowledges_and_the_history_shows_it(operator):
+    event = _open("Quay")
+    response = operator.post(f"/api/events/{event.pk}/acknowledge/", {}, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "acknowledged"
+    assert response.json()["assignee"] == "olga"
+    history = operator.get(f"/api/events/{event.pk}/history/").json()
+    assert [(h["action"], h["user"], h["to_status"]) for h in history] == [("acknowledge", "olga", "acknowledged")]
+
+
+def test_an_illegal_transition_is_a_clear_400(operator):
+    event = _open("Quay")
+    response = operator.post(f"/api/events/{event.pk}/resolve/", {}, content_type="application/json")
+    assert response.status_code == 400
+    assert "say why in a note" in response.json()["detail"]
+    resolved = operator.post(f"/api/events/{event.pk}/resolve/", {"note": "Fixed"}, content_type="application/json")
+    assert resolved.json()["status"] == "resolved"
+    again = operator.post(f"/api/events/{event.pk}/false-alarm/", {"note": "x"}, content_type="application/json")
+    assert again.status_code == 400 and "is resolved" in again.json()["detail"]
+
+
+def test_viewers_cannot_act_on_events(viewer):
+    event = _open("Quay")
+    for action in ("acknowledge", "dispatch", "resolve", "false-alarm", "reopen"):
+        response = viewer.post(f"/api/events/{event.pk}/{action}/", {"note": "n"}, content_type="application/json")
+        assert response.status_code == 403, action
+    event.refresh_from_db()
+    assert event.status == "new" and not EventAction.objects.exists()
+
+
+def test_the_broadcast_payload_is_the_api_shape(viewer):
+    from events.payloads import event_payload
+
+    event = _open("Quay")
+    assert viewer.get(f"/api/events/{event.pk}/").json() == event_payload(Event.objects.get(pk=event.pk))
