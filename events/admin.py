@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from events.models import Event, ThreatRule
+from events.models import Event, EventAction, ThreatRule
+from events.workflow import TransitionRefused, event_transition
 
 
 @admin.register(ThreatRule)
@@ -26,6 +27,22 @@ class ThreatRuleAdmin(admin.ModelAdmin):
         return f"{rule.active_from:%H:%M}-{rule.active_until:%H:%M}"
 
 
+class EventActionInline(admin.TabularInline):
+    """The event's handling history: written by the workflow service only, never edited."""
+
+    model = EventAction
+    fields = ["created_at", "user", "action", "from_status", "to_status", "dispatched_to", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = [
@@ -37,11 +54,28 @@ class EventAdmin(admin.ModelAdmin):
     list_select_related = ["camera"]
     search_fields = ["title", "label", "camera__name"]
     date_hierarchy = "first_seen"
+    # Status and its companions change only through the workflow service, which keeps the history.
     readonly_fields = [
-        "kind", "camera", "rule", "label", "first_seen", "last_seen", "hit_count", "peak_count", "detail",
-        "evidence", "detections",
+        "kind", "camera", "rule", "label", "status", "assignee", "resolution_note", "resolved_at",
+        "first_seen", "last_seen", "hit_count", "peak_count", "detail", "evidence", "detections",
     ]  # fmt: skip
     exclude = ["snapshot", "annotated_snapshot"]
+    inlines = [EventActionInline]
+    actions = ["acknowledge"]
+
+    @admin.action(description="Acknowledge selected events", permissions=["change"])
+    def acknowledge(self, request, queryset) -> None:
+        done, refused = 0, []
+        for event in queryset:
+            try:
+                event_transition(event=event, action=EventAction.Action.ACKNOWLEDGE, user=request.user)
+                done += 1
+            except TransitionRefused as refusal:
+                refused.append(refusal.message)
+        if done:
+            self.message_user(request, f"{done} event(s) acknowledged.", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
 
     @admin.display(description="")
     def thumbnail(self, event: Event) -> str:

@@ -68,3 +68,23 @@ def test_the_model_list_shows_why_a_model_cannot_load(admin_client, coco_model):
     assert "yolo11n.pt not available offline" in response.text
     assert admin_client.get(reverse("admin:detection_detectionmodel_change", args=[coco_model.pk])).status_code == 200
     assert admin_client.get(reverse("admin:detection_countsample_changelist")).status_code == 200
+
+
+def test_acknowledging_from_the_event_list_writes_history_and_refuses_twice(client, make_user, event):
+    operator = make_user("olga", "Operators")
+    operator.is_staff = True
+    operator.save()
+    client.force_login(operator)
+    url = reverse("admin:events_event_changelist")
+    form = {"action": "acknowledge", "_selected_action": [event.pk]}
+
+    first = client.post(url, form, follow=True)
+    second = client.post(url, form, follow=True)
+
+    event.refresh_from_db()
+    assert event.status == Event.Status.ACKNOWLEDGED
+    assert "1 event(s) acknowledged." in first.text
+    assert "is acknowledged; it cannot acknowledge" in second.text
+    page = client.get(reverse("admin:events_event_change", args=[event.pk]))
+    assert "olga" in page.text and "Acknowledge" in page.text
+    assert event.actions.count() == 1
