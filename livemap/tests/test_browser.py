@@ -122,3 +122,18 @@ def test_a_viewer_has_no_acknowledge_button_and_the_map_fits_a_phone(browser, as
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(artifacts_dir / "live-map-phone.png"), full_page=True)
     page.close()
+
+
+def test_an_expired_session_says_so_instead_of_reconnecting_forever(browser, asgi_server, make_user):
+    from django.contrib.sessions.models import Session
+
+    page = _log_in(browser, asgi_server, make_user("vera", "Viewers"))
+    Session.objects.all().delete()  # the session expires (or the user is logged out elsewhere)
+    asgi_server.stop()
+    asgi_server.start()
+
+    expect(page.locator("body")).to_have_attribute("data-connection", "expired", timeout=30_000)
+    expect(page.locator("#connection")).to_contain_text("Session expired")
+    page.locator("#connection a").click()
+    expect(page).to_have_url(f"{asgi_server.url}/accounts/login/?next=%2F")
+    page.close()

@@ -374,12 +374,14 @@
 
   function handleLoadError(error) {
     if (error instanceof SessionExpired) {
-      if (socket) { socket.onclose = null; socket.close(); }
+      attempt = -1; // before the close event, which would otherwise schedule a reconnect
+      if (socket) socket.close();
       setConnection("expired", `Session expired — <a href="${esc(config.login_url)}?next=${encodeURIComponent(location.pathname)}">log in again</a>`);
-      attempt = -1;
       return;
     }
+    // The API failed (server restarting?): start over through the reconnect path, with backoff.
     setConnection("offline", "Offline — retrying");
+    if (socket) socket.close();
   }
 
   async function scheduleReconnect() {
