@@ -191,10 +191,10 @@ def make_user(db, django_user_model):
 class AsgiServer:
     """daphne serving this test's database over HTTP and WebSocket; stop and start it to cut sockets."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, **extra_env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._env = _worker_env(redis_url)
+        self._env = _worker_env(redis_url, **extra_env)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -219,7 +219,8 @@ class AsgiServer:
 
 @pytest.fixture
 def asgi_server(redis_url, transactional_db) -> Iterator[AsgiServer]:
-    server = AsgiServer(redis_url)
+    # The map's periodic catch-up every 3 s, so a test can wait for it.
+    server = AsgiServer(redis_url, VIGIL_MAP_RESYNC_SECONDS="3")
     server.start()
     yield server
     server.stop()

@@ -31,6 +31,7 @@ def map_config(user: AbstractBaseUser) -> dict[str, Any]:
         "tiles": {"name": name, "url": url, **options},
         "api": {"events": reverse("event-list"), "cameras": reverse("camera-list")},
         "websocket": "/ws/events/",
+        "resync_seconds": settings.MAP_RESYNC_SECONDS,
         "can_work_events": user.has_perm("events.change_event"),
         "can_view_cameras": user.has_perm("cameras.view_camera"),
         "can_open_admin": bool(user.is_staff),

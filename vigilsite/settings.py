@@ -113,6 +113,8 @@ def _celery_url(url: str) -> str:
 
 CELERY_BROKER_URL = _celery_url(REDIS_URL)
 CELERY_RESULT_BACKEND = _celery_url(REDIS_URL)
+# The live map also catches up from the API this often, in case a broadcast was lost.
+MAP_RESYNC_SECONDS = env.integer("MAP_RESYNC_SECONDS", 60, minimum=1)
 # "pubsub" sends a group message once per daphne process instead of once per connected
 # browser; "core" is channels-redis' classic layer (see docs/benchmarks.md for both).
 CHANNEL_LAYER = env.string("CHANNEL_LAYER", "pubsub")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cameras.tests.factories import make_camera
@@ -136,4 +137,17 @@ def test_an_expired_session_says_so_instead_of_reconnecting_forever(browser, asg
     expect(page.locator("#connection")).to_contain_text("Session expired")
     page.locator("#connection a").click()
     expect(page).to_have_url(f"{asgi_server.url}/accounts/login/?next=%2F")
+    page.close()
+
+
+def test_an_event_whose_broadcast_was_lost_still_reaches_the_map(browser, asgi_server, make_user):
+    page = _log_in(browser, asgi_server, make_user("vera", "Viewers"))
+    camera = make_camera("file:///dev/null", name="Harbour")
+    now = timezone.now()
+    # Written straight to the table: no broadcast at all, as if Redis had dropped it.
+    event = Event.objects.create(
+        camera=camera, label="person", title="Lost message", severity="high",
+        latitude=camera.latitude, longitude=camera.longitude, first_seen=now, last_seen=now,
+    )  # fmt: skip
+    expect(page.locator(f'.event-pin[data-event-id="{event.pk}"]')).to_be_visible(timeout=15_000)
     page.close()

@@ -403,6 +403,13 @@
     }, delay * 1000);
   }
 
+  // A message lost on the way (Redis restarted, a worker's outbox full) must not stay missing
+  // while the socket itself is fine: catch up from the API every so often as well.
+  setInterval(async () => {
+    if (document.body.dataset.connection !== "live") return;
+    try { await loadEvents(newestChange); } catch (error) { handleLoadError(error); }
+  }, config.resync_seconds * 1000);
+
   // For tests and the browser console.
   window.vigilMap = { map, cameras, events, state: () => indicator.className };
   connect();
