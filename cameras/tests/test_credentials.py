@@ -122,3 +122,23 @@ def test_logs_never_carry_the_password(db, caplog, settings):
     assert PASSWORD not in caplog.text
     camera.refresh_from_db()
     assert PASSWORD not in camera.last_error
+
+
+def test_the_map_gets_each_cameras_newest_counts(client, make_user, camera):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from detection.models import CountSample
+
+    now = timezone.now()
+    CountSample.objects.create(camera=camera, captured_at=now - timedelta(minutes=1), counts={"person": 9}, total=9)
+    CountSample.objects.create(camera=camera, captured_at=now, counts={"person": 3, "vehicle": 1}, total=4)
+    client.force_login(make_user("viewer", "Viewers"))
+
+    [feature] = client.get("/api/cameras/?format=geojson").json()["features"]
+
+    assert feature["properties"]["latest_counts"] == {"person": 3, "vehicle": 1}
+    assert feature["properties"]["counted_at"] is not None
+    assert feature["geometry"]["type"] == "Point"
+    assert "latitude" not in feature["properties"]
