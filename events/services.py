@@ -81,6 +81,7 @@ def event_open_or_update(
         .first()
     )
     if event is not None and captured_at - event.last_seen <= timedelta(seconds=rule.cooldown_seconds):
+        event.camera = camera  # the broadcast names the camera; no query for what is in hand
         newest = captured_at >= event.last_seen
         event.hit_count += 1
         event.peak_count = max(event.peak_count, len(matched))
@@ -181,6 +182,7 @@ def event_close_system(*, camera: Camera, label: str, note: str) -> int:
         )
     )
     for event in events:
+        event.camera = camera
         event.status, event.resolution_note, event.resolved_at, event.last_seen = (
             Event.Status.RESOLVED, note, now, now
         )  # fmt: skip

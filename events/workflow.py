@@ -63,7 +63,7 @@ def event_transition(
         raise TransitionRefused(f"Unknown action {action!r}.")
     transition = TRANSITIONS[action]
     # Lock the row: two operators clicking at once must not both acknowledge.
-    event = Event.objects.select_for_update().select_related("camera").get(pk=event.pk)
+    event = Event.objects.select_for_update(of=("self",)).select_related("camera", "assignee").get(pk=event.pk)
     label = Action(action).label.lower()
     if event.status not in transition.sources:
         raise TransitionRefused(f"Event #{event.pk} is {event.get_status_display().lower()}; it cannot {label}.")
