@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
@@ -7,13 +6,8 @@ from cameras.forms import CameraAdminForm
 from cameras.models import Camera
 from cameras.services import camera_push_token_rotate, camera_test_connection
 from cameras.tasks import capture_camera
-
-_STATUS_COLOURS = {
-    Camera.Status.ONLINE: "#1a7f37",
-    Camera.Status.DEGRADED: "#bf8700",
-    Camera.Status.OFFLINE: "#cf222e",
-    Camera.Status.DISABLED: "#6e7781",
-}
+from vigilsite.badges import CAMERA_STATUS_COLOURS, badge
+from vigilsite.maps import tiles_context
 
 
 @admin.register(Camera)
@@ -44,11 +38,7 @@ class CameraAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, camera: Camera) -> str:
-        return format_html(
-            '<span style="background:{};color:#fff;padding:2px 8px;border-radius:8px">{}</span>',
-            _STATUS_COLOURS.get(camera.status, "#6e7781"),
-            camera.get_status_display(),
-        )
+        return badge(camera.get_status_display(), CAMERA_STATUS_COLOURS.get(camera.status, "#6e7781"))
 
     @admin.display(description="")
     def thumbnail(self, camera: Camera) -> str:
@@ -83,7 +73,5 @@ class CameraAdmin(admin.ModelAdmin):
             )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        _, tiles_url, options = settings.LEAFLET_CONFIG["TILES"][0]
-        extra = {"map_tiles_url": tiles_url, "map_attribution": options["attribution"],
-                 "map_center": settings.LEAFLET_CONFIG["DEFAULT_CENTER"]}  # fmt: skip
-        return super().changeform_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+        extra = {**tiles_context(), **(extra_context or {})}
+        return super().changeform_view(request, object_id, form_url, extra)

@@ -1,7 +1,17 @@
-from django.contrib import admin
+import base64
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
+from detection.admin_forms import ModelTryForm
+from detection.detector import WeightsUnavailable
 from detection.models import CountMinute, CountSample, DetectionModel
+from detection.trial import model_try
 
 
 @admin.register(DetectionModel)
@@ -17,6 +27,44 @@ class DetectionModelAdmin(admin.ModelAdmin):
         ("Labels", {"fields": ["label_map", "keep_labels", "classes"]}),
         ("State", {"fields": ["last_error", "loaded_at", "created_at", "updated_at"]}),
     ]
+    actions = ["try_on_sample"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.try_view)
+        return [path("<path:object_id>/try/", view, name="detection_detectionmodel_try"), *super().get_urls()]
+
+    @admin.action(description="Test on a sample image", permissions=["change"])
+    def try_on_sample(self, request, queryset):
+        model = queryset.first()
+        if queryset.count() > 1:
+            self.message_user(request, f"One model at a time: testing {model.name}.", messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:detection_detectionmodel_try", args=[model.pk]))
+
+    def try_view(self, request, object_id):
+        """Run the model on a sample or uploaded picture and show what it found, boxes drawn."""
+        model = self.get_object(request, unquote(object_id))
+        if model is None:
+            raise Http404("No such model.")
+        if not self.has_change_permission(request, model):
+            raise PermissionDenied
+        form = ModelTryForm(request.POST or None, request.FILES or None)
+        trial = error = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                trial = model_try(model=model, frame=form.frame)
+            except WeightsUnavailable as exc:
+                error = str(exc)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": model,
+            "title": f"Test {model.name} on a picture",
+            "form": form,
+            "trial": trial,
+            "error": error,
+            "annotated": base64.b64encode(trial.annotated_jpeg).decode() if trial else "",
+        }
+        return TemplateResponse(request, "admin/detection/detectionmodel/try.html", context)
 
     @admin.display(description="weights")
     def weights_shown(self, model: DetectionModel) -> str:

@@ -1,14 +1,29 @@
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
+from events.admin_filters import DistrictFilter, EventStatusFilter
+from events.admin_forms import WorkflowForm, workflow_choices
+from events.exports import events_csv_lines
 from events.models import Event, EventAction, ThreatRule
-from events.workflow import TransitionRefused, event_transition
+from events.rule_forms import ThreatRuleAdminForm
+from events.workflow import TransitionRefused, actions_allowed, event_transition, events_transition
+from vigilsite.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, badge
+from vigilsite.maps import tiles_context
+
+Action = EventAction.Action
 
 
 @admin.register(ThreatRule)
 class ThreatRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "enabled", "scope", "labels", "min_count", "severity", "hours", "cooldown_seconds"]
+    form = ThreatRuleAdminForm
+    list_display = ["name", "enabled", "scope", "labels", "min_count", "severity_badge", "hours", "cooldown_seconds"]
     list_filter = ["enabled", "severity", "scope"]
     search_fields = ["name", "district", "recommended_actions"]
     filter_horizontal = ["cameras"]
@@ -26,11 +41,16 @@ class ThreatRuleAdmin(admin.ModelAdmin):
             return "always"
         return f"{rule.active_from:%H:%M}-{rule.active_until:%H:%M}"
 
+    @admin.display(description="severity", ordering="severity")
+    def severity_badge(self, rule: ThreatRule) -> str:
+        return badge(rule.get_severity_display(), SEVERITY_COLOURS[rule.severity])
+
 
 class EventActionInline(admin.TabularInline):
     """The event's handling history: written by the workflow service only, never edited."""
 
     model = EventAction
+    verbose_name_plural = "history"
     fields = ["created_at", "user", "action", "from_status", "to_status", "dispatched_to", "note"]
     readonly_fields = fields
     extra = 0
@@ -46,52 +66,177 @@ class EventActionInline(admin.TabularInline):
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = [
-        "thumbnail", "title", "camera", "label", "severity", "status", "peak_count", "first_seen", "last_seen",
-        "hit_count",
+        "thumbnail", "title", "camera", "label", "severity_badge", "status_badge", "peak_count", "first_seen",
+        "last_seen", "assignee",
     ]  # fmt: skip
     list_display_links = ["thumbnail", "title"]
-    list_filter = ["status", "severity", "kind", "rule", "camera__district", "camera"]
-    list_select_related = ["camera"]
+    list_filter = [
+        EventStatusFilter, "severity", ("first_seen", admin.DateFieldListFilter), DistrictFilter, "camera", "rule",
+        "kind",
+    ]  # fmt: skip
+    list_select_related = ["camera", "assignee"]
+    list_per_page = 50
     search_fields = ["title", "label", "camera__name"]
     date_hierarchy = "first_seen"
-    # Status and its companions change only through the workflow service, which keeps the history.
-    readonly_fields = [
-        "kind", "camera", "rule", "label", "status", "assignee", "resolution_note", "resolved_at",
-        "first_seen", "last_seen", "hit_count", "peak_count", "detail", "evidence", "detections",
-    ]  # fmt: skip
-    exclude = ["snapshot", "annotated_snapshot"]
+    ordering = ["-first_seen"]
+    show_full_result_count = False  # one COUNT per page is enough on a big table
+    # Nothing here is typed in: status and its companions change only through the workflow service.
+    fieldsets = [
+        (None, {"fields": ["title", "kind", "camera", "rule", "label", "severity", "detail"]}),
+        ("Seen", {"fields": ["first_seen", "last_seen", "hit_count", "peak_count"]}),
+        ("Place", {"fields": ["latitude", "longitude", "danger_radius_m"]}),
+        ("Handling", {"fields": ["status", "assignee", "resolved_at", "resolution_note"]}),
+    ]
+    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
     inlines = [EventActionInline]
-    actions = ["acknowledge"]
+    actions = ["acknowledge", "dispatch", "resolve", "false_alarm", "reopen", "add_note", "export_csv"]
 
-    @admin.action(description="Acknowledge selected events", permissions=["change"])
-    def acknowledge(self, request, queryset) -> None:
-        done, refused = 0, []
-        for event in queryset:
-            try:
-                event_transition(event=event, action=EventAction.Action.ACKNOWLEDGE, user=request.user)
-                done += 1
-            except TransitionRefused as refusal:
-                refused.append(refusal.message)
-        if done:
-            self.message_user(request, f"{done} event(s) acknowledged.", messages.SUCCESS)
-        for message in refused:
-            self.message_user(request, message, messages.WARNING)
+    # -- list -------------------------------------------------------------------------------------
 
     @admin.display(description="")
     def thumbnail(self, event: Event) -> str:
         if not event.annotated_snapshot:
             return "—"
         url = reverse("event-snapshot", args=[event.pk, "annotated"])
-        return format_html('<img src="{}" alt="" style="height:48px;border-radius:4px">', url)
+        return format_html('<img src="{}" alt="" loading="lazy" style="height:48px;border-radius:4px">', url)
 
-    @admin.display(description="snapshot")
-    def evidence(self, event: Event) -> str:
-        if not event.annotated_snapshot:
-            return "—"
-        annotated = reverse("event-snapshot", args=[event.pk, "annotated"])
-        plain = reverse("event-snapshot", args=[event.pk, "plain"])
-        return format_html(
-            '<a href="{}"><img src="{}" alt="annotated snapshot" style="max-width:640px;width:100%"></a>'
-            '<br><a href="{}">original frame</a>',
-            annotated, annotated, plain,
-        )  # fmt: skip
+    @admin.display(description="severity", ordering="severity")
+    def severity_badge(self, event: Event) -> str:
+        return badge(event.get_severity_display(), SEVERITY_COLOURS[event.severity])
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, event: Event) -> str:
+        return badge(event.get_status_display(), EVENT_STATUS_COLOURS[event.status])
+
+    def changelist_view(self, request, extra_context=None):
+        # Viewers may export; every other POST here would change events.
+        exporting = request.POST.getlist("action") == ["export_csv"]
+        if request.method == "POST" and not exporting and not self.has_change_permission(request):
+            raise PermissionDenied
+        query = request.GET.copy()
+        query.pop("p", None)
+        extra = {"export_query": query.urlencode(), "websocket": "/ws/events/"}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+    # -- workflow actions on the list ---------------------------------------------------------------
+
+    def _bulk(self, request, queryset, action: str):
+        """Apply ``action`` to the selection, first asking for the note/unit when the action needs one."""
+        data = {}
+        if action != Action.ACKNOWLEDGE:
+            form = WorkflowForm(action, request.POST if "apply" in request.POST else None)
+            if not form.is_valid():  # also the first time, when nothing was typed yet
+                return self._bulk_form(request, queryset, action, form)
+            data = form.cleaned_data
+        outcome = events_transition(events=queryset, action=action, user=request.user, **data)
+        if outcome.done:
+            self.message_user(request, f"{Action(action).label}: {len(outcome.done)} event(s).", messages.SUCCESS)
+        for message in outcome.refused:
+            self.message_user(request, message, messages.WARNING)
+        return None
+
+    def _bulk_form(self, request, queryset, action: str, form: WorkflowForm) -> TemplateResponse:
+        shown = list(queryset.select_related("camera")[:50])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{Action(action).label}: {queryset.count()} event(s)",
+            "opts": self.model._meta,
+            "form": form,
+            "action": action,
+            "events": shown,
+            "more": queryset.count() - len(shown),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(request, "admin/events/event/workflow_action.html", context)
+
+    @admin.action(description="Acknowledge selected events", permissions=["change"])
+    def acknowledge(self, request, queryset):
+        return self._bulk(request, queryset, Action.ACKNOWLEDGE)
+
+    @admin.action(description="Dispatch selected events…", permissions=["change"])
+    def dispatch(self, request, queryset):
+        return self._bulk(request, queryset, Action.DISPATCH)
+
+    @admin.action(description="Resolve selected events…", permissions=["change"])
+    def resolve(self, request, queryset):
+        return self._bulk(request, queryset, Action.RESOLVE)
+
+    @admin.action(description="Mark selected events as false alarms…", permissions=["change"])
+    def false_alarm(self, request, queryset):
+        return self._bulk(request, queryset, Action.FALSE_ALARM)
+
+    @admin.action(description="Reopen selected events…", permissions=["change"])
+    def reopen(self, request, queryset):
+        return self._bulk(request, queryset, Action.REOPEN)
+
+    @admin.action(description="Add a note to selected events…", permissions=["change"])
+    def add_note(self, request, queryset):
+        return self._bulk(request, queryset, Action.NOTE)
+
+    @admin.action(description="Export selected events to CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return _csv_response(queryset.order_by("-first_seen", "-pk"))
+
+    # -- the event page -----------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("export.csv", view(self.export_view), name="events_event_export"),
+            path("<path:object_id>/workflow/", view(self.workflow_view), name="events_event_workflow"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        event = self.get_object(request, unquote(object_id))
+        extra = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+        if event is not None:
+            extra |= {
+                **tiles_context(),
+                "event": event,
+                "severity_badge": self.severity_badge(event),
+                "status_badge": self.status_badge(event),
+                "workflow": workflow_choices(actions_allowed(event)) if self.has_change_permission(request) else [],
+                "detections": sorted(event.detections, key=lambda d: -d.get("confidence", 0)),
+            }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def export_view(self, request):
+        """The events of the list as filtered now (every page), as CSV with their history."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        return _csv_response(changelist.queryset)
+
+    def workflow_view(self, request, object_id):
+        """One workflow action from the event page; the service decides, the page shows the outcome."""
+        event = self.get_object(request, unquote(object_id))
+        if event is None:
+            raise Http404("No such event.")
+        if not self.has_change_permission(request, event):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        action, note = request.POST.get("action", ""), request.POST.get("note", "")
+        try:
+            event = event_transition(
+                event=event, action=action, user=request.user, note=note,
+                dispatched_to=request.POST.get("dispatched_to", ""),
+            )  # fmt: skip
+        except TransitionRefused as refused:
+            kept = f" Your note was not saved: “{note.strip()}”" if note.strip() else ""
+            self.message_user(request, refused.message + kept, messages.ERROR)
+        else:
+            done = f"Event #{event.pk}: {Action(action).label.lower()} — now {event.get_status_display().lower()}."
+            self.message_user(request, done, messages.SUCCESS)
+        url = reverse("admin:events_event_change", args=[event.pk])
+        filters = request.POST.get("_changelist_filters")
+        return HttpResponseRedirect(f"{url}?{urlencode({'_changelist_filters': filters})}" if filters else url)
+
+
+def _csv_response(queryset) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(events_csv_lines(queryset), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="vigil-events-{stamp}.csv"'
+    return response

@@ -154,6 +154,8 @@ class Event(models.Model):
             models.Index(fields=["camera", "rule", "status"]),
             # The live map catches up after a reconnect with "changed since".
             models.Index(fields=["updated_at"]),
+            # The admin's list, newest first, over all statuses (its ordering ends with -pk).
+            models.Index(fields=["-first_seen", "-id"], name="event_newest_first"),
         ]
 
     def __str__(self) -> str:
@@ -173,6 +175,7 @@ class EventAction(models.Model):
         RESOLVE = "resolve", "Resolve"
         FALSE_ALARM = "false_alarm", "Mark false alarm"
         REOPEN = "reopen", "Reopen"
+        NOTE = "note", "Add note"
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="actions")
     action = models.CharField(max_length=15, choices=Action.choices)

@@ -1,7 +1,11 @@
+from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 
+from events.dashboard import operations_overview
 from events.models import Event
 
 
@@ -17,3 +21,11 @@ def event_snapshot(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     response = FileResponse(field.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=60"
     return response
+
+
+def operations_dashboard(request: HttpRequest) -> TemplateResponse:
+    """Per camera: health, events of the last 24 hours, open events (admin site, linked from its index)."""
+    if not request.user.has_perms(["events.view_event", "cameras.view_camera"]):
+        raise PermissionDenied
+    context = {**admin.site.each_context(request), "title": "Dashboard", "overview": operations_overview()}
+    return TemplateResponse(request, "admin/dashboard.html", context)

@@ -23,7 +23,7 @@ Status = Event.Status
 @dataclass(frozen=True)
 class Transition:
     sources: tuple[str, ...]
-    target: str
+    target: str | None  # None: the status stays (a note for the record)
     note_required: bool = False
 
 
@@ -33,6 +33,7 @@ TRANSITIONS: dict[str, Transition] = {
     Action.RESOLVE: Transition(Event.OPEN_STATUSES, Status.RESOLVED, note_required=True),
     Action.FALSE_ALARM: Transition(Event.OPEN_STATUSES, Status.FALSE_ALARM, note_required=True),
     Action.REOPEN: Transition((Status.RESOLVED, Status.FALSE_ALARM), Status.ACKNOWLEDGED),
+    Action.NOTE: Transition(tuple(Status.values), None, note_required=True),
 }
 
 
@@ -69,18 +70,20 @@ def event_transition(
         raise TransitionRefused(f"Event #{event.pk} is {event.get_status_display().lower()}; it cannot {label}.")
     note = note.strip()
     if transition.note_required and not note:
+        if action == Action.NOTE:
+            raise TransitionRefused(f"Write the note to add to event #{event.pk}.")
         raise TransitionRefused(f"To {label} event #{event.pk}, say why in a note.")
     dispatched_to = dispatched_to.strip()
     if action == Action.DISPATCH and not dispatched_to:
         raise TransitionRefused(f"To dispatch event #{event.pk}, say which unit or person is sent.")
 
     previous = event.status
-    event.status = transition.target
+    event.status = transition.target or previous
     fields = ["status", "updated_at"]
     if user is not None and event.assignee_id is None and action in (Action.ACKNOWLEDGE, Action.DISPATCH):
         event.assignee = user
         fields.append("assignee")
-    if transition.target in (Status.RESOLVED, Status.FALSE_ALARM):
+    if action in (Action.RESOLVE, Action.FALSE_ALARM):
         event.resolved_at, event.resolution_note = timezone.now(), note
         fields += ["resolved_at", "resolution_note"]
     elif action == Action.REOPEN:
@@ -98,3 +101,23 @@ def event_transition(
     )
     broadcast_on_commit("event.status", event_payload(event))
     return event
+
+
+@dataclass
+class BulkOutcome:
+    done: list[Event]
+    refused: list[str]
+
+
+def events_transition(*, events, action: str, user: AbstractBaseUser | None, note: str = "",
+                      dispatched_to: str = "") -> BulkOutcome:  # fmt: skip
+    """Apply one action to many events; each in its own transaction, so one refusal stops nothing."""
+    outcome = BulkOutcome(done=[], refused=[])
+    for event in events:
+        try:
+            outcome.done.append(
+                event_transition(event=event, action=action, user=user, note=note, dispatched_to=dispatched_to)
+            )
+        except TransitionRefused as refusal:
+            outcome.refused.append(refusal.message)
+    return outcome

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cameras/<slug:slug>/latest.jpg", camera_views.camera_latest_frame, name="camera-latest-frame"),
     path("events/<int:pk>/<str:kind>.jpg", event_views.event_snapshot, name="event-snapshot"),
+    path("admin/dashboard/", admin.site.admin_view(event_views.operations_dashboard), name="operations-dashboard"),
     path("admin/", admin.site.urls),
     path("api/", include("vigilsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

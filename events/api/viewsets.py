@@ -28,7 +28,7 @@ class CanWorkEvents(permissions.BasePermission):
         return request.user.has_perms(["events.view_event", "events.change_event"])
 
 
-WORKFLOW_VIEWS = {"acknowledge", "dispatch_event", "resolve", "false_alarm", "reopen"}
+WORKFLOW_VIEWS = {"acknowledge", "dispatch_event", "resolve", "false_alarm", "reopen", "note"}
 
 
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -86,3 +86,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str) -> Response:
         return self._transition(request, pk, EventAction.Action.REOPEN)
+
+    @extend_schema(request=EventActionRequestSerializer, responses=EventSerializer)
+    @action(detail=True, methods=["post"])
+    def note(self, request: Request, pk: str) -> Response:
+        """Add a note to the event's history; its status stays."""
+        return self._transition(request, pk, EventAction.Action.NOTE)

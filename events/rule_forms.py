@@ -1,0 +1,20 @@
+from django import forms
+
+from events.models import ThreatRule
+from events.widgets import ZoneEditorWidget
+
+
+class ThreatRuleAdminForm(forms.ModelForm):
+    class Meta:
+        model = ThreatRule
+        fields = [
+            "name", "enabled", "severity", "recommended_actions", "scope", "cameras", "district", "zone", "labels",
+            "min_confidence", "min_count", "hold_frames", "active_from", "active_until", "cooldown_seconds",
+            "danger_radius_m",
+        ]  # fmt: skip
+        widgets = {"zone": ZoneEditorWidget}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["zone"].widget.preferred_cameras = list(self.instance.cameras.values_list("pk", flat=True))

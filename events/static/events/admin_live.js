@@ -1,0 +1,39 @@
+/* Live event list: new or changed events raise a banner; a click reloads the same URL, filters and all. */
+(function () {
+  "use strict";
+  const banner = document.getElementById("live-banner");
+  if (!banner || !window.WebSocket) return;
+  const button = banner.querySelector("[data-refresh]");
+  let opened = 0, changed = 0, delay = 1000;
+
+  function show() {
+    const parts = [];
+    if (opened) parts.push(`${opened} new event${opened === 1 ? "" : "s"}`);
+    if (changed) parts.push(`${changed} change${changed === 1 ? "" : "s"}`);
+    button.textContent = `${parts.join(", ")} — click to refresh the list`;
+    banner.hidden = false;
+    document.title = `(${opened + changed}) ` + document.title.replace(/^\(\d+\) /, "");
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}${banner.dataset.websocket}`);
+    socket.onopen = () => { delay = 1000; banner.dataset.connection = "live"; };
+    socket.onmessage = (message) => {
+      const kind = JSON.parse(message.data).type;
+      if (kind === "event.opened") opened += 1;
+      else if (kind === "event.status") changed += 1; // not "event.updated": that is every frame
+      else return;
+      show();
+    };
+    socket.onclose = (close) => {
+      banner.dataset.connection = "closed";
+      if (close.code === 4401 || close.code === 4403) return; // logged out or no permission: stop
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+
+  button.addEventListener("click", () => location.reload());
+  connect();
+})();
