@@ -174,11 +174,12 @@ PASSWORD = "a-long-passphrase-1"  # noqa: S105 - test users only
 
 @pytest.fixture
 def make_user(db, django_user_model):
-    """``make_user("ana", "Operators")``: a user in one of the roles (or none), password ``PASSWORD``."""
+    """``make_user("ana", "Operators", staff=True)``: a user in one of the roles (or none), password ``PASSWORD``;
+    ``staff`` lets them into the admin."""
     from django.contrib.auth.models import Group
 
-    def make(username: str, role: str | None = None):
-        user = django_user_model.objects.create_user(username, password=PASSWORD)
+    def make(username: str, role: str | None = None, *, staff: bool = False):
+        user = django_user_model.objects.create_user(username, password=PASSWORD, is_staff=staff)
         if role:
             if not Group.objects.filter(name=role).exists():
                 roles_sync()  # a transactional test flushed the groups the migration made

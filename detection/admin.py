@@ -47,7 +47,7 @@ class DetectionModelAdmin(admin.ModelAdmin):
             raise Http404("No such model.")
         if not self.has_change_permission(request, model):
             raise PermissionDenied
-        form = ModelTryForm(request.POST or None, request.FILES or None)
+        form = ModelTryForm(request.POST, request.FILES) if request.method == "POST" else ModelTryForm()
         trial = error = None
         if request.method == "POST" and form.is_valid():
             try:

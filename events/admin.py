@@ -195,6 +195,7 @@ class EventAdmin(admin.ModelAdmin):
             extra |= {
                 **tiles_context(),
                 "event": event,
+                "changelist_filters": request.GET.get("_changelist_filters", ""),
                 "severity_badge": self.severity_badge(event),
                 "status_badge": self.status_badge(event),
                 "workflow": workflow_choices(actions_allowed(event)) if self.has_change_permission(request) else [],

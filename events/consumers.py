@@ -2,6 +2,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 EVENTS_GROUP = "events"
+READ_ONLY = "This socket only pushes changes; act on events through the API (POST /api/events/<id>/<action>/)."
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
@@ -17,6 +18,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_add(EVENTS_GROUP, self.channel_name)
         await self.accept()
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """The socket only pushes; anything sent to it is refused (acting on events goes through the API)."""
+        await self.send_json({"type": "error", "status": 403, "detail": READ_ONLY})
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(EVENTS_GROUP, self.channel_name)

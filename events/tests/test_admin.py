@@ -71,9 +71,7 @@ def test_the_model_list_shows_why_a_model_cannot_load(admin_client, coco_model):
 
 
 def test_acknowledging_from_the_event_list_writes_history_and_refuses_twice(client, make_user, event):
-    operator = make_user("olga", "Operators")
-    operator.is_staff = True
-    operator.save()
+    operator = make_user("olga", "Operators", staff=True)
     client.force_login(operator)
     url = reverse("admin:events_event_changelist")
     form = {"action": "acknowledge", "_selected_action": [event.pk]}
@@ -83,8 +81,47 @@ def test_acknowledging_from_the_event_list_writes_history_and_refuses_twice(clie
 
     event.refresh_from_db()
     assert event.status == Event.Status.ACKNOWLEDGED
-    assert "1 event(s) acknowledged." in first.text
+    assert "Acknowledge: 1 event(s)." in first.text
     assert "is acknowledged; it cannot acknowledge" in second.text
     page = client.get(reverse("admin:events_event_change", args=[event.pk]))
     assert "olga" in page.text and "Acknowledge" in page.text
     assert event.actions.count() == 1
+
+
+def test_the_event_page_shows_detections_map_perimeter_and_the_rules_instructions(client, make_user, event):
+    client.force_login(make_user("olga", "Operators", staff=True))
+
+    page = client.get(reverse("admin:events_event_change", args=[event.pk]))
+
+    assert page.status_code == 200
+    assert page.context["detections"] and all(d["label"] == "person" for d in page.context["detections"])
+    assert page.text.count("<td>person</td>") == len(event.detections)
+    assert f'data-radius="{event.danger_radius_m}"' in page.text and 'id="event-map"' in page.text
+    assert 'id="recommended-actions"' in page.text and "Look." in page.text
+    offered = [choice["value"] for choice in page.context["workflow"]]
+    assert offered == ["acknowledge", "dispatch", "resolve", "false_alarm", "note"]
+    assert 'name="_save"' not in page.text  # nothing to save: the workflow is the only way to change it
+
+
+def test_the_rule_zone_editor_offers_cameras_with_a_frame_and_stores_the_drawn_polygon(admin_client):
+    from cameras import frame_store
+    from cameras.models import Camera
+
+    camera = make_camera("file:///dev/null", name="Square", slug="square")
+    frame_store.latest_frame_save(camera.slug, photo("bus.jpg"))
+    Camera.objects.filter(pk=camera.pk).update(last_frame_at=camera.created_at)
+
+    form = admin_client.get(reverse("admin:events_threatrule_add"))
+    assert "data-zone-editor" in form.text and 'value="square"' in form.text
+    assert reverse("camera-latest-frame", args=["__slug__"]) in form.text
+    assert "events/zone_editor.js" in form.text
+
+    response = admin_client.post(
+        reverse("admin:events_threatrule_add"),
+        {"name": "Square at night", "enabled": "on", "severity": "high", "scope": "cameras", "cameras": [camera.pk],
+         "labels": '["person"]', "zone": "[[0.1, 0.5], [0.9, 0.5], [0.9, 1], [0.1, 1]]", "min_confidence": "0.5",
+         "min_count": "1", "hold_frames": "1", "cooldown_seconds": "300", "danger_radius_m": "50"},
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    assert ThreatRule.objects.get(name="Square at night").zone == [[0.1, 0.5], [0.9, 0.5], [0.9, 1], [0.1, 1]]

@@ -96,3 +96,29 @@ def test_an_idle_socket_stays_open_past_the_redis_read_timeout(client, make_user
     quiet, message = async_to_sync(scenario)()
     assert quiet
     assert message["data"] == {"id": 2, "status": "offline"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_socket_is_read_only_a_viewer_cannot_act_through_it(client, make_user):
+    from cameras.tests.factories import make_camera
+    from events.models import Event
+    from events.services import event_open_system
+
+    event = event_open_system(camera=make_camera("file:///dev/null"), label="x", title="x", detail="", severity="low")
+    headers = [*ORIGIN, _session_cookie(client, make_user("viewer", "Viewers"))]
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, "/ws/events/", headers=headers)
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected
+        await communicator.send_json_to({"action": "acknowledge", "event": event.pk})
+        refused = await communicator.receive_json_from(timeout=5)
+        await communicator.send_to(text_data="not json at all")
+        refused_again = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return refused, refused_again
+
+    refused, refused_again = async_to_sync(scenario)()
+    assert refused["type"] == "error" and refused["status"] == 403 and "API" in refused["detail"]
+    assert refused_again["status"] == 403
+    assert Event.objects.get(pk=event.pk).status == Event.Status.NEW
