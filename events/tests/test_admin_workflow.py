@@ -181,7 +181,8 @@ def test_the_csv_export_holds_the_filtered_events_and_their_history(viewer, make
 
     kept = _open("North gate", severity="critical")
     other = _open("South gate", severity="low")
-    event_transition(event=kept, action="dispatch", user=make_user("olga"), dispatched_to="Unit 9", note="Hurry, \"now\"")
+    olga = make_user("olga")
+    event_transition(event=kept, action="dispatch", user=olga, dispatched_to="Unit 9", note='Hurry, "now"')
 
     response = viewer.get(reverse("admin:events_event_export") + "?severity__exact=critical")
 
@@ -190,7 +191,7 @@ def test_the_csv_export_holds_the_filtered_events_and_their_history(viewer, make
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [int(row["id"]) for row in rows] == [kept.pk]
     assert rows[0]["camera"] == "North gate" and rows[0]["status"] == "dispatched"
-    assert "olga dispatch new->dispatched to Unit 9: Hurry, \"now\"" in rows[0]["history"]
+    assert 'olga dispatch new->dispatched to Unit 9: Hurry, "now"' in rows[0]["history"]
     assert other.pk not in [int(row["id"]) for row in rows]
 
 

@@ -8,11 +8,10 @@ from playwright.sync_api import Page, expect
 
 from cameras.tests.factories import make_camera
 from conftest import PASSWORD
-from detection.pipeline import frames_analyse
-from detection.tests.frames import photo
 from events.broadcast import broadcasts_flush
-from events.models import Event, EventAction, ThreatRule
+from events.models import Event, EventAction
 from events.services import event_open_system
+from events.tests.scenes import crowd_event
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -28,18 +27,7 @@ def _log_in(browser, server, user, *, width: int = 1280, height: int = 800) -> P
 
 
 def _crowd_event(offline_model) -> Event:
-    """An event opened by the real pipeline: the offline model sees the people on bus.jpg."""
-    camera = make_camera("file:///dev/null", name="Bus stop", motion_gate=False, heading=90)
-    ThreatRule.objects.create(
-        name="People at the stop",
-        labels=["person"],
-        severity="critical",
-        danger_radius_m=120,
-        recommended_actions="Call the stop's warden.\nKeep the platform clear.",
-    )
-    frames_analyse([(camera, photo("bus.jpg"))])
-    broadcasts_flush()
-    return Event.objects.get(camera=camera)
+    return crowd_event()
 
 
 def test_an_operator_sees_a_new_event_appear_and_acknowledges_it(

@@ -12,6 +12,7 @@
     const open = box.dataset.open === "1";
     const perimeter = L.circle(here, {radius: radius, color: open ? "#cf222e" : "#6e7781", fillOpacity: 0.15}).addTo(map);
     map.fitBounds(perimeter.getBounds(), {padding: [10, 10]});
+    window.vigilEventPerimeter = perimeter;
   }
   window.vigilEventMap = map; // tests read the perimeter from here
 })();

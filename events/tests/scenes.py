@@ -1,0 +1,29 @@
+"""Events made by the real pipeline for tests that need a real one (snapshot, detections, rule)."""
+
+from __future__ import annotations
+
+from cameras.tests.factories import make_camera
+from detection.pipeline import frames_analyse
+from detection.tests.frames import photo
+from events.broadcast import broadcasts_flush
+from events.models import Event, ThreatRule
+
+
+def crowd_event(*, camera_name: str = "Bus stop", rule_name: str = "People at the stop") -> Event:
+    """The offline model sees the people on bus.jpg; the rule opens a critical event with a 120 m perimeter.
+
+    Needs the ``offline_model`` fixture.
+    """
+    camera = make_camera("file:///dev/null", name=camera_name, motion_gate=False, heading=90)
+    ThreatRule.objects.get_or_create(
+        name=rule_name,
+        defaults={
+            "labels": ["person"],
+            "severity": "critical",
+            "danger_radius_m": 120,
+            "recommended_actions": "Call the stop's warden.\nKeep the platform clear.",
+        },
+    )
+    frames_analyse([(camera, photo("bus.jpg"))])
+    broadcasts_flush()
+    return Event.objects.get(camera=camera)
