@@ -194,6 +194,7 @@ class EventAdmin(admin.ModelAdmin):
         if event is not None:
             extra |= {
                 **tiles_context(),
+                "title": f"Event #{event.pk}",
                 "event": event,
                 "changelist_filters": request.GET.get("_changelist_filters", ""),
                 "severity_badge": self.severity_badge(event),

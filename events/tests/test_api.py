@@ -40,7 +40,7 @@ def test_events_come_as_geojson_points(viewer):
     assert feature["id"] == event.pk
     assert feature["geometry"] == {"type": "Point", "coordinates": [4.89, 52.37]}
     assert feature["properties"]["title"] == "Quay offline"
-    assert feature["properties"]["actions"] == ["acknowledge", "dispatch", "resolve", "false_alarm"]
+    assert feature["properties"]["actions"] == ["acknowledge", "dispatch", "resolve", "false_alarm", "note"]
     assert "next" in body
 
 

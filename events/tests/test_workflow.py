@@ -66,6 +66,16 @@ def test_an_event_is_acknowledged_once(event, make_user):
 
 
 def test_the_allowed_actions_follow_the_status(event):
-    assert actions_allowed(event) == ["acknowledge", "dispatch", "resolve", "false_alarm"]
+    assert actions_allowed(event) == ["acknowledge", "dispatch", "resolve", "false_alarm", "note"]
     event.status = Event.Status.RESOLVED
-    assert actions_allowed(event) == ["reopen"]
+    assert actions_allowed(event) == ["reopen", "note"]
+
+
+def test_a_note_keeps_the_status_and_must_say_something(event, make_user):
+    olga = make_user("olga", "Operators")
+    with pytest.raises(TransitionRefused, match="Write the note"):
+        event_transition(event=event, action="note", user=olga, note=" ")
+    event = event_transition(event=event, action="note", user=olga, note="Seen from the bridge too")
+    step = EventAction.objects.get()
+    assert (event.status, step.from_status, step.to_status) == ("new", "new", "new")
+    assert step.note == "Seen from the bridge too" and event.assignee is None
