@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 
 from events.admin_filters import DistrictFilter, EventStatusFilter
 from events.admin_forms import WorkflowForm, workflow_choices
+from events.admin_paging import CappedPaginator
 from events.exports import events_csv_lines
 from events.models import Event, EventAction, ThreatRule
 from events.rule_forms import ThreatRuleAdminForm
@@ -80,6 +81,7 @@ class EventAdmin(admin.ModelAdmin):
     date_hierarchy = "first_seen"
     ordering = ["-first_seen"]
     show_full_result_count = False  # one COUNT per page is enough on a big table
+    paginator = CappedPaginator
     # Nothing here is typed in: status and its companions change only through the workflow service.
     fieldsets = [
         (None, {"fields": ["title", "kind", "camera", "rule", "label", "severity", "detail"]}),

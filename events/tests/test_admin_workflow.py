@@ -220,3 +220,32 @@ def test_the_dashboard_counts_each_cameras_events_of_the_last_day(operator, clie
 
     client.force_login(make_user("nobody", staff=True))
     assert client.get(reverse("operations-dashboard")).status_code == 403
+
+
+def test_the_date_drill_down_offers_the_years_then_the_months_of_the_events(operator):
+    for when in ("2025-03-10T12:00:00+00:00", "2026-01-05T12:00:00+00:00", "2026-02-20T12:00:00+00:00"):
+        event = _open(f"Camera {when[:10]}")
+        Event.objects.filter(pk=event.pk).update(first_seen=when)
+
+    years = operator.get(reverse(LIST) + "?status=all")
+    months = operator.get(reverse(LIST) + "?status=all&first_seen__year=2026")
+    february = operator.get(reverse(LIST) + "?status=all&first_seen__year=2026&first_seen__month=2")
+
+    assert "first_seen__year=2025" in years.text and "first_seen__year=2026" in years.text
+    assert "first_seen__month=1" in months.text and "first_seen__month=2" in months.text
+    assert "first_seen__month=3" not in months.text  # the span ends in February
+    assert [e.title for e in february.context["cl"].result_list] == ["Camera 2026-02-20 offline"]
+
+
+def test_past_the_cap_the_list_says_more_than_instead_of_counting(operator, monkeypatch):
+    from events.admin_paging import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)
+    for name in ("A", "B", "C", "D", "E"):
+        _open(name)
+
+    many = operator.get(reverse(LIST))
+    few = operator.get(reverse(LIST) + "?q=E+offline")
+
+    assert "more than 3 events" in many.text and len(many.context["cl"].result_list) == 5
+    assert "more than 3" not in few.text and "1 event" in few.text
