@@ -241,11 +241,11 @@ def test_past_the_cap_the_list_says_more_than_instead_of_counting(operator, monk
     from events.admin_paging import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "CAP", 3)
-    for name in ("A", "B", "C", "D", "E"):
+    for name in ("Alpha", "Bravo", "Charlie", "Delta", "Echo"):
         _open(name)
 
     many = operator.get(reverse(LIST))
-    few = operator.get(reverse(LIST) + "?q=E+offline")
+    few = operator.get(reverse(LIST) + "?q=echo")
 
     assert "more than 3 events" in many.text and len(many.context["cl"].result_list) == 5
     assert "more than 3" not in few.text and "1 event" in few.text
