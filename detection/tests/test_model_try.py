@@ -33,7 +33,8 @@ def test_an_uploaded_picture_wins_and_a_corrupt_one_is_refused_clearly(admin_cli
 
     bad = SimpleUploadedFile("bad.jpg", b"\xff\xd8\xff" + b"garbage", content_type="image/jpeg")
     response = admin_client.post(_try_url(offline_model), {"image": bad})
-    assert response.context["trial"] is None and "This picture cannot be used: the JPEG image is truncated" in response.text
+    assert response.context["trial"] is None
+    assert "This picture cannot be used: the JPEG image is truncated" in response.text
 
     response = admin_client.post(_try_url(offline_model), {})
     assert "Choose a sample picture or upload one." in response.text
