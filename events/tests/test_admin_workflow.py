@@ -240,7 +240,7 @@ def test_the_date_drill_down_offers_the_years_then_the_months_of_the_events(oper
 def test_past_the_cap_the_list_says_more_than_instead_of_counting(operator, monkeypatch):
     from events.admin_paging import CappedPaginator
 
-    monkeypatch.setattr(CappedPaginator, "CAP", 3)
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)  # the same code path as 10,000, without 10,001 rows
     for name in ("Alpha", "Bravo", "Charlie", "Delta", "Echo"):
         _open(name)
 
