@@ -1,7 +1,7 @@
 """The three roles of a Vigil installation, as Django groups with model permissions.
 
 Viewers watch (map, events, cameras); Operators also work events; Administrators also manage
-cameras, rules, detection models and users. The API, the admin and the WebSocket check the
+cameras, rules, detection models, users and API tokens. The API, the admin and the WebSocket check the
 permissions, never the group names, so a site can build its own groups from the same permissions.
 """
 
@@ -32,6 +32,7 @@ _MANAGE = [
         ("auth", "user"),
         ("auth", "group"),
         ("django_celery_beat", "periodictask"),
+        ("authtoken", "tokenproxy"),  # the admin manages tokens through this proxy
     ]
     for verb in ("add", "change", "delete", "view")
 ] + ["events.delete_event"]

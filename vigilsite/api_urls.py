@@ -5,11 +5,14 @@ from rest_framework.routers import DefaultRouter
 
 from cameras.api.ingest import CameraFrameIngestView
 from cameras.api.viewsets import CameraViewSet
-from events.api.viewsets import EventViewSet
+from detection.api.viewsets import DetectionModelViewSet
+from events.api.viewsets import EventViewSet, ThreatRuleViewSet
 
 router = DefaultRouter()
 router.register("cameras", CameraViewSet, basename="camera")
 router.register("events", EventViewSet, basename="event")
+router.register("rules", ThreatRuleViewSet, basename="rule")
+router.register("models", DetectionModelViewSet, basename="detectionmodel")
 
 urlpatterns = [
     path("cameras/<int:pk>/frames/", CameraFrameIngestView.as_view(), name="camera-frames"),

@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -301,7 +302,13 @@ BEAT_STALE_AFTER_SECONDS = 30
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Tokens (made and revoked by administrators) for systems, sessions for people in the browser.
+    # Token first: its "WWW-Authenticate: Token" makes a refused login a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "vigilsite.api_auth.ExpiringTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["vigilsite.api_auth.TokenRateThrottle"],
     # Every endpoint checks the model permissions of the user's role, reading included.
     "DEFAULT_PERMISSION_CLASSES": ["vigilsite.api_permissions.ModelPermissions"],
     "DEFAULT_RENDERER_CLASSES": [
@@ -311,6 +318,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+}
+# A token older than this many days is refused (0: tokens do not expire).
+API_TOKEN_TTL_DAYS = env.integer("API_TOKEN_TTL_DAYS", 365, minimum=0)
+# Requests per token, counted in Redis across every web process: "1200/min", "50/s", "100000/day".
+API_THROTTLE_RATE = env.string("API_THROTTLE_RATE", "1200/min")
+# The cache is Redis too, so throttle counts are shared by every web process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "vigil"}
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vigil API",

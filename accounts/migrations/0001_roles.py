@@ -5,18 +5,9 @@ groups can be filled on a fresh database. A later migration that adds models cal
 ``roles_sync`` again.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from accounts.roles import roles_sync
-
-
-def create_roles(apps, schema_editor) -> None:
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    roles_sync(apps)
+from accounts.migrations._permissions import create_roles
 
 
 class Migration(migrations.Migration):

@@ -1,8 +1,9 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from events.models import Event, EventAction
+from events.models import Event, EventAction, ThreatRule
 from events.workflow import actions_allowed
 
 
@@ -54,3 +55,26 @@ class EventActionRequestSerializer(serializers.Serializer):
 
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     dispatched_to = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
+
+
+class ThreatRuleSerializer(serializers.ModelSerializer):
+    """A threat rule; administrators write it, with the same checks as the admin form."""
+
+    class Meta:
+        model = ThreatRule
+        fields = [
+            "id", "name", "enabled", "scope", "cameras", "district", "labels", "min_confidence", "min_count",
+            "zone", "active_from", "active_until", "hold_frames", "severity", "danger_radius_m",
+            "recommended_actions", "cooldown_seconds", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict) -> dict:
+        fields = {name: value for name, value in attrs.items() if name != "cameras"}
+        if self.instance is not None:
+            fields = {f.name: getattr(self.instance, f.name) for f in ThreatRule._meta.concrete_fields} | fields
+        try:
+            ThreatRule(**fields).clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+        return attrs

@@ -1,14 +1,20 @@
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, permissions, viewsets
+from rest_framework import exceptions, filters, mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from events.api.filters import EventFilterSet
-from events.api.serializers import EventActionRequestSerializer, EventActionSerializer, EventSerializer
-from events.models import Event, EventAction
+from events.api.serializers import (
+    EventActionRequestSerializer,
+    EventActionSerializer,
+    EventSerializer,
+    ThreatRuleSerializer,
+)
+from events.models import Event, EventAction, ThreatRule
 from events.workflow import TransitionRefused, event_transition
 
 
@@ -38,6 +44,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = EventSerializer
     filterset_class = EventFilterSet
     pagination_class = EventPagination
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    ordering_fields = ["updated_at", "first_seen", "last_seen", "peak_count"]
 
     def get_permissions(self) -> list:
         # A workflow POST changes an event; the model-permission default would ask for "add".
@@ -92,3 +100,11 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def note(self, request: Request, pk: str) -> Response:
         """Add a note to the event's history; its status stays."""
         return self._transition(request, pk, EventAction.Action.NOTE)
+
+
+class ThreatRuleViewSet(viewsets.ModelViewSet):
+    """Threat rules: readable by every role, written by administrators (model permissions)."""
+
+    queryset = ThreatRule.objects.prefetch_related("cameras")
+    serializer_class = ThreatRuleSerializer
+    filterset_fields = ["enabled", "severity", "scope", "district"]

@@ -107,3 +107,37 @@ def test_the_broadcast_payload_is_the_api_shape(viewer):
 
     event = _open("Quay")
     assert viewer.get(f"/api/events/{event.pk}/").json() == event_payload(Event.objects.get(pk=event.pk))
+
+
+def test_filters_by_bounding_box_and_district_and_orders(viewer):
+    inside = _open("Dam")
+    Event.objects.filter(pk=inside.pk).update(peak_count=2)
+    far = event_open_system(
+        camera=make_camera("file:///dev/null", name="Utrecht", latitude="52.09", longitude="5.12", district="U"),
+        label="camera_offline", title="Utrecht offline", detail="", severity="high",
+    )  # fmt: skip
+    Event.objects.filter(pk=far.pk).update(peak_count=9)
+
+    def ids(query: str) -> list[int]:
+        response = viewer.get(f"/api/events/?{query}")
+        assert response.status_code == 200, response.json()
+        return [item["id"] for item in response.json()["results"]]
+
+    assert ids("bbox=4.85,52.35,4.95,52.40") == [inside.pk]
+    assert ids("district=U") == [far.pk]
+    assert ids("ordering=-peak_count") == [far.pk, inside.pk]
+    assert ids("ordering=peak_count") == [inside.pk, far.pk]
+
+
+@pytest.mark.parametrize(
+    ("bbox", "message"),
+    [
+        ("4.85,52.35,4.95", "Give four numbers"),
+        ("a,b,c,d", "Give four numbers"),
+        ("4.85,52.35,4.95,95", "within ±90"),
+        ("4.95,52.35,4.85,52.40", "inside out"),
+    ],
+)
+def test_a_bad_bounding_box_is_a_clear_400(viewer, bbox, message):
+    response = viewer.get(f"/api/events/?bbox={bbox}")
+    assert response.status_code == 400 and message in response.json()["bbox"][0]
