@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from cameras.api.ingest import CameraFrameIngestView
 from cameras.api.viewsets import CameraViewSet
+from detection.api.counts import CountSeriesView
 from detection.api.viewsets import DetectionModelViewSet
 from events.api.viewsets import EventViewSet, ThreatRuleViewSet
 
@@ -16,5 +17,6 @@ router.register("models", DetectionModelViewSet, basename="detectionmodel")
 
 urlpatterns = [
     path("cameras/<int:pk>/frames/", CameraFrameIngestView.as_view(), name="camera-frames"),
+    path("counts/", CountSeriesView.as_view(), name="counts"),
     *router.urls,
 ]

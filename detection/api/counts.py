@@ -1,0 +1,86 @@
+"""``GET /api/counts/``: a camera's or a district's counts per minute, hour or day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cameras.models import Camera
+from detection.models import CountMinute
+from detection.series import BUCKETS, count_series
+
+MAX_POINTS = 10_000
+
+
+class CountQuerySerializer(serializers.Serializer):
+    camera = serializers.IntegerField(required=False, help_text="A camera's id (or give a district).")
+    district = serializers.CharField(required=False, help_text="Every camera of this district, added up.")
+    bucket = serializers.ChoiceField(choices=list(BUCKETS), default="hour")
+    since = serializers.DateTimeField(required=False, help_text="Default: 24 hours before `until`.")
+    until = serializers.DateTimeField(required=False, help_text="Default: now.")
+    label = serializers.ListField(child=serializers.CharField(), required=False, help_text="Repeatable; default all.")
+
+    def validate(self, attrs: dict) -> dict:
+        if ("camera" in attrs) == ("district" in attrs):
+            raise serializers.ValidationError("Give either camera or district.")
+        attrs.setdefault("until", timezone.now())
+        attrs.setdefault("since", attrs["until"] - timedelta(hours=24))
+        if attrs["since"] >= attrs["until"]:
+            raise serializers.ValidationError({"since": "since must be before until."})
+        buckets = (attrs["until"] - attrs["since"]) / BUCKETS[attrs["bucket"]]
+        if buckets > MAX_POINTS:
+            raise serializers.ValidationError(
+                {"bucket": f"{int(buckets):,} {attrs['bucket']}s is too many (at most {MAX_POINTS:,}): "
+                           "use a larger bucket or a shorter range."}
+            )  # fmt: skip
+        return attrs
+
+
+class CountPointSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    label = serializers.CharField()
+    samples = serializers.IntegerField(help_text="Frames analysed in the bucket.")
+    mean = serializers.FloatField(help_text="Average count per analysed frame.")
+    peak = serializers.IntegerField(help_text="Highest count in one frame.")
+
+
+class CountSeriesSerializer(serializers.Serializer):
+    camera = serializers.IntegerField(allow_null=True)
+    district = serializers.CharField(allow_null=True)
+    cameras = serializers.IntegerField(help_text="Cameras added up.")
+    bucket = serializers.CharField()
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    series = CountPointSerializer(many=True)
+
+
+class CountSeriesView(APIView):
+    """Counts over time per label. A district's values are its cameras' added up: ``mean`` is the
+    average total seen, ``peak`` an upper bound of how many were seen at once."""
+
+    queryset = CountMinute.objects.none()  # the permission to read counts: Viewers and up
+
+    @extend_schema(parameters=[CountQuerySerializer], responses=CountSeriesSerializer)
+    def get(self, request: Request) -> Response:
+        query = CountQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        if "camera" in params:
+            cameras = list(Camera.objects.filter(pk=params["camera"]).values_list("pk", flat=True))
+            if not cameras:
+                raise serializers.ValidationError({"camera": f"No camera {params['camera']}."})
+        else:
+            cameras = list(Camera.objects.filter(district=params["district"]).values_list("pk", flat=True))
+        labels = set(request.query_params.getlist("label")) or None
+        series = count_series(camera_ids=cameras, since=params["since"], until=params["until"],
+                              bucket=params["bucket"], labels=labels)  # fmt: skip
+        body = {"camera": params.get("camera"), "district": params.get("district"), "cameras": len(cameras),
+                "bucket": params["bucket"], "since": params["since"], "until": params["until"],
+                "series": series}  # fmt: skip
+        return Response(CountSeriesSerializer(body).data)

@@ -1,0 +1,99 @@
+"""``/api/counts/``: time series per camera or district, the same before and after the roll-up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cameras.tests.factories import make_camera
+from detection.models import CountMinute, CountSample
+from detection.services import counts_roll_up
+
+pytestmark = pytest.mark.django_db
+
+T = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def viewer(client, make_user):
+    client.force_login(make_user("vera", "Viewers"))
+    return client
+
+
+@pytest.fixture
+def cameras():
+    gate = make_camera("file:///dev/null", name="Gate", district="Noord")
+    quay = make_camera("file:///dev/null", name="Quay", district="Noord")
+    for camera, seconds, counts in [
+        (gate, 5, {"person": 2}), (gate, 10, {"person": 4}), (gate, 1800, {}),
+        (gate, 4500, {"person": 3, "vehicle": 1}), (quay, 20, {"person": 1}),
+    ]:  # fmt: skip
+        CountSample.objects.create(camera=camera, captured_at=T + timedelta(seconds=seconds), counts=counts)
+    return gate, quay
+
+
+def _series(client, **query) -> list[tuple]:
+    response = client.get("/api/counts/", {"since": T.isoformat(), "until": (T + timedelta(hours=2)).isoformat(),
+                                           **query})  # fmt: skip
+    assert response.status_code == 200, response.json()
+    return [(p["start"][11:16], p["label"], p["samples"], p["mean"], p["peak"]) for p in response.json()["series"]]
+
+
+def test_a_cameras_hours_with_zeros_where_nothing_was_seen(viewer, cameras):
+    gate, _ = cameras
+
+    assert _series(viewer, camera=gate.pk, bucket="hour") == [
+        ("10:00", "person", 3, 2.0, 4),
+        ("10:00", "vehicle", 3, 0.0, 0),
+        ("11:00", "person", 1, 3.0, 3),
+        ("11:00", "vehicle", 1, 1.0, 1),
+    ]
+    assert _series(viewer, camera=gate.pk, bucket="hour", label="person") == [
+        ("10:00", "person", 3, 2.0, 4),
+        ("11:00", "person", 1, 3.0, 3),
+    ]
+
+
+def test_rolled_up_counts_give_the_same_series(viewer, cameras):
+    gate, _ = cameras
+    before = _series(viewer, camera=gate.pk, bucket="hour")
+
+    counts_roll_up(before=T + timedelta(minutes=20))
+
+    assert CountMinute.objects.filter(camera=gate).count() == 1 and CountSample.objects.filter(camera=gate).count() == 2
+    assert _series(viewer, camera=gate.pk, bucket="hour") == before
+    assert _series(viewer, camera=gate.pk, bucket="minute", label="person")[:1] == [("10:00", "person", 2, 3.0, 4)]
+
+
+def test_a_district_adds_up_its_cameras(viewer, cameras):
+    window = {"since": T.isoformat(), "until": (T + timedelta(hours=2)).isoformat()}
+    response = viewer.get("/api/counts/", {"district": "Noord", "bucket": "day", "label": "person", **window})
+    body = response.json()
+    assert body["cameras"] == 2 and body["district"] == "Noord"
+    [point] = body["series"]
+    # Gate: 4 frames, 9 people in all -> 2.25; Quay: 1 frame, 1 person -> 1.0.
+    assert (point["samples"], point["mean"], point["peak"]) == (5, 3.25, 5)
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({}, "non_field_errors", "Give either camera or district"),
+        ({"camera": 1, "district": "Noord"}, "non_field_errors", "Give either camera or district"),
+        ({"district": "Noord", "bucket": "minute", "since": "2026-10-01T00:00:00Z", "until": "2026-11-01T00:00:00Z"},
+         "bucket", "too many"),
+        ({"district": "Noord", "since": "2026-11-02T00:00:00Z", "until": "2026-11-01T00:00:00Z"}, "since", "before"),
+        ({"district": "Noord", "bucket": "week"}, "bucket", "not a valid choice"),
+        ({"camera": 999999}, "camera", "No camera 999999"),
+    ],
+)  # fmt: skip
+def test_bad_queries_are_a_clear_400(viewer, query, field, message):
+    response = viewer.get("/api/counts/", query)
+    assert response.status_code == 400 and message in str(response.json()[field])
+
+
+def test_counts_need_a_role(client, make_user):
+    assert client.get("/api/counts/", {"district": "Noord"}).status_code == 401
+    client.force_login(make_user("nobody"))
+    assert client.get("/api/counts/", {"district": "Noord"}).status_code == 403
