@@ -1,15 +1,24 @@
-"""API tokens in the admin: the secret is shown once, when made; lists show only its start."""
+"""API tokens in the admin: the secret is shown once, on the page that made it, and nowhere else.
 
-from django.contrib import admin, messages
+A token's primary key is its secret, so Django's default log entry would keep it for good in the
+admin's action log ("Recent actions"); ``ApiToken`` names it by its user, and so does the log here.
+DRF's own token admin (which lists the keys) is removed.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.models import ADDITION, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.template.response import TemplateResponse
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import Token, TokenProxy
 
+from accounts.models import ApiToken
 from vigilsite.api_auth import token_expires_at
 
 admin.site.unregister(TokenProxy)
 
 
-@admin.register(TokenProxy)
+@admin.register(ApiToken)
 class ApiTokenAdmin(TokenAdmin):
     list_display = ["user", "key_start", "created", "expires"]
     readonly_fields = ["key_start", "created", "expires"]
@@ -29,11 +38,26 @@ class ApiTokenAdmin(TokenAdmin):
         expires = token_expires_at(token)
         return f"{expires:%Y-%m-%d}" if expires else "never"
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        self.message_user(
-            request,
-            f"API token for {obj.user}: {obj.key} — copy it now, it is not shown again. "
-            f"Send it as the header 'Authorization: Token {obj.key[:6]}…'.",
-            messages.WARNING,
+    def response_add(self, request, obj, post_url_continue=None):
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "token": obj,
+                   "title": f"API token for {obj.user}", "expires": self.expires(obj)}  # fmt: skip
+        return TemplateResponse(request, "admin/accounts/apitoken/made.html", context)
+
+    def _log(self, request, tokens, flag: int, message="") -> None:
+        LogEntry.objects.bulk_create(
+            LogEntry(
+                user_id=request.user.pk,
+                content_type_id=ContentType.objects.get_for_model(token, for_concrete_model=False).pk,
+                object_id=str(token.user_id),  # this admin's URLs name a token by its user
+                object_repr=str(token),
+                action_flag=flag,
+                change_message=message if isinstance(message, str) else "",
+            )
+            for token in tokens
         )
+
+    def log_addition(self, request, obj, message) -> None:
+        self._log(request, [obj], ADDITION)
+
+    def log_deletions(self, request, queryset) -> None:
+        self._log(request, queryset, DELETION)

@@ -32,7 +32,7 @@ _MANAGE = [
         ("auth", "user"),
         ("auth", "group"),
         ("django_celery_beat", "periodictask"),
-        ("authtoken", "tokenproxy"),  # the admin manages tokens through this proxy
+        ("accounts", "apitoken"),
     ]
     for verb in ("add", "change", "delete", "view")
 ] + ["events.delete_event"]
@@ -53,5 +53,9 @@ def roles_sync(apps=global_apps) -> None:
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
+            try:
+                apps.get_model(app_label, codename.split("_", 1)[1])
+            except LookupError:
+                continue  # an earlier migration: the model comes later, and its migration syncs again
             wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         group.permissions.set(wanted)

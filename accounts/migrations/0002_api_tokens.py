@@ -1,4 +1,4 @@
-"""Administrators make and revoke API tokens."""
+"""API tokens under a name that is not their secret; Administrators make and revoke them."""
 
 from django.db import migrations
 
@@ -11,4 +11,12 @@ class Migration(migrations.Migration):
         ("authtoken", "0004_alter_tokenproxy_options"),
     ]
 
-    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
+    operations = [
+        migrations.CreateModel(
+            name="ApiToken",
+            fields=[],
+            options={"verbose_name": "API token", "proxy": True, "indexes": [], "constraints": []},
+            bases=("authtoken.token",),
+        ),
+        migrations.RunPython(create_roles, migrations.RunPython.noop),
+    ]

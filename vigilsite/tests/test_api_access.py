@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -28,22 +29,28 @@ def test_an_administrator_makes_a_token_that_is_shown_once(client, make_user):
     client.force_login(make_user("ada", "Administrators", staff=True))
     system = make_user("dispatch-system", "Viewers")
 
-    made = client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": system.pk}, follow=True)
+    made = client.post(reverse("admin:accounts_apitoken_add"), {"user": system.pk})
 
     token = Token.objects.get(user=system)
     assert made.status_code == 200 and token.key in made.text  # the one time it is shown
-    listing = client.get(reverse("admin:authtoken_tokenproxy_changelist"))
+    listing = client.get(reverse("admin:accounts_apitoken_changelist"))
     assert token.key[:6] in listing.text and token.key not in listing.text
     assert _with(token).get("/api/events/").status_code == 200
 
-    client.post(reverse("admin:authtoken_tokenproxy_delete", args=[system.pk]), {"post": "yes"})
+    client.post(reverse("admin:accounts_apitoken_delete", args=[system.pk]), {"post": "yes"})
     revoked = _with(token).get("/api/events/")
     assert revoked.status_code == 401 and revoked.json() == {"detail": "Invalid token."}
+
+    # The secret is kept nowhere else: not in the action log, not in a message cookie.
+    logged = list(LogEntry.objects.values_list("object_id", "object_repr"))
+    assert logged == [(str(system.pk), "API token of dispatch-system")] * 2
+    assert token.key not in client.get(reverse("admin:index")).text
+    assert all(token.key not in cookie.value for cookie in client.cookies.values())
 
 
 def test_operators_may_not_make_tokens(client, make_user):
     client.force_login(make_user("olga", "Operators", staff=True))
-    assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 403
+    assert client.get(reverse("admin:accounts_apitoken_changelist")).status_code == 403
 
 
 def test_a_token_acts_with_its_users_role(make_user):
