@@ -6,7 +6,7 @@ from cameras.forms import CameraAdminForm
 from cameras.models import Camera
 from cameras.services import camera_push_token_rotate, camera_test_connection
 from cameras.tasks import capture_camera
-from vigilsite.badges import CAMERA_STATUS_COLOURS, badge
+from vigilsite.badges import CAMERA_STATUS_COLOURS, field_badge
 from vigilsite.maps import tiles_context
 
 
@@ -38,7 +38,7 @@ class CameraAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, camera: Camera) -> str:
-        return badge(camera.get_status_display(), CAMERA_STATUS_COLOURS.get(camera.status, "#6e7781"))
+        return field_badge(camera, "status", CAMERA_STATUS_COLOURS)
 
     @admin.display(description="")
     def thumbnail(self, camera: Camera) -> str:

@@ -15,7 +15,7 @@ from events.exports import events_csv_lines
 from events.models import Event, EventAction, ThreatRule
 from events.rule_forms import ThreatRuleAdminForm
 from events.workflow import TransitionRefused, actions_allowed, event_transition, events_transition
-from vigilsite.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, badge
+from vigilsite.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
 from vigilsite.maps import tiles_context
 
 Action = EventAction.Action
@@ -44,7 +44,7 @@ class ThreatRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description="severity", ordering="severity")
     def severity_badge(self, rule: ThreatRule) -> str:
-        return badge(rule.get_severity_display(), SEVERITY_COLOURS[rule.severity])
+        return field_badge(rule, "severity", SEVERITY_COLOURS)
 
 
 class EventActionInline(admin.TabularInline):
@@ -104,11 +104,11 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.display(description="severity", ordering="severity")
     def severity_badge(self, event: Event) -> str:
-        return badge(event.get_severity_display(), SEVERITY_COLOURS[event.severity])
+        return field_badge(event, "severity", SEVERITY_COLOURS)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, event: Event) -> str:
-        return badge(event.get_status_display(), EVENT_STATUS_COLOURS[event.status])
+        return field_badge(event, "status", EVENT_STATUS_COLOURS)
 
     def changelist_view(self, request, extra_context=None):
         # Viewers may export; every other POST here would change events.
@@ -138,15 +138,15 @@ class EventAdmin(admin.ModelAdmin):
         return None
 
     def _bulk_form(self, request, queryset, action: str, form: WorkflowForm) -> TemplateResponse:
-        shown = list(queryset.select_related("camera")[:50])
+        shown, count = list(queryset.select_related("camera")[:50]), queryset.count()
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{Action(action).label}: {queryset.count()} event(s)",
+            "title": f"{Action(action).label}: {count} event(s)",
             "opts": self.model._meta,
             "form": form,
             "action": action,
             "events": shown,
-            "more": queryset.count() - len(shown),
+            "more": count - len(shown),
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across", "0"),
         }
@@ -190,21 +190,21 @@ class EventAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        event = self.get_object(request, unquote(object_id))
-        extra = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
-        if event is not None:
-            extra |= {
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # No Save buttons: nothing on the page is typed in; the workflow forms are the way to act.
+        context |= {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+        if obj is not None:
+            context |= {
                 **tiles_context(),
-                "title": f"Event #{event.pk}",
-                "event": event,
+                "title": f"Event #{obj.pk}",
+                "event": obj,
                 "changelist_filters": request.GET.get("_changelist_filters", ""),
-                "severity_badge": self.severity_badge(event),
-                "status_badge": self.status_badge(event),
-                "workflow": workflow_choices(actions_allowed(event)) if self.has_change_permission(request) else [],
-                "detections": sorted(event.detections, key=lambda d: -d.get("confidence", 0)),
+                "severity_badge": self.severity_badge(obj),
+                "status_badge": self.status_badge(obj),
+                "workflow": workflow_choices(actions_allowed(obj)) if self.has_change_permission(request, obj) else [],
+                "detections": sorted(obj.detections, key=lambda d: -d.get("confidence", 0)),
             }
-        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def export_view(self, request):
         """The events of the list as filtered now (every page), as CSV with their history."""

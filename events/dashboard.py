@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cameras.models import Camera
 from events.models import Event, Severity
-from vigilsite.badges import CAMERA_STATUS_COLOURS, badge
+from vigilsite.badges import CAMERA_STATUS_COLOURS, field_badge
 
 WINDOW = timedelta(hours=24)
 SEVERITIES = list(reversed(Severity.choices))  # critical first
@@ -34,7 +34,7 @@ class CameraRow:
 
     @property
     def status_badge(self) -> str:
-        return badge(self.camera.get_status_display(), CAMERA_STATUS_COLOURS.get(self.camera.status, "#6e7781"))
+        return field_badge(self.camera, "status", CAMERA_STATUS_COLOURS)
 
 
 @dataclass

@@ -73,6 +73,13 @@ class ThreatRule(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What a person sets on a rule (the admin form and the API write the same).
+    EDITABLE_FIELDS = (
+        "name", "enabled", "severity", "recommended_actions", "scope", "cameras", "district", "zone", "labels",
+        "min_confidence", "min_count", "hold_frames", "active_from", "active_until", "cooldown_seconds",
+        "danger_radius_m",
+    )  # fmt: skip
+
     class Meta:
         ordering = ["name"]
 

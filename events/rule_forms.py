@@ -7,11 +7,7 @@ from events.widgets import ZoneEditorWidget
 class ThreatRuleAdminForm(forms.ModelForm):
     class Meta:
         model = ThreatRule
-        fields = [
-            "name", "enabled", "severity", "recommended_actions", "scope", "cameras", "district", "zone", "labels",
-            "min_confidence", "min_count", "hold_frames", "active_from", "active_until", "cooldown_seconds",
-            "danger_radius_m",
-        ]  # fmt: skip
+        fields = ThreatRule.EDITABLE_FIELDS
         widgets = {"zone": ZoneEditorWidget}
 
     def __init__(self, *args, **kwargs) -> None:

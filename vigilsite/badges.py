@@ -24,6 +24,14 @@ CAMERA_STATUS_COLOURS = {
 }
 
 
+GREY = "#6e7781"
+
+
+def field_badge(obj, field: str, colours: dict[str, str]) -> str:
+    """The badge of a choices field: its label, in the colour of its value."""
+    return badge(getattr(obj, f"get_{field}_display")(), colours.get(getattr(obj, field), GREY))
+
+
 def badge(text: str, colour: str) -> str:
     return format_html(
         '<span class="vigil-badge" style="background:{};color:#fff;padding:2px 8px;border-radius:8px;'

@@ -29,6 +29,12 @@ class CountQuerySerializer(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         if ("camera" in attrs) == ("district" in attrs):
             raise serializers.ValidationError("Give either camera or district.")
+        if "camera" in attrs:
+            attrs["camera_ids"] = list(Camera.objects.filter(pk=attrs["camera"]).values_list("pk", flat=True))
+            if not attrs["camera_ids"]:
+                raise serializers.ValidationError({"camera": f"No camera {attrs['camera']}."})
+        else:
+            attrs["camera_ids"] = list(Camera.objects.filter(district=attrs["district"]).values_list("pk", flat=True))
         attrs.setdefault("until", timezone.now())
         attrs.setdefault("since", attrs["until"] - timedelta(hours=24))
         if attrs["since"] >= attrs["until"]:
@@ -71,16 +77,9 @@ class CountSeriesView(APIView):
         query = CountQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        if "camera" in params:
-            cameras = list(Camera.objects.filter(pk=params["camera"]).values_list("pk", flat=True))
-            if not cameras:
-                raise serializers.ValidationError({"camera": f"No camera {params['camera']}."})
-        else:
-            cameras = list(Camera.objects.filter(district=params["district"]).values_list("pk", flat=True))
-        labels = set(request.query_params.getlist("label")) or None
-        series = count_series(camera_ids=cameras, since=params["since"], until=params["until"],
-                              bucket=params["bucket"], labels=labels)  # fmt: skip
-        body = {"camera": params.get("camera"), "district": params.get("district"), "cameras": len(cameras),
-                "bucket": params["bucket"], "since": params["since"], "until": params["until"],
-                "series": series}  # fmt: skip
+        series = count_series(camera_ids=params["camera_ids"], since=params["since"], until=params["until"],
+                              bucket=params["bucket"], labels=set(params.get("label", [])) or None)  # fmt: skip
+        body = {"camera": params.get("camera"), "district": params.get("district"),
+                "cameras": len(params["camera_ids"]), "bucket": params["bucket"], "since": params["since"],
+                "until": params["until"], "series": series}  # fmt: skip
         return Response(CountSeriesSerializer(body).data)

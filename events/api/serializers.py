@@ -62,11 +62,7 @@ class ThreatRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ThreatRule
-        fields = [
-            "id", "name", "enabled", "scope", "cameras", "district", "labels", "min_confidence", "min_count",
-            "zone", "active_from", "active_until", "hold_frames", "severity", "danger_radius_m",
-            "recommended_actions", "cooldown_seconds", "created_at", "updated_at",
-        ]  # fmt: skip
+        fields = ["id", *ThreatRule.EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate(self, attrs: dict) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 from django.contrib.admin.templatetags.admin_list import date_hierarchy
@@ -27,7 +27,7 @@ def _step(moment: datetime, kind: str) -> datetime:
         return moment.replace(year=moment.year + 1)
     if kind == "month":
         return moment.replace(year=moment.year + moment.month // 12, month=moment.month % 12 + 1)
-    return timezone.make_aware(datetime.combine(moment.date().fromordinal(moment.toordinal() + 1), moment.time()))
+    return moment + timedelta(days=1)  # wall-clock arithmetic: the next local midnight
 
 
 class _SpanQuerySet:
