@@ -10,6 +10,11 @@ from django.utils.text import slugify
 from cameras import sources
 
 
+def validate_tags(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(tag, str) and 0 < len(tag) <= 40 for tag in value):
+        raise ValidationError('Give a list of short tags, e.g. ["entrance", "night"].')
+
+
 class Camera(models.Model):
     """One city camera: its place on the map, how to reach it, and its current health."""
 
@@ -47,7 +52,7 @@ class Camera(models.Model):
         help_text="Direction the camera faces, degrees clockwise from north.",
     )
     district = models.CharField(max_length=80, blank=True, db_index=True)
-    tags = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
 
     source_url = models.CharField(
         max_length=1000,
@@ -116,17 +121,21 @@ class Camera(models.Model):
             self.slug = _unique_slug(self.name)
         if not self.enabled:
             self.status = self.Status.DISABLED
+        self.move_credentials_out_of_url()  # whatever path saved it, the URL is shown, the password never
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        if self.source_url:
-            # Credentials typed into the URL move to their own fields.
-            url, username, password = sources.split_credentials(self.source_url)
-            if username:
-                if self.username and self.username != username:
-                    raise ValidationError({"source_url": "The URL and the username field name different users."})
-                self.source_url, self.username = url, username
-                self.password = password or self.password
+        username = sources.split_credentials(self.source_url)[1] if self.source_url else ""
+        if username and self.username and self.username != username:
+            raise ValidationError({"source_url": "The URL and the username field name different users."})
+        self.move_credentials_out_of_url()
+
+    def move_credentials_out_of_url(self) -> None:
+        """Credentials typed into the URL move to their own fields."""
+        url, username, password = sources.split_credentials(self.source_url or "")
+        if username or password:
+            self.source_url, self.username = url, username or self.username
+            self.password = password or self.password
 
     @property
     def masked_source_url(self) -> str:

@@ -1,4 +1,4 @@
-"""``?format=geojson`` for any API list whose items carry ``latitude`` and ``longitude``."""
+"""``?format=geojson`` for the API's map objects (cameras, events): RFC 7946 points."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from rest_framework.renderers import JSONRenderer
 
 
 def _feature(item: dict[str, Any]) -> dict[str, Any]:
+    # The properties keep latitude and longitude: the same object as the JSON answer, one schema.
     properties = dict(item)
-    latitude, longitude = properties.pop("latitude", None), properties.pop("longitude", None)
+    latitude, longitude = properties.get("latitude"), properties.get("longitude")
     geometry = None
     if latitude is not None and longitude is not None:
         geometry = {"type": "Point", "coordinates": [float(longitude), float(latitude)]}
@@ -34,3 +35,13 @@ class GeoJSONRenderer(JSONRenderer):
         elif isinstance(data, dict):
             data = _feature(data)
         return super().render(data, accepted_media_type, renderer_context)
+
+
+class GeoJSONMixin:
+    """Offer ``?format=geojson`` (or ``Accept: application/geo+json``) on a viewset's list and retrieve."""
+
+    def get_renderers(self) -> list:
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) in ("list", "retrieve"):
+            renderers.append(GeoJSONRenderer())
+        return renderers

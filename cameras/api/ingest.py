@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +33,12 @@ class RawFrameParser(BaseParser):
         return data
 
 
+class FrameAcceptedSerializer(serializers.Serializer):
+    accepted = serializers.BooleanField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
 class CameraTokenMissing(exceptions.AuthenticationFailed):
     default_detail = "Send the camera's push token as 'Authorization: Bearer <token>'."
 
@@ -50,7 +56,7 @@ class CameraFrameIngestView(APIView):
     @extend_schema(
         request={"image/jpeg": bytes, "image/png": bytes},
         responses={
-            202: OpenApiResponse(description="Frame accepted into the pipeline"),
+            202: OpenApiResponse(FrameAcceptedSerializer, description="Frame accepted into the pipeline"),
             400: OpenApiResponse(description="Not a complete JPEG or PNG image"),
             401: OpenApiResponse(description="Missing or wrong push token"),
             409: OpenApiResponse(description="The camera is disabled or not in push mode"),

@@ -2,9 +2,10 @@ from rest_framework import viewsets
 
 from cameras.api.serializers import CameraSerializer
 from cameras.selectors import cameras_with_latest_counts
+from vigilsite.geojson import GeoJSONMixin
 
 
-class CameraViewSet(viewsets.ModelViewSet):
+class CameraViewSet(GeoJSONMixin, viewsets.ModelViewSet):
     """Cameras: readable by every role, changed by administrators (model permissions)."""
 
     queryset = cameras_with_latest_counts()

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cameras.models import Camera
+from cameras.tests.factories import make_camera
 
 PASSWORD = "pa55-w0rd-never-shown"
 
@@ -38,6 +39,14 @@ def test_the_api_splits_credentials_given_in_the_url(admin_client):
     assert PASSWORD not in response.content.decode()
     assert response.json()["source_url"] == "rtsp://10.2.2.2/live"
     assert Camera.objects.get(name="Bridge").password == PASSWORD
+
+
+def test_credentials_saved_in_a_url_by_any_path_leave_the_url(admin_client):
+    # Not through a form or the API (they split it too): code saving a camera directly.
+    camera = make_camera("rtsp://operator:s3cret@10.0.0.7/stream")
+    camera.refresh_from_db()
+    assert (camera.source_url, camera.username, camera.password) == ("rtsp://10.0.0.7/stream", "operator", "s3cret")
+    assert "s3cret" not in admin_client.get("/api/cameras/?format=geojson").text
 
 
 def test_the_api_explains_a_bad_camera(admin_client):
@@ -141,4 +150,5 @@ def test_the_map_gets_each_cameras_newest_counts(client, make_user, camera):
     assert feature["properties"]["latest_counts"] == {"person": 3, "vehicle": 1}
     assert feature["properties"]["counted_at"] is not None
     assert feature["geometry"]["type"] == "Point"
-    assert "latitude" not in feature["properties"]
+    # The properties are the camera as the JSON answer gives it (one schema for both formats).
+    assert feature["properties"].keys() == client.get(f"/api/cameras/{camera.pk}/").json().keys()

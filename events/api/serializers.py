@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
@@ -13,7 +15,7 @@ class EventSerializer(serializers.ModelSerializer):
     camera_name = serializers.CharField(source="camera.name", read_only=True)
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     snapshot_url = serializers.SerializerMethodField()
     admin_url = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField(help_text="Workflow actions allowed from the current status.")
@@ -57,8 +59,24 @@ class EventActionRequestSerializer(serializers.Serializer):
     dispatched_to = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
 
 
+LOCAL_TIME = r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
+
+
+@extend_schema_field({"type": "string", "pattern": LOCAL_TIME, "nullable": True, "example": "22:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the site's time zone (``22:00``); Django would drop an offset silently."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.fullmatch(LOCAL_TIME, value):
+            raise serializers.ValidationError("Give a local time as HH:MM or HH:MM:SS, without an offset: 22:00.")
+        return super().to_internal_value(value)
+
+
 class ThreatRuleSerializer(serializers.ModelSerializer):
     """A threat rule; administrators write it, with the same checks as the admin form."""
+
+    active_from = LocalTimeField(allow_null=True, required=False, help_text=ThreatRule.active_from.field.help_text)
+    active_until = LocalTimeField(allow_null=True, required=False, help_text=ThreatRule.active_until.field.help_text)
 
     class Meta:
         model = ThreatRule

@@ -1,8 +1,8 @@
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, filters, mixins, permissions, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from events.api.serializers import (
 )
 from events.models import Event, EventAction, ThreatRule
 from events.workflow import TransitionRefused, event_transition
+from vigilsite.geojson import GeoJSONMixin
 
 
 class EventPagination(CursorPagination):
@@ -37,7 +38,7 @@ class CanWorkEvents(permissions.BasePermission):
 WORKFLOW_VIEWS = {"acknowledge", "dispatch_event", "resolve", "false_alarm", "reopen", "note"}
 
 
-class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EventViewSet(GeoJSONMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Events, newest change first, and the operator workflow on them."""
 
     queryset = Event.objects.select_related("camera", "assignee")
@@ -54,7 +55,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return super().get_permissions()
 
     @extend_schema(responses=EventActionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk: str) -> Response:
         event = get_object_or_404(self.get_queryset(), pk=pk)
         actions = event.actions.select_related("user")

@@ -109,3 +109,77 @@ def test_the_api_still_answers_when_the_throttle_counter_is_unreachable(make_use
     settings.API_THROTTLE_RATE = "1/min"
     board = _with(_system(make_user, "board"))
     assert [board.get("/api/cameras/").status_code for _ in range(3)] == [200, 200, 200]
+
+
+# What the schemathesis run found, pinned so each stays fixed whatever the fuzzer's seed.
+
+
+def test_an_id_that_is_not_a_number_is_not_found_not_a_server_error(client, make_user):
+    client.force_login(make_user("olga", "Operators"))
+
+    history = client.get("/api/events/false/history/")
+    note = client.post("/api/events/false/note/", {"note": "x"}, content_type="application/json")
+
+    assert (history.status_code, note.status_code) == (404, 404)
+    assert history.json() == {"detail": "Not found."}
+
+
+def test_the_api_takes_json_bodies_only(client, make_user):
+    client.force_login(make_user("ada", "Administrators"))
+    camera = make_camera("file:///dev/null")
+
+    form = client.patch(f"/api/cameras/{camera.pk}/", "tags=null", content_type="application/x-www-form-urlencoded")
+
+    assert form.status_code == 415 and "Unsupported media type" in form.json()["detail"]
+
+
+def test_camera_tags_must_be_a_list_of_short_words(client, make_user):
+    client.force_login(make_user("ada", "Administrators"))
+    camera = make_camera("file:///dev/null")
+
+    answers = [
+        client.patch(f"/api/cameras/{camera.pk}/", {"tags": tags}, content_type="application/json")
+        for tags in (None, {"a": 1}, [""], ["x" * 41], ["entrance", "night"])
+    ]
+
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 400, 200]
+    assert "list of short tags" in answers[1].json()["tags"][0]
+    camera.refresh_from_db()
+    assert camera.tags == ["entrance", "night"]
+
+
+def test_rule_hours_are_local_times_without_an_offset(client, make_user):
+    client.force_login(make_user("ada", "Administrators"))
+    rule = {"name": "Night", "labels": ["person"], "severity": "high", "active_until": "06:00"}
+
+    offset = client.post("/api/rules/", {**rule, "active_from": "22:00+02:00"}, content_type="application/json")
+    local = client.post("/api/rules/", {**rule, "active_from": "22:00"}, content_type="application/json")
+
+    assert offset.status_code == 400 and "without an offset" in offset.json()["active_from"][0]
+    assert local.status_code == 201 and local.json()["active_from"] == "22:00:00"
+
+
+def test_geojson_is_offered_for_map_objects_only(client, make_user):
+    client.force_login(make_user("ada", "Administrators"))
+    camera = make_camera("file:///dev/null")
+
+    one = client.get(f"/api/cameras/{camera.pk}/?format=geojson")
+    rules = client.get("/api/rules/?format=geojson")
+    write = client.patch(f"/api/cameras/{camera.pk}/?format=geojson", {}, content_type="application/json")
+
+    assert one["Content-Type"] == "application/geo+json" and one.json()["type"] == "Feature"
+    assert rules.status_code == 404 and rules["Content-Type"] == "application/json"
+    assert write.status_code == 404
+
+
+def test_the_schema_describes_errors_and_geojson(client, make_user):
+    client.force_login(make_user("vera", "Viewers"))
+
+    schema = client.get("/api/schema/?format=json").json()
+
+    cameras = schema["paths"]["/api/cameras/"]["get"]["responses"]
+    assert {"200", "400", "401", "403", "404", "429"} <= cameras.keys()
+    geo = cameras["200"]["content"]["application/geo+json"]["schema"]
+    assert geo["properties"]["features"]["items"]["properties"]["properties"] == {"$ref": "#/components/schemas/Camera"}
+    history = schema["paths"]["/api/events/{id}/history/"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert history["schema"]["type"] == "array"  # one event's history comes whole, not in pages
