@@ -70,7 +70,7 @@ def main() -> None:
                 response = client.get(url)
                 times.append((time.perf_counter() - started) * 1000)
         rows = response.content.count(b'<td class="action-checkbox">')
-        p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 2 else times[0]
+        p95 = statistics.quantiles(times, n=20, method="inclusive")[-1] if len(times) >= 2 else times[0]
         print(f"{name:38} {statistics.median(times):7.0f}ms {p95:7.0f}ms {max(times):7.0f}ms "
               f"{len(queries):>8} {rows:>5}")  # fmt: skip
 

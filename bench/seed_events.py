@@ -32,6 +32,7 @@ django.setup()
 
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.db.models.functions import Coalesce  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cameras.models import Camera  # noqa: E402
@@ -47,7 +48,7 @@ RULES = [  # name, labels, severity, radius, weight
 BATCH = 5000
 
 
-def _cameras(count: int) -> list[Camera]:
+def bench_cameras(count: int) -> list[Camera]:
     have = {c.slug: c for c in Camera.objects.filter(slug__startswith="bench-")}
     for i in range(len(have), count):
         slug = f"bench-{i:04d}"
@@ -84,7 +85,7 @@ def _operators() -> list[User]:
 
 
 def seed(events: int, cameras: int, days: int, rng: random.Random) -> None:
-    camera_rows = _cameras(cameras)
+    camera_rows = bench_cameras(cameras)
     rules = _rules()
     operators = _operators()
     Event.objects.filter(camera__slug__startswith="bench-").delete()
@@ -122,6 +123,9 @@ def seed(events: int, cameras: int, days: int, rng: random.Random) -> None:
         if made % 100_000 == 0 or made == events:
             rate = made / (time.perf_counter() - started)
             print(f"{made:>9,} events ({rate:,.0f}/s)", flush=True)
+    # An event last changed when it was last seen or closed (the API lists by that); bulk_create
+    # stamped them all with now.
+    Event.objects.filter(camera__slug__startswith="bench-").update(updated_at=Coalesce("resolved_at", "last_seen"))
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,14 +23,26 @@ class Point:
     peak: int  # highest count in one frame (summed over the cameras: at most this many at once)
 
 
-def bucket_start(moment: datetime, bucket: str) -> datetime:
-    """The start of ``moment``'s bucket; hours and days in the site's time zone (a day is a local day)."""
-    local = timezone.localtime(moment)
-    if bucket == "minute":
-        return local.replace(second=0, microsecond=0)
-    if bucket == "hour":
-        return local.replace(minute=0, second=0, microsecond=0)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+def bucketer(bucket: str) -> Callable[[datetime], datetime]:
+    """A function from a stored (UTC) moment to the naive local start of its bucket.
+
+    Hours and days are the site's (a day is a local day). Asking the time zone for every row
+    cost more than the query, so its offset is asked once per UTC quarter hour: every zone changes
+    its offset on a quarter hour.
+    """
+    zone = timezone.get_current_timezone()
+    offsets: dict[datetime, timedelta] = {}
+    zeroed = {"minute": {"second": 0}, "hour": {"minute": 0, "second": 0}, "day": {"hour": 0, "minute": 0, "second": 0}}
+    truncate = zeroed[bucket] | {"microsecond": 0}
+
+    def start(moment: datetime) -> datetime:
+        quarter = moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+        offset = offsets.get(quarter)
+        if offset is None:
+            offset = offsets[quarter] = quarter.astimezone(zone).utcoffset()
+        return (moment.replace(tzinfo=None) + offset).replace(**truncate)
+
+    return start
 
 
 def count_series(
@@ -44,6 +57,8 @@ def count_series(
     frames: dict[tuple[datetime, int], int] = defaultdict(int)
     seen: dict[tuple[datetime, int, str], list[int]] = defaultdict(lambda: [0, 0])
 
+    bucket_start = bucketer(bucket)
+
     def add(start: datetime, camera_id: int, samples: int, sums: dict, peaks: dict) -> None:
         frames[(start, camera_id)] += samples
         for label, total in sums.items():
@@ -55,12 +70,12 @@ def count_series(
     rolled = CountMinute.objects.filter(camera_id__in=camera_ids, minute__gte=since, minute__lt=until)
     for camera_id, minute, samples, sums, peaks in rolled.values_list("camera_id", "minute", "samples", "sums",
                                                                        "peaks").iterator(chunk_size=5000):  # fmt: skip
-        add(bucket_start(minute, bucket), camera_id, samples, sums, peaks)
+        add(bucket_start(minute), camera_id, samples, sums, peaks)
     raw = CountSample.objects.filter(camera_id__in=camera_ids, captured_at__gte=since, captured_at__lt=until)
     for camera_id, captured_at, counts in raw.values_list("camera_id", "captured_at", "counts").iterator(
         chunk_size=5000
     ):
-        add(bucket_start(captured_at, bucket), camera_id, 1, counts, counts)
+        add(bucket_start(captured_at), camera_id, 1, counts, counts)
 
     # A bucket with analysed frames but nothing of a label seen is a real zero, not a gap.
     wanted = labels if labels is not None else {label for _, _, label in seen}
@@ -72,7 +87,8 @@ def count_series(
             point[0] += samples
             point[1] += total / samples
             point[2] += peak
+    zone = timezone.get_current_timezone()
     return [
-        Point(start, label, int(samples), round(mean, 3), int(peak))
+        Point(timezone.make_aware(start, zone), label, int(samples), round(mean, 3), int(peak))
         for (start, label), (samples, mean, peak) in sorted(totals.items())
     ]

@@ -55,6 +55,26 @@ def test_a_cameras_hours_with_zeros_where_nothing_was_seen(viewer, cameras):
     ]
 
 
+def test_days_and_hours_are_the_sites_local_ones(viewer, settings):
+    settings.TIME_ZONE = "Europe/Amsterdam"  # summer time ends on 25 October 2026 at 01:00 UTC
+    camera = make_camera("file:///dev/null")
+    for moment in ["2026-10-24T21:30Z", "2026-10-24T22:30Z", "2026-10-25T22:30Z", "2026-10-25T23:30Z"]:
+        CountSample.objects.create(camera=camera, captured_at=moment, counts={"person": 1})
+    query = {"camera": camera.pk, "since": "2026-10-24T00:00Z", "until": "2026-10-27T00:00Z"}
+
+    days = viewer.get("/api/counts/", {**query, "bucket": "day"}).json()["series"]
+
+    # 25 October is 25 hours long: its first and last minute are in the same bucket.
+    assert [(p["start"], p["samples"]) for p in days] == [
+        ("2026-10-24T00:00:00+02:00", 1),
+        ("2026-10-25T00:00:00+02:00", 2),
+        ("2026-10-26T00:00:00+01:00", 1),
+    ]
+    settings.TIME_ZONE = "Asia/Kolkata"  # half an hour off UTC: its hours start at :30 UTC
+    hours = viewer.get("/api/counts/", {**query, "bucket": "hour"}).json()["series"]
+    assert [p["start"] for p in hours][:2] == ["2026-10-25T03:00:00+05:30", "2026-10-25T04:00:00+05:30"]
+
+
 def test_rolled_up_counts_give_the_same_series(viewer, cameras):
     gate, _ = cameras
     before = _series(viewer, camera=gate.pk, bucket="hour")
