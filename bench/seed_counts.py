@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/seed_counts.py [--cameras 50] [--days 14] [--interval 10]
 
-On the "Bench" cameras of ``bench/seed_events.py`` (made here if missing): per-minute buckets
-(``CountMinute``) for ``--days`` before the last 24 hours, and raw samples (``CountSample``) every
-``--interval`` seconds for the last 24 hours, as the roll-up leaves them (raw rows are kept
-``VIGIL_COUNT_RAW_RETENTION_HOURS``, 24 by default). People follow a day-and-night curve, vehicles
+On the "Bench" cameras of ``bench/seed_events.py`` (made here if missing): a frame every
+``--interval`` seconds for ``--days`` days up to now, as the recording leaves them: per-minute
+buckets (``CountMinute``) for all of it and raw samples (``CountSample``) for the last 24 hours
+(``VIGIL_COUNT_RAW_RETENTION_HOURS``). People follow a day-and-night curve, vehicles
 a flatter one. Removes the counts of an earlier run on those cameras first.
 """
 
@@ -62,8 +62,8 @@ def seed(cameras: int, days: int, interval: int, rng: random.Random) -> None:
     started, made, rows = time.perf_counter(), 0, []
     per_minute = 60 // interval
     for camera_id in ids:
-        minute = raw_from - timedelta(days=days)
-        while minute < raw_from:
+        minute = now - timedelta(days=days)
+        while minute < now:
             sums, peaks = {"person": 0, "vehicle": 0}, {"person": 0, "vehicle": 0}
             for _ in range(per_minute):
                 for label, count in _expected(timezone.localtime(minute), rng).items():

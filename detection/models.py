@@ -110,7 +110,11 @@ class CountSample(models.Model):
 
 
 class CountMinute(models.Model):
-    """Samples of one camera and minute rolled up, so raw rows can be removed."""
+    """What one camera's frames of one minute showed, added up as each frame is recorded.
+
+    The counts API reads these (a day by minute is 1,440 rows, whatever the frame rate); raw
+    samples are removed after a day, buckets after ``VIGIL_COUNT_MINUTE_RETENTION_DAYS``.
+    """
 
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="count_minutes")
     minute = models.DateTimeField()

@@ -1,4 +1,4 @@
-"""Counts over time: per bucket (minute, hour, day) and label, from raw samples and minute buckets alike."""
+"""Counts over time: per bucket (minute, hour, day) and label, from the minute buckets."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from detection.models import CountMinute, CountSample
+from detection.models import CountMinute
 
 BUCKETS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 
@@ -67,15 +67,10 @@ def count_series(
                 entry[0] += total
                 entry[1] = max(entry[1], peaks.get(label, 0))
 
-    rolled = CountMinute.objects.filter(camera_id__in=camera_ids, minute__gte=since, minute__lt=until)
-    for camera_id, minute, samples, sums, peaks in rolled.values_list("camera_id", "minute", "samples", "sums",
-                                                                       "peaks").iterator(chunk_size=5000):  # fmt: skip
+    minutes = CountMinute.objects.filter(camera_id__in=camera_ids, minute__gte=since, minute__lt=until)
+    rows = minutes.values_list("camera_id", "minute", "samples", "sums", "peaks")
+    for camera_id, minute, samples, sums, peaks in rows.iterator(chunk_size=5000):
         add(bucket_start(minute), camera_id, samples, sums, peaks)
-    raw = CountSample.objects.filter(camera_id__in=camera_ids, captured_at__gte=since, captured_at__lt=until)
-    for camera_id, captured_at, counts in raw.values_list("camera_id", "captured_at", "counts").iterator(
-        chunk_size=5000
-    ):
-        add(bucket_start(captured_at), camera_id, 1, counts, counts)
 
     # A bucket with analysed frames but nothing of a label seen is a real zero, not a gap.
     wanted = labels if labels is not None else {label for _, _, label in seen}

@@ -4,7 +4,7 @@ and keep the count tables bounded."""
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -53,17 +53,9 @@ def frame_result_record(
         counts = previous.counts if previous else {}
     else:
         counts = dict(Counter(d.label for d in detections))
-    try:
-        with transaction.atomic():
-            sample = CountSample.objects.create(
-                camera=camera,
-                captured_at=frame.captured_at,
-                counts=counts,
-                total=sum(counts.values()),
-                unchanged=unchanged,
-                inference_ms=inference_ms,
-            )
-    except IntegrityError:
+    sample = count_sample_record(camera=camera, captured_at=frame.captured_at, counts=counts, unchanged=unchanged,
+                                 inference_ms=inference_ms)  # fmt: skip
+    if sample is None:
         return None
     if camera.detection_error:
         Camera.objects.filter(pk=camera.pk).update(detection_error="")
@@ -78,43 +70,51 @@ def camera_detection_failed(*, camera_ids: list[int], error: str) -> None:
     Camera.objects.filter(pk__in=camera_ids).exclude(detection_error=error[:500]).update(detection_error=error[:500])
 
 
-# --- Bounded count tables ----------------------------------------------------------------------
+# --- Count tables ------------------------------------------------------------------------------
 
 
-def counts_roll_up(*, before: datetime | None = None, chunk: int = 5000) -> int:
-    """Fold raw samples older than ``before`` into per-minute buckets and delete them; returns how many."""
+@transaction.atomic
+def count_sample_record(
+    *,
+    camera: Camera,
+    captured_at: datetime,
+    counts: dict[str, int],
+    unchanged: bool = False,
+    inference_ms: int | None = None,
+) -> CountSample | None:
+    """Store one frame's counts and add them to its minute at once; None if that frame was stored before.
+
+    The minute buckets are what the counts API reads, so they are complete up to the last frame;
+    the raw rows are kept a while (``VIGIL_COUNT_RAW_RETENTION_HOURS``) for the frame-level view.
+    """
+    try:
+        with transaction.atomic():
+            sample = CountSample.objects.create(camera=camera, captured_at=captured_at, counts=counts,
+                                                total=sum(counts.values()), unchanged=unchanged,
+                                                inference_ms=inference_ms)  # fmt: skip
+    except IntegrityError:
+        return None
+    minute = captured_at.replace(second=0, microsecond=0)
+    bucket, _ = CountMinute.objects.select_for_update().get_or_create(camera_id=camera.pk, minute=minute)
+    peaks = dict(bucket.peaks)
+    for label, count in counts.items():
+        peaks[label] = max(peaks.get(label, 0), count)
+    bucket.samples += 1
+    bucket.sums, bucket.peaks = dict(Counter(bucket.sums) + Counter(counts)), peaks
+    bucket.save(update_fields=["samples", "sums", "peaks"])
+    return sample
+
+
+def counts_raw_prune(*, before: datetime | None = None, chunk: int = 5000) -> int:
+    """Delete raw samples older than ``before`` (their minutes hold them); returns how many."""
     if before is None:
         before = timezone.now() - timedelta(hours=settings.COUNT_RAW_RETENTION_HOURS)
     done = 0
     while True:
-        with transaction.atomic():
-            samples = list(
-                CountSample.objects.select_for_update()
-                .filter(captured_at__lt=before)
-                .order_by("captured_at")
-                .values("pk", "camera_id", "captured_at", "counts")[:chunk]
-            )
-            if not samples:
-                return done
-            _buckets_merge(samples)
-            CountSample.objects.filter(pk__in=[s["pk"] for s in samples]).delete()
-        done += len(samples)
-
-
-def _buckets_merge(samples: list[dict]) -> None:
-    grouped: dict[tuple[int, datetime], list[dict]] = defaultdict(list)
-    for sample in samples:
-        grouped[(sample["camera_id"], sample["captured_at"].replace(second=0, microsecond=0))].append(sample)
-    for (camera_id, minute), rows in grouped.items():
-        bucket, _ = CountMinute.objects.select_for_update().get_or_create(camera_id=camera_id, minute=minute)
-        sums, peaks = Counter(bucket.sums), dict(bucket.peaks)
-        for row in rows:
-            for label, count in row["counts"].items():
-                sums[label] += count
-                peaks[label] = max(peaks.get(label, 0), count)
-        bucket.samples += len(rows)
-        bucket.sums, bucket.peaks = dict(sums), peaks
-        bucket.save(update_fields=["samples", "sums", "peaks"])
+        ids = list(CountSample.objects.filter(captured_at__lt=before).values_list("pk", flat=True)[:chunk])
+        if not ids:
+            return done
+        done += CountSample.objects.filter(pk__in=ids).delete()[0]
 
 
 def counts_prune(*, before: datetime | None = None) -> int:

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from detection.pipeline import frames_detect_waiting
-from detection.services import counts_prune, counts_roll_up
+from detection.services import counts_prune, counts_raw_prune
 
 
 @shared_task(bind=True, name="detection.tasks.detect_frame", ignore_result=True)
@@ -12,8 +12,8 @@ def detect_frame(self, entry: str) -> None:
     frames_detect_waiting(entry=entry, redelivered=bool((self.request.delivery_info or {}).get("redelivered")))
 
 
-@shared_task(name="detection.tasks.roll_up_counts", ignore_result=True)
-def roll_up_counts() -> None:
-    """Fold old raw count samples into per-minute buckets and drop expired buckets."""
-    counts_roll_up()
+@shared_task(name="detection.tasks.prune_counts", ignore_result=True)
+def prune_counts() -> None:
+    """Drop raw count samples and minute buckets past their retention."""
+    counts_raw_prune()
     counts_prune()

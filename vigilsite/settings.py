@@ -278,7 +278,7 @@ LEAFLET_CONFIG = {
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "detection.tasks.roll_up_counts": {"queue": "default"},
+    "detection.tasks.prune_counts": {"queue": "default"},
     "cameras.tasks.*": {"queue": "capture"},
     "detection.tasks.*": {"queue": "detect"},
 }
@@ -296,7 +296,7 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_BEAT_SCHEDULER = "system.scheduler:VigilScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 CELERY_BEAT_SCHEDULE = {
-    "roll up counts": {"task": "detection.tasks.roll_up_counts", "schedule": 600.0, "options": {"expires": 600}},
+    "prune counts": {"task": "detection.tasks.prune_counts", "schedule": 600.0, "options": {"expires": 600}},
 }
 BEAT_STALE_AFTER_SECONDS = 30
 

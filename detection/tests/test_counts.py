@@ -1,38 +1,32 @@
-"""Count samples are rolled up into per-minute buckets so the table stays bounded."""
+"""Each recorded frame adds to its minute bucket at once; raw samples and old buckets expire."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from cameras.tests.factories import make_camera
 from detection.models import CountMinute, CountSample
-from detection.services import counts_prune, counts_roll_up
+from detection.services import count_sample_record, counts_prune, counts_raw_prune
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
 
-def sample(camera, seconds: float, **counts) -> CountSample:
-    return CountSample.objects.create(
-        camera=camera, captured_at=T0 + timedelta(seconds=seconds), counts=counts, total=sum(counts.values())
-    )
+def record(camera, seconds: float, **counts) -> CountSample | None:
+    return count_sample_record(camera=camera, captured_at=T0 + timedelta(seconds=seconds), counts=counts)
 
 
-def test_old_samples_become_minute_buckets_and_are_removed():
+def test_each_frame_is_added_to_its_minute_as_it_is_recorded():
     a, b = make_camera("file:///a"), make_camera("file:///b")
-    sample(a, 5, person=2)
-    sample(a, 35, person=6, person_down=1)
-    sample(a, 65, person=1)
-    sample(b, 10, person=4)
-    recent = sample(a, 3600, person=9)
+    record(a, 5, person=2)
+    record(a, 35, person=6, person_down=1)
+    record(a, 65, person=1)
+    record(b, 10, person=4)
 
-    rolled = counts_roll_up(before=T0 + timedelta(minutes=30), chunk=2)  # small chunks: several passes
-
-    assert rolled == 4
-    assert list(CountSample.objects.all()) == [recent]
     first = CountMinute.objects.get(camera=a, minute=T0)
     assert (first.samples, first.sums, first.peaks) == (
         2,
@@ -44,27 +38,43 @@ def test_old_samples_become_minute_buckets_and_are_removed():
     assert CountMinute.objects.get(camera=b, minute=T0).peaks == {"person": 4}
 
 
-def test_a_late_roll_up_merges_into_the_existing_bucket():
+def test_a_frame_recorded_twice_counts_once():
     camera = make_camera("file:///a")
-    sample(camera, 1, person=3)
-    counts_roll_up(before=T0 + timedelta(minutes=5))
-    sample(camera, 50, person=7)  # arrived late, e.g. from analyze_video
+    assert record(camera, 1, person=3) is not None
 
-    counts_roll_up(before=T0 + timedelta(minutes=5))
+    assert record(camera, 1, person=3) is None  # a redelivered task
 
     bucket = CountMinute.objects.get(camera=camera)
-    assert (bucket.samples, bucket.sums, bucket.peaks) == (2, {"person": 10}, {"person": 7})
+    assert (bucket.samples, bucket.sums) == (1, {"person": 3})
 
 
-def test_the_default_cut_off_keeps_recent_samples_and_prune_drops_old_buckets(settings):
+def test_raw_samples_expire_and_their_minutes_stay(settings):
     camera = make_camera("file:///a")
     settings.COUNT_RAW_RETENTION_HOURS = 24
-    sample(camera, 0, person=1)  # T0 is long ago
-    from django.utils import timezone
+    record(camera, 0, person=1)  # T0 is long ago
+    fresh = count_sample_record(camera=camera, captured_at=timezone.now(), counts={"person": 2})
 
-    fresh = CountSample.objects.create(camera=camera, captured_at=timezone.now(), counts={"person": 2}, total=2)
-
-    assert counts_roll_up() == 1
+    assert counts_raw_prune(chunk=1) == 1
     assert list(CountSample.objects.all()) == [fresh]
+    assert CountMinute.objects.filter(camera=camera).count() == 2
     settings.COUNT_MINUTE_RETENTION_DAYS = 1
-    assert counts_prune() == 1 and not CountMinute.objects.exists()
+    assert counts_prune() == 1 and CountMinute.objects.count() == 1
+
+
+def test_the_upgrade_folds_samples_stored_before_into_their_minutes():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    upgrade = import_module("detection.migrations.0003_minutes_hold_every_sample")
+    camera = make_camera("file:///a")
+    for seconds, n in [(5, 2), (35, 6), (65, 1)]:  # as the old recording left them: raw rows only
+        CountSample.objects.create(camera=camera, captured_at=T0 + timedelta(seconds=seconds), counts={"person": n})
+
+    upgrade.fold_raw_samples_into_minutes(apps, None)
+
+    buckets = CountMinute.objects.filter(camera=camera).order_by("minute")
+    assert [(b.samples, b.sums, b.peaks) for b in buckets] == [
+        (2, {"person": 8}, {"person": 6}),
+        (1, {"person": 1}, {"person": 1}),
+    ]

@@ -1,4 +1,4 @@
-"""``/api/counts/``: time series per camera or district, the same before and after the roll-up."""
+"""``/api/counts/``: time series per camera or district, from the minute buckets the recording keeps."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from cameras.tests.factories import make_camera
 from detection.models import CountMinute, CountSample
-from detection.services import counts_roll_up
+from detection.services import count_sample_record, counts_raw_prune
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def cameras():
         (gate, 5, {"person": 2}), (gate, 10, {"person": 4}), (gate, 1800, {}),
         (gate, 4500, {"person": 3, "vehicle": 1}), (quay, 20, {"person": 1}),
     ]:  # fmt: skip
-        CountSample.objects.create(camera=camera, captured_at=T + timedelta(seconds=seconds), counts=counts)
+        count_sample_record(camera=camera, captured_at=T + timedelta(seconds=seconds), counts=counts)
     return gate, quay
 
 
@@ -59,7 +59,7 @@ def test_days_and_hours_are_the_sites_local_ones(viewer, settings):
     settings.TIME_ZONE = "Europe/Amsterdam"  # summer time ends on 25 October 2026 at 01:00 UTC
     camera = make_camera("file:///dev/null")
     for moment in ["2026-10-24T21:30Z", "2026-10-24T22:30Z", "2026-10-25T22:30Z", "2026-10-25T23:30Z"]:
-        CountSample.objects.create(camera=camera, captured_at=moment, counts={"person": 1})
+        count_sample_record(camera=camera, captured_at=datetime.fromisoformat(moment), counts={"person": 1})
     query = {"camera": camera.pk, "since": "2026-10-24T00:00Z", "until": "2026-10-27T00:00Z"}
 
     days = viewer.get("/api/counts/", {**query, "bucket": "day"}).json()["series"]
@@ -75,13 +75,13 @@ def test_days_and_hours_are_the_sites_local_ones(viewer, settings):
     assert [p["start"] for p in hours][:2] == ["2026-10-25T03:00:00+05:30", "2026-10-25T04:00:00+05:30"]
 
 
-def test_rolled_up_counts_give_the_same_series(viewer, cameras):
+def test_the_series_outlives_the_raw_samples(viewer, cameras):
     gate, _ = cameras
     before = _series(viewer, camera=gate.pk, bucket="hour")
 
-    counts_roll_up(before=T + timedelta(minutes=20))
+    counts_raw_prune(before=T + timedelta(hours=3))
 
-    assert CountMinute.objects.filter(camera=gate).count() == 1 and CountSample.objects.filter(camera=gate).count() == 2
+    assert not CountSample.objects.exists() and CountMinute.objects.filter(camera=gate).count() == 3
     assert _series(viewer, camera=gate.pk, bucket="hour") == before
     assert _series(viewer, camera=gate.pk, bucket="minute", label="person")[:1] == [("10:00", "person", 2, 3.0, 4)]
 
