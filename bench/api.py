@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -34,9 +32,9 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
+from timed_requests import timed_get  # noqa: E402
 
 from cameras.models import Camera  # noqa: E402
 from detection.models import CountMinute, CountSample  # noqa: E402
@@ -59,7 +57,7 @@ def _views(camera: Camera) -> dict[str, str]:
         "events: box + false alarms + 30 days": {"bbox": BOX, "status": "false_alarm", "seen_since": month},
     }  # fmt: skip
     counts = {
-        "counts: camera, last 24 h by minute (raw)": {"camera": camera.pk, "bucket": "minute"},
+        "counts: camera, last 24 h by minute": {"camera": camera.pk, "bucket": "minute"},
         "counts: camera, day before by minute": {"camera": camera.pk, "bucket": "minute",
                                                  "since": now - timedelta(days=2), "until": day},
         "counts: district, last 24 h by minute": {"district": camera.district, "bucket": "minute"},
@@ -109,17 +107,8 @@ def measure() -> None:
           f"{CountSample.objects.count():,} raw samples")  # fmt: skip
     print(f"{'request':44} {'median':>8} {'p95':>8} {'max':>8} {'queries':>8} {'items':>6}")
     for name, url in _views(camera).items():
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code, response.content[:300])
-        times = []
-        for _ in range(args.runs):
-            with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - started) * 1000)
-        p95 = statistics.quantiles(times, n=20, method="inclusive")[-1] if len(times) >= 2 else times[0]
-        print(f"{name:44} {statistics.median(times):7.0f}ms {p95:7.0f}ms {max(times):7.0f}ms "
-              f"{len(queries):>8} {_items(response.json()):>6}")  # fmt: skip
+        response, queries, timing = timed_get(client, url, args.runs)
+        print(f"{name:44} {timing} {queries:>8} {_items(response.json()):>6}")
 
 
 if __name__ == "__main__":

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,8 +27,8 @@ django.setup()
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from timed_requests import timed_get  # noqa: E402
 
 from cameras.models import Camera  # noqa: E402
 from events.models import Event  # noqa: E402
@@ -61,18 +59,9 @@ def main() -> None:
     print(f"{'view':38} {'median':>8} {'p95':>8} {'max':>8} {'queries':>8} {'rows':>5}")
     for name, query in VIEWS.items():
         url = "/admin/events/event/" + query.format(camera=camera.pk if camera else 0, week_ago=week_ago)
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        times = []
-        for _ in range(args.runs):
-            with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - started) * 1000)
+        response, queries, timing = timed_get(client, url, args.runs)
         rows = response.content.count(b'<td class="action-checkbox">')
-        p95 = statistics.quantiles(times, n=20, method="inclusive")[-1] if len(times) >= 2 else times[0]
-        print(f"{name:38} {statistics.median(times):7.0f}ms {p95:7.0f}ms {max(times):7.0f}ms "
-              f"{len(queries):>8} {rows:>5}")  # fmt: skip
+        print(f"{name:38} {timing} {queries:>8} {rows:>5}")
 
 
 if __name__ == "__main__":
