@@ -40,6 +40,7 @@ from cameras.models import Camera  # noqa: E402
 from detection.models import CountMinute, CountSample  # noqa: E402
 from events.models import Event  # noqa: E402
 from system import embedded_redis  # noqa: E402
+from vigilsite.warm_start import load_and_freeze  # noqa: E402
 
 BOX = "4.80,52.30,4.90,52.40"  # about a district: a quarter of the bench cameras
 
@@ -101,6 +102,7 @@ def measure() -> None:
     user, _ = User.objects.get_or_create(username="bench-dashboard")
     user.groups.add(Group.objects.get(name="Viewers"))
     token, _ = Token.objects.get_or_create(user=user)
+    load_and_freeze()  # as vigilsite/asgi.py does in the web server
     client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Token {token.key}")
     camera = Camera.objects.get(pk=CountMinute.objects.order_by().values_list("camera_id", flat=True)[:1])
     print(f"{connection.vendor}: {Event.objects.count():,} events, {CountMinute.objects.count():,} minute buckets, "

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 from django.utils import timezone
 
 from detection.models import CountMinute
 
+LOCAL_EPOCH = datetime(1970, 1, 1)
 BUCKETS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):  # a tuple: a day by minute makes thousands of them
     start: datetime
     label: str
     samples: int  # frames analysed in the bucket (summed over the cameras)
@@ -23,26 +22,33 @@ class Point:
     peak: int  # highest count in one frame (summed over the cameras: at most this many at once)
 
 
-def bucketer(bucket: str) -> Callable[[datetime], datetime]:
-    """A function from a stored (UTC) moment to the naive local start of its bucket.
+def bucketer(bucket: str) -> Callable[[datetime], int]:
+    """A function from a stored (UTC) moment to the start of its bucket on the site's clock, as
+    seconds since 1970-01-01 00:00 local (a day is a local day; whole numbers are cheap to key on).
 
-    Hours and days are the site's (a day is a local day). Asking the time zone for every row
-    cost more than the query, so its offset is asked once per UTC quarter hour: every zone changes
-    its offset on a quarter hour.
+    Asking the time zone for every row cost more than the query, so its offset is asked once per
+    UTC quarter hour: every zone changes its offset on a quarter hour.
     """
     zone = timezone.get_current_timezone()
-    offsets: dict[datetime, timedelta] = {}
-    zeroed = {"minute": {"second": 0}, "hour": {"minute": 0, "second": 0}, "day": {"hour": 0, "minute": 0, "second": 0}}
-    truncate = zeroed[bucket] | {"microsecond": 0}
+    size = int(BUCKETS[bucket].total_seconds())
+    offsets: dict[int, int] = {}
 
-    def start(moment: datetime) -> datetime:
-        quarter = moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+    def start(moment: datetime) -> int:
+        seconds = int(moment.timestamp())
+        quarter = seconds - seconds % 900
         offset = offsets.get(quarter)
         if offset is None:
-            offset = offsets[quarter] = quarter.astimezone(zone).utcoffset()
-        return (moment.replace(tzinfo=None) + offset).replace(**truncate)
+            utc = datetime.fromtimestamp(quarter, tz=UTC)
+            offset = offsets[quarter] = int(utc.astimezone(zone).utcoffset().total_seconds())
+        local = seconds + offset
+        return local - local % size
 
     return start
+
+
+def local_datetime(start: int, zone: tzinfo) -> datetime:
+    """The aware moment of a bucket start made by ``bucketer`` (the first one when clocks go back)."""
+    return timezone.make_aware(LOCAL_EPOCH + timedelta(seconds=start), zone)
 
 
 def count_series(
@@ -53,38 +59,39 @@ def count_series(
     Buckets without analysed frames are left out (the camera was off, or nothing was captured);
     a bucket with frames in which a label was not seen says 0 for it.
     """
-    # (bucket, camera) -> frames; (bucket, camera, label) -> [sum of counts, peak]
-    frames: dict[tuple[datetime, int], int] = defaultdict(int)
-    seen: dict[tuple[datetime, int, str], list[int]] = defaultdict(lambda: [0, 0])
-
+    # (bucket start, camera) -> [frames, {label: sum of counts}, {label: peak}]
+    buckets: dict[tuple[int, int], list] = {}
     bucket_start = bucketer(bucket)
-
-    def add(start: datetime, camera_id: int, samples: int, sums: dict, peaks: dict) -> None:
-        frames[(start, camera_id)] += samples
-        for label, total in sums.items():
-            if labels is None or label in labels:
-                entry = seen[(start, camera_id, label)]
-                entry[0] += total
-                entry[1] = max(entry[1], peaks.get(label, 0))
-
     minutes = CountMinute.objects.filter(camera_id__in=camera_ids, minute__gte=since, minute__lt=until)
     rows = minutes.values_list("camera_id", "minute", "samples", "sums", "peaks")
     for camera_id, minute, samples, sums, peaks in rows:  # one fetch: a server-side cursor cost more round trips
-        add(bucket_start(minute), camera_id, samples, sums, peaks)
+        key = (bucket_start(minute), camera_id)
+        entry = buckets.get(key)
+        if entry is None:
+            buckets[key] = [samples, sums, peaks]  # fresh dicts from the row: safe to add to
+            continue
+        entry[0] += samples
+        added, highest = entry[1], entry[2]
+        for label, total in sums.items():
+            added[label] = added.get(label, 0) + total
+        for label, peak in peaks.items():
+            if peak > highest.get(label, 0):
+                highest[label] = peak
 
     # A bucket with analysed frames but nothing of a label seen is a real zero, not a gap.
-    wanted = labels if labels is not None else {label for _, _, label in seen}
-    totals: dict[tuple[datetime, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
-    for (start, camera_id), samples in frames.items():
+    wanted = labels if labels is not None else {label for _, sums, _ in buckets.values() for label in sums}
+    totals: dict[tuple[int, str], list] = {}
+    for (start, _), (samples, sums, peaks) in buckets.items():
         for label in wanted:
-            total, peak = seen.get((start, camera_id, label), (0, 0))
-            point = totals[(start, label)]
+            point = totals.get((start, label))
+            if point is None:
+                point = totals[(start, label)] = [0, 0.0, 0]
             point[0] += samples
-            point[1] += total / samples
-            point[2] += peak
+            point[1] += sums.get(label, 0) / samples
+            point[2] += peaks.get(label, 0)
     zone = timezone.get_current_timezone()
-    aware = {start: timezone.make_aware(start, zone) for start, _ in frames}
+    aware = {start: local_datetime(start, zone) for start, _ in buckets}
     return [
-        Point(aware[start], label, int(samples), round(mean, 3), int(peak))
+        Point(aware[start], label, samples, round(mean, 3), peak)
         for (start, label), (samples, mean, peak) in sorted(totals.items())
     ]
