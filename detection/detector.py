@@ -110,22 +110,24 @@ class Detector:
             return []
         half = self.half and str(self.device or "").startswith("cuda")
         results = self.yolo.predict(images, device=self.device, quantize=16 if half else None, **self.options)
-        out = []
-        for result in results:
-            height, width = result.orig_shape
-            boxes = result.boxes
-            found = []
-            for (x1, y1, x2, y2), confidence, cls in zip(
-                boxes.xyxy.cpu().numpy().tolist(), boxes.conf.cpu().numpy().tolist(),
-                boxes.cls.cpu().numpy().astype(int).tolist(), strict=True,
-            ):  # fmt: skip
-                label = self.labels.get(cls, str(cls))
-                if self.keep and label not in self.keep:
-                    continue
-                box = (_unit(x1 / width), _unit(y1 / height), _unit(x2 / width), _unit(y2 / height))
-                found.append(Detection(label, round(confidence, 4), box, self.names.get(cls, str(cls))))
-            out.append(found)
-        return out
+        return [[detection for detection, _ in self.detections(result)] for result in results]
+
+    def detections(self, result) -> list[tuple[Detection, int | None]]:
+        """An ultralytics result as (detection, track id) pairs; the id is None when not tracking."""
+        height, width = result.orig_shape
+        boxes = result.boxes
+        ids = boxes.id.int().cpu().tolist() if boxes.id is not None else [None] * len(boxes)
+        found = []
+        for (x1, y1, x2, y2), confidence, cls, track_id in zip(
+            boxes.xyxy.cpu().numpy().tolist(), boxes.conf.cpu().numpy().tolist(),
+            boxes.cls.cpu().numpy().astype(int).tolist(), ids, strict=True,
+        ):  # fmt: skip
+            label = self.labels.get(cls, str(cls))
+            if self.keep and label not in self.keep:
+                continue
+            box = (_unit(x1 / width), _unit(y1 / height), _unit(x2 / width), _unit(y2 / height))
+            found.append((Detection(label, round(confidence, 4), box, self.names.get(cls, str(cls))), track_id))
+        return found
 
 
 def _unit(value: float) -> float:

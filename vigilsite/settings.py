@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "cameras",
     "detection",
     "events",
+    "flow",
     "accounts",
     "livemap",
 ]
@@ -259,6 +260,16 @@ DETECTION_BATCH_SIZE = env.integer("DETECTION_BATCH_SIZE", 8, minimum=1)
 DETECTION_DOWNLOAD = env.boolean("DETECTION_DOWNLOAD", True)
 COUNT_RAW_RETENTION_HOURS = env.integer("COUNT_RAW_RETENTION_HOURS", 24, minimum=1)
 COUNT_MINUTE_RETENTION_DAYS = env.integer("COUNT_MINUTE_RETENTION_DAYS", 400, minimum=1)
+
+# --- People flow ----------------------------------------------------------------------------
+# ultralytics tracker configuration: bytetrack.yaml (fast) or botsort.yaml (re-identifies better).
+FLOW_TRACKER = env.string("FLOW_TRACKER", "bytetrack.yaml")
+if FLOW_TRACKER not in {"bytetrack.yaml", "botsort.yaml"} and not Path(FLOW_TRACKER).is_file():
+    raise ImproperlyConfigured(f"VIGIL_FLOW_TRACKER={FLOW_TRACKER!r}: bytetrack.yaml, botsort.yaml or a file.")
+# Frames a track must be seen on the new side of a line before the crossing counts (jitter).
+FLOW_CONFIRM_FRAMES = env.integer("FLOW_CONFIRM_FRAMES", 3, minimum=1)
+# Frames per second analysed when counting crossings (tracking needs 8 or more).
+FLOW_FPS = env.number("FLOW_FPS", 12.5, minimum=1.0)
 
 # --- Map ------------------------------------------------------------------------------------
 LEAFLET_CONFIG = {

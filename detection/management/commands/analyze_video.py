@@ -12,6 +12,7 @@ from tqdm import tqdm
 from cameras.models import Camera
 from detection.pipeline import frames_analyse
 from detection.video import UnreadableVideo, video_frames, video_info
+from flow.video import video_crossings
 
 
 class Command(BaseCommand):
@@ -29,6 +30,10 @@ class Command(BaseCommand):
             "--start", help="When the recording started (ISO 8601, site time zone if no offset); default now."
         )
         parser.add_argument("--no-motion-gate", action="store_true", help="Analyse every sampled frame.")
+        parser.add_argument(
+            "--no-crossings", action="store_true",
+            help="Skip counting crossings of the camera's counting lines (a second, tracking pass at VIGIL_FLOW_FPS).",
+        )  # fmt: skip
         parser.add_argument(
             "--batch", type=int, default=None, help="Frames per inference batch (default VIGIL_DETECTION_BATCH_SIZE)."
         )
@@ -64,6 +69,18 @@ class Command(BaseCommand):
             progress.update(len(pending))
         progress.close()
         self._summary(found, outcomes)
+        if not options["no_crossings"] and found.counting_lines.filter(enabled=True).exists():
+            self._crossings(found, file, started)
+
+    def _crossings(self, camera: Camera, file: Path, started: datetime) -> None:
+        """Track every frame (at VIGIL_FLOW_FPS) and record the crossings of the camera's lines."""
+        progress = tqdm(unit="frame", desc="crossings", file=self.stderr._out)
+        flow = video_crossings(camera, file, start=started, progress=progress.update)
+        progress.close()
+        totals = flow.totals()
+        self.stdout.write(f"Crossings ({flow.frames} frames tracked, {flow.recorded} new records):")
+        for line in camera.counting_lines.filter(enabled=True):
+            self.stdout.write(f"  {line.name}: {totals[(line.pk, 'in')]} in, {totals[(line.pk, 'out')]} out")
 
     def _summary(self, camera: Camera, outcomes: list) -> None:
         errors = {o.error for o in outcomes if o.error}
