@@ -21,6 +21,9 @@ _VIEW = [
     "detection.view_detectionmodel",
     "detection.view_countsample",
     "detection.view_countminute",
+    "flow.view_countingline",
+    "flow.view_crossing",
+    "flow.view_crossingminute",
 ]
 _WORK = ["events.change_event"]
 _MANAGE = [
@@ -33,6 +36,7 @@ _MANAGE = [
         ("auth", "group"),
         ("django_celery_beat", "periodictask"),
         ("accounts", "apitoken"),
+        ("flow", "countingline"),
     ]
     for verb in ("add", "change", "delete", "view")
 ] + ["events.delete_event"]

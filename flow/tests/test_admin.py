@@ -1,0 +1,62 @@
+"""Counting lines in the admin: Administrators draw them, others only look; crossings are read only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from accounts.roles import ADMINISTRATORS, OPERATORS, VIEWERS
+from cameras.tests.factories import make_camera
+from conftest import PASSWORD
+from flow.models import CountingLine, Crossing
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, make_user, role):
+    user = make_user(role.lower(), role, staff=True)
+    assert client.login(username=user.username, password=PASSWORD)
+
+
+def test_an_administrator_adds_a_line_and_bad_points_are_refused_with_the_reason(client, make_user):
+    _login(client, make_user, ADMINISTRATORS)
+    camera = make_camera("file:///dev/null")
+    form = {"camera": camera.pk, "name": "Entrance", "start": "[0.1, 1.4]", "end": "[0.9, 0.6]", "in_side": "right",
+            "enabled": "on"}  # fmt: skip
+    refused = client.post("/admin/flow/countingline/add/", form)
+    assert refused.status_code == 200 and "between 0 and 1" in refused.content.decode()
+    assert not CountingLine.objects.exists()
+
+    done = client.post("/admin/flow/countingline/add/", form | {"start": "[0.1, 0.6]"})
+    assert done.status_code == 302
+    line = CountingLine.objects.get()
+    assert (line.start, line.end, line.in_side) == ([0.1, 0.6], [0.9, 0.6], "right")
+
+
+@pytest.mark.parametrize("role", [VIEWERS, OPERATORS])
+def test_viewers_and_operators_see_lines_and_crossings_but_change_nothing(client, make_user, role):
+    _login(client, make_user, role)
+    camera = make_camera("file:///dev/null")
+    line = CountingLine.objects.create(camera=camera, name="Entrance", start=[0.1, 0.6], end=[0.9, 0.6])
+    Crossing.objects.create(camera=camera, line=line, at=datetime(2026, 11, 22, 8, tzinfo=UTC), track_id=4,
+                            label="person", direction="in")  # fmt: skip
+    assert client.get("/admin/flow/countingline/").status_code == 200
+    crossings = client.get("/admin/flow/crossing/").content.decode()
+    assert "1 crossing" in crossings and "Entrance" in crossings
+    assert client.get("/admin/flow/countingline/add/").status_code == 403
+    client.post(f"/admin/flow/countingline/{line.pk}/change/", {"name": "Moved", "camera": camera.pk,
+                                                                "start": "[0, 0]", "end": "[1, 1]"})  # fmt: skip
+    line.refresh_from_db()
+    assert line.name == "Entrance"
+
+
+def test_nobody_edits_a_crossing(admin_client):
+    camera = make_camera("file:///dev/null")
+    line = CountingLine.objects.create(camera=camera, name="Entrance", start=[0.1, 0.6], end=[0.9, 0.6])
+    crossing = Crossing.objects.create(camera=camera, line=line, at=datetime(2026, 11, 22, 8, tzinfo=UTC),
+                                       track_id=4, label="person", direction="in")  # fmt: skip
+    assert admin_client.get("/admin/flow/crossing/add/").status_code == 403
+    admin_client.post(f"/admin/flow/crossing/{crossing.pk}/change/", {"direction": "out"})
+    crossing.refresh_from_db()
+    assert crossing.direction == "in"
