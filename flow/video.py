@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 
 from cameras.models import Camera
-from detection.detector import model_for_camera
+from detection.detector import WeightsUnavailable, model_for_camera
 from detection.video import video_frames, video_info
 from flow.services import crossings_record
 from flow.tracking import FlowCounter, TrackingDetector
@@ -37,13 +37,16 @@ def video_crossings(
     progress: Callable[[int], None] | None = None,
 ) -> VideoFlow:  # fmt: skip
     """Track the camera's model through ``path`` at ``fps`` frames per second and record every crossing
-    of the camera's lines, timed from ``start`` (the same start twice records nothing new)."""
+    of the camera's lines, timed from ``start`` (the same start twice records nothing new).
+
+    Raises ``NoCountingLines``, ``WeightsUnavailable`` or ``UnreadableVideo`` with a message to show.
+    """
     counter = FlowCounter.for_camera(camera.pk)
     if not counter.lines:
         raise NoCountingLines(f"Camera {camera} has no enabled counting line: draw one in the admin first.")
     model = model_for_camera(camera)
     if model is None:
-        raise NoCountingLines("No detection model: mark one as the default in the admin.")
+        raise WeightsUnavailable("no detection model: mark one as the default in the admin")
     tracker = TrackingDetector(model)
     video_fps, _ = video_info(path)
     result = VideoFlow()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from cameras.models import Camera
+from detection.detector import WeightsUnavailable
 from detection.pipeline import frames_analyse
 from detection.video import UnreadableVideo, video_frames, video_info
 from flow.video import video_crossings
@@ -75,8 +76,12 @@ class Command(BaseCommand):
     def _crossings(self, camera: Camera, file: Path, started: datetime) -> None:
         """Track every frame (at VIGIL_FLOW_FPS) and record the crossings of the camera's lines."""
         progress = tqdm(unit="frame", desc="crossings", file=self.stderr._out)
-        flow = video_crossings(camera, file, start=started, progress=progress.update)
-        progress.close()
+        try:
+            flow = video_crossings(camera, file, start=started, progress=progress.update)
+        except (WeightsUnavailable, UnreadableVideo) as exc:
+            raise CommandError(f"crossings not counted: {exc}") from None
+        finally:
+            progress.close()
         totals = flow.totals()
         self.stdout.write(f"Crossings ({flow.frames} frames tracked, {flow.recorded} new records):")
         for line in camera.counting_lines.filter(enabled=True):
