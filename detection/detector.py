@@ -108,9 +108,13 @@ class Detector:
         """Run the images as one batch; one list of detections per image, in the same order."""
         if not images:
             return []
-        half = self.half and str(self.device or "").startswith("cuda")
-        results = self.yolo.predict(images, device=self.device, quantize=16 if half else None, **self.options)
+        results = self.yolo.predict(images, device=self.device, quantize=self.quantize, **self.options)
         return [[detection for detection, _ in self.detections(result)] for result in results]
+
+    @property
+    def quantize(self) -> int | None:
+        """FP16 when the model asks for it and runs on a GPU (CPUs gain nothing from it)."""
+        return 16 if self.half and str(self.device or "").startswith("cuda") else None
 
     def detections(self, result) -> list[tuple[Detection, int | None]]:
         """An ultralytics result as (detection, track id) pairs; the id is None when not tracking."""

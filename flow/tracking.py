@@ -25,9 +25,8 @@ class TrackingDetector(Detector):
         self.tracker = tracker or settings.FLOW_TRACKER
 
     def track(self, image: np.ndarray) -> list[tuple[Detection, int | None]]:
-        half = self.half and str(self.device or "").startswith("cuda")
         result = self.yolo.track(image, persist=True, tracker=self.tracker, device=self.device,
-                                 quantize=16 if half else None, **self.options)[0]  # fmt: skip
+                                 quantize=self.quantize, **self.options)[0]  # fmt: skip
         return self.detections(result)
 
 
