@@ -127,6 +127,25 @@ def celery_beat(redis_url, transactional_db, tmp_path) -> Iterator:
     _stop(started)
 
 
+@pytest.fixture
+def stream_worker(redis_url, transactional_db, tmp_path) -> Iterator:
+    """Start real ``analyze_streams`` processes on this test's database; their logs go to ``tmp_path``."""
+    started: list[subprocess.Popen] = []
+
+    def start(name: str = "streams-test", **extra_env: str) -> subprocess.Popen:
+        log = (tmp_path / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "analyze_streams", "--poll", "1", "--name", name],
+            cwd=BASE_DIR, env=_worker_env(redis_url, **extra_env), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        process.log_path = tmp_path / f"{name}.log"
+        started.append(process)
+        return process
+
+    yield start
+    _stop(started)
+
+
 def _wait_for_worker(prefix: str, timeout: float = 60) -> None:
     from vigilsite.celery import app
 

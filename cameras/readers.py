@@ -68,14 +68,14 @@ def _grab_with_ffmpeg(url: str, shown: str, timeout: float, input_options: list[
     except FileNotFoundError:
         raise CaptureError("ffmpeg is not installed on this worker (apt-get install ffmpeg)") from None
     if result.returncode != 0 or not result.stdout:
-        raise CaptureError(_ffmpeg_reason(result.stderr.decode(errors="replace"), url, shown))
+        raise CaptureError(ffmpeg_reason(result.stderr.decode(errors="replace"), url, shown))
     image = cv2.imdecode(np.frombuffer(result.stdout, dtype=np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise CaptureError(f"{shown} sent a stream that could not be decoded")
     return Frame(image=image)
 
 
-def _ffmpeg_reason(stderr: str, url: str, shown: str) -> str:
+def ffmpeg_reason(stderr: str, url: str, shown: str) -> str:
     lines = [line.strip() for line in stderr.replace(url, shown).splitlines() if line.strip()]
     text = lines[-1] if lines else "ffmpeg failed without a message"
     lowered = stderr.lower()
@@ -87,7 +87,7 @@ def _ffmpeg_reason(stderr: str, url: str, shown: str) -> str:
         return f"{shown} does not exist on the camera (404 Not Found)"
     if "invalid data" in lowered:
         return f"{shown} sent data that is not a video stream"
-    return f"{shown}: {text[:300]}"
+    return text[:300] if shown in text else f"{shown}: {text[:300]}"
 
 
 def _grab_http(url: str, shown: str, timeout: float) -> Frame:

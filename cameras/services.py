@@ -137,8 +137,11 @@ def camera_capture(*, camera_id: int, force: bool = False) -> Frame | None:
 
 
 @transaction.atomic
-def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None) -> None:
-    """A frame arrived (captured or pushed): the camera is healthy and the frame moves on."""
+def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None, submit: bool = True) -> None:
+    """A frame arrived (captured, pushed or read from a stream): the camera is healthy and the frame moves on.
+
+    ``submit=False``: the caller analyses the frame itself (stream workers track in process).
+    """
     previous = camera.status
     camera.status = Camera.Status.ONLINE
     camera.last_frame_at = frame.captured_at
@@ -148,7 +151,7 @@ def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None)
     camera.frame_width, camera.frame_height = frame.width, frame.height
     camera.save(update_fields=_HEALTH_FIELDS)
     frame_store.latest_frame_save(camera.slug, frame)
-    if camera.detect:
+    if camera.detect and submit:
         transaction.on_commit(lambda: frame_submit(camera_id=camera.pk, frame=frame))
     if previous != Camera.Status.ONLINE:
         _status_changed(camera)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from events.models import validate_zone
 from flow.crossing import IN, OUT, Line
 
 
@@ -96,3 +97,110 @@ class CrossingMinute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} @ {self.minute:%Y-%m-%d %H:%M} {self.label}: +{self.entries} -{self.exits}"
+
+
+class Area(models.Model):
+    """A place whose ways in and out are counting lines, on one camera or several (a hall with three doors)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    lines = models.ManyToManyField(
+        CountingLine, related_name="areas", help_text="Its doors: crossing a line to its in side enters the area."
+    )
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Shown beside the occupancy; optional.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CountingZone(models.Model):
+    """A polygon on a camera's picture: how many people stand inside it now."""
+
+    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="counting_zones")
+    name = models.CharField(max_length=80)
+    polygon = models.JSONField(validators=[validate_zone], help_text="[[x, y], ...] as fractions of the picture.")
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["camera", "name"]
+        constraints = [models.UniqueConstraint(fields=["camera", "name"], name="one_zone_name_per_camera")]
+
+    def __str__(self) -> str:
+        return f"{self.camera} / {self.name}"
+
+
+class Occupancy(models.Model):
+    """How many of a label are in a camera's view, an area or a zone now, and the entries and exits since
+    the last reset (daily at ``VIGIL_FLOW_RESET_TIME``). Exactly one of camera, area and zone is set."""
+
+    camera = models.ForeignKey("cameras.Camera", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.CASCADE, related_name="occupancies")
+    zone = models.ForeignKey(CountingZone, null=True, blank=True, on_delete=models.CASCADE, related_name="occupancies")
+    label = models.CharField(max_length=60)
+    period_start = models.DateTimeField(help_text="The reset these figures count from.")
+    current = models.PositiveIntegerField(default=0)
+    entries = models.PositiveIntegerField(default=0)
+    exits = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "occupancy"
+        ordering = ["camera", "area", "zone", "label"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(camera__isnull=False, area__isnull=True, zone__isnull=True)
+                    | models.Q(camera__isnull=True, area__isnull=False, zone__isnull=True)
+                    | models.Q(camera__isnull=True, area__isnull=True, zone__isnull=False)
+                ),
+                name="occupancy_of_one_scope",
+            ),
+            models.UniqueConstraint(fields=["camera", "label"], condition=models.Q(camera__isnull=False),
+                                    name="one_occupancy_per_camera_label"),
+            models.UniqueConstraint(fields=["area", "label"], condition=models.Q(area__isnull=False),
+                                    name="one_occupancy_per_area_label"),
+            models.UniqueConstraint(fields=["zone", "label"], condition=models.Q(zone__isnull=False),
+                                    name="one_occupancy_per_zone_label"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.scope_name}: {self.current} {self.label}"
+
+    @property
+    def scope_name(self) -> str:
+        return str(self.camera or self.area or self.zone)
+
+
+class OccupancyMinute(models.Model):
+    """An occupancy's value at the end of a minute and its peak in it (minutes without change carry on)."""
+
+    occupancy = models.ForeignKey(Occupancy, on_delete=models.CASCADE, related_name="minutes")
+    minute = models.DateTimeField()
+    value = models.PositiveIntegerField()
+    peak = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-minute"]
+        constraints = [models.UniqueConstraint(fields=["occupancy", "minute"], name="one_occupancy_bucket_per_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.occupancy_id} @ {self.minute:%Y-%m-%d %H:%M}: {self.value} (peak {self.peak})"
+
+
+class OccupancyCorrection(models.Model):
+    """An operator set an occupancy by hand (the counter drifted, a door was left uncounted): kept for audit."""
+
+    occupancy = models.ForeignKey(Occupancy, on_delete=models.CASCADE, related_name="corrections")
+    at = models.DateTimeField(auto_now_add=True)
+    previous = models.PositiveIntegerField()
+    value = models.PositiveIntegerField()
+    user = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.occupancy} {self.previous} → {self.value}"

@@ -29,6 +29,12 @@ class TrackingDetector(Detector):
                                  quantize=self.quantize, **self.options)[0]  # fmt: skip
         return self.detections(result)
 
+    def reset(self) -> None:
+        """Forget every track (after a reconnect the picture jumped); ids start again at 1."""
+        predictor = self.yolo.predictor
+        for tracker in getattr(predictor, "trackers", None) or []:
+            tracker.reset()
+
 
 @dataclass
 class FlowCounter:

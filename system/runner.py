@@ -113,6 +113,7 @@ def plan(*, host: str, port: int) -> list[Child]:
         Child("capture", celery_worker("capture", pool="threads", concurrency=4)),
         Child("detect", celery_worker("detect", pool="prefork", concurrency=1)),
         Child("default", celery_worker("default", pool="threads", concurrency=2)),
+        Child("streams", [sys.executable, "manage.py", "analyze_streams"]),
         Child("beat", [sys.executable, "-m", "celery", "-A", "vigilsite", "beat", "--loglevel", "INFO"]),
     ]
     return children

@@ -55,6 +55,25 @@ def _check_beat(client: redis.Redis) -> dict[str, Any]:
     return {"ok": age <= settings.BEAT_STALE_AFTER_SECONDS, "last_tick_age_s": round(age, 1)}
 
 
+def _check_streams() -> dict[str, Any]:
+    """Stream cameras need a live stream worker; each worker's heartbeat lists the streams it holds."""
+    from cameras.models import Camera
+    from streams.worker import stream_workers
+
+    try:
+        cameras = Camera.objects.filter(enabled=True, capture_mode=Camera.CaptureMode.STREAM).count()
+        workers = stream_workers()
+    except (redis.RedisError, OSError, DatabaseError) as exc:
+        return {"ok": False, "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
+    held = sum(len(worker["streams"]) for worker in workers)
+    return {
+        "ok": cameras == 0 or bool(workers),
+        "cameras": cameras,
+        "analysed": held,
+        "workers": sorted(worker["name"] for worker in workers),
+    }
+
+
 def health_report() -> dict[str, Any]:
     """Each component's state; ``ok`` only when every one is up."""
     client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
@@ -63,16 +82,19 @@ def health_report() -> dict[str, Any]:
         if report["redis"]["ok"]:
             report["workers"] = _check_workers()
             report["beat"] = _check_beat(client)
+            report["streams"] = _check_streams()
         else:
             down = {"ok": False, "error": "Redis is unreachable"}
             report["workers"] = {queue: {**down, "workers": []} for queue in QUEUES}
             report["beat"] = down
+            report["streams"] = down
     finally:
         client.close()
     ok = (
         report["database"]["ok"]
         and report["redis"]["ok"]
         and report["beat"]["ok"]
+        and report["streams"]["ok"]
         and all(queue["ok"] for queue in report["workers"].values())
     )
     return {"status": "ok" if ok else "error", **report}
@@ -90,4 +112,5 @@ def health_summary(report: dict[str, Any]) -> dict[str, Any]:
         "redis": strip(report["redis"]),
         "workers": {queue: strip(state) for queue, state in report["workers"].items()},
         "beat": strip(report["beat"]),
+        "streams": strip(report["streams"]),
     }

@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "detection",
     "events",
     "flow",
+    "streams",
     "accounts",
     "livemap",
 ]
@@ -270,6 +271,26 @@ if FLOW_TRACKER not in {"bytetrack.yaml", "botsort.yaml"} and not Path(FLOW_TRAC
 FLOW_CONFIRM_FRAMES = env.integer("FLOW_CONFIRM_FRAMES", 3, minimum=1)
 # Frames per second analysed when counting crossings (tracking needs 8 or more).
 FLOW_FPS = env.number("FLOW_FPS", 12.5, minimum=1.0)
+# Local time of day when occupancy and the day's entries and exits start again from zero.
+_reset = env.string("FLOW_RESET_TIME", "00:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", _reset):
+    raise ImproperlyConfigured(f"VIGIL_FLOW_RESET_TIME={_reset!r} must be HH:MM, e.g. 04:00.")
+FLOW_RESET_TIME = (int(_reset[:2]), int(_reset[3:]))
+# host:port of desktop dashboards that receive one JSON line per change of a camera's counters.
+FLOW_FEED_TARGETS = env.strings("FLOW_FEED", [])
+for _target in FLOW_FEED_TARGETS:
+    if not re.fullmatch(r"[\w.-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5}", _target):
+        raise ImproperlyConfigured(f"VIGIL_FLOW_FEED: {_target!r} is not host:port.")
+
+# --- Stream analysis ------------------------------------------------------------------------
+# Cameras in stream mode one stream worker process analyses at most (each has its own tracker).
+STREAM_MAX_PER_WORKER = env.integer("STREAM_MAX_PER_WORKER", 4, minimum=1)
+# Frames wider than this are scaled down by ffmpeg before analysis (detection runs at 640 anyway).
+STREAM_MAX_WIDTH = env.integer("STREAM_MAX_WIDTH", 1280, minimum=160)
+# Seconds between two recorded results of a stream (counts, rules, latest frame): not every frame.
+STREAM_RECORD_SECONDS = env.number("STREAM_RECORD_SECONDS", 1.0, minimum=0.1)
+# Seconds without a frame after which a stream is reconnected.
+STREAM_STALL_SECONDS = env.number("STREAM_STALL_SECONDS", 10.0, minimum=1.0)
 
 # --- Map ------------------------------------------------------------------------------------
 LEAFLET_CONFIG = {

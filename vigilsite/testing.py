@@ -56,8 +56,9 @@ def run_python(code: str, **env: str | None) -> subprocess.CompletedProcess:
     )
 
 
-def wait_until(predicate, timeout: float, message: str, *, every: float = 0.2) -> None:
-    """Poll ``predicate`` until it is true; fail the test with ``message`` after ``timeout`` seconds."""
+def wait_until(predicate, timeout: float, message, *, every: float = 0.2) -> None:
+    """Poll ``predicate`` until it is true; fail the test with ``message`` (or what it returns, when
+    callable) after ``timeout`` seconds."""
     import time
 
     import pytest
@@ -67,4 +68,4 @@ def wait_until(predicate, timeout: float, message: str, *, every: float = 0.2) -
         if predicate():
             return
         time.sleep(every)
-    pytest.fail(message)
+    pytest.fail(message() if callable(message) else message)

@@ -129,46 +129,56 @@ def make_hls(clip: Path, folder: Path, seconds: int = 4) -> Path:
     return playlist
 
 
-@contextlib.contextmanager
-def rtsp_camera(clip: Path) -> Iterator[str]:
-    """ffmpeg pushes ``clip`` in a loop to an RTSP relay (Debian's rtsp-server-perl); yields the URL."""
-    client_port, source_port = free_port(), free_port()
-    rtp_port = 20000 + client_port % 20000
-    relay = subprocess.Popen(
-        [
-            "rtsp-server-perl",
-            "-c",
-            str(client_port),
-            "-s",
-            str(source_port),
-            "--client_listen_address",
-            "127.0.0.1",
-            "--source_listen_address",
-            "127.0.0.1",
-            "--rtp_start_port",
-            str(rtp_port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    pusher = None
-    try:
-        _wait_for_port(source_port)
-        looping = [*FFMPEG, "-re", "-stream_loop", "-1", "-i", str(clip)]
-        rtsp = [*["-tune", "zerolatency", "-g", "10", "-f", "rtsp"], f"rtsp://127.0.0.1:{source_port}/live"]
-        command = [*looping, *X264, *rtsp]
-        pusher = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+class RtspCamera:
+    """ffmpeg pushes a clip in a loop to an RTSP relay (Debian's rtsp-server-perl), which serves it at ``url``.
+
+    The camera can be killed and started again on the same URL, as a real camera rebooting would
+    (the relay does not take a second pusher, so both go).
+    """
+
+    def __init__(self, clip: Path) -> None:
+        self.clip = clip
+        self.client_port, self.source_port = free_port(), free_port()
+        self.url = f"rtsp://127.0.0.1:{self.client_port}/live"
+        self.relay: subprocess.Popen | None = None
+        self.pusher: subprocess.Popen | None = None
+
+    def _start_relay(self) -> None:
+        rtp_port = 20000 + self.client_port % 20000
+        self.relay = subprocess.Popen(
+            ["rtsp-server-perl", "-c", str(self.client_port), "-s", str(self.source_port),
+             "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1",
+             "--rtp_start_port", str(rtp_port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        """Start the camera (its RTSP server, then the encoder feeding it)."""
+        self._start_relay()
+        _wait_for_port(self.source_port)
+        looping = [*FFMPEG, "-re", "-stream_loop", "-1", "-i", str(self.clip)]
+        rtsp = [*["-tune", "zerolatency", "-g", "10", "-f", "rtsp"], f"rtsp://127.0.0.1:{self.source_port}/live"]
+        self.pusher = subprocess.Popen([*looping, *X264, *rtsp], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.5)  # the relay announces the stream once the pusher has sent its first packets
-        yield f"rtsp://127.0.0.1:{client_port}/live"
-    finally:
-        for process in (pusher, relay):
+
+    def kill(self) -> None:
+        """Kill the camera: the ffmpeg encoder and the RTSP server go down at once (``start`` again later)."""
+        for process in (self.pusher, self.relay):
             if process is not None:
                 process.kill()
                 process.wait()
+        self.pusher = self.relay = None
+
+
+@contextlib.contextmanager
+def rtsp_camera(clip: Path) -> Iterator[str]:
+    """An RTSP camera showing ``clip`` in a loop; yields its URL."""
+    camera = RtspCamera(clip)
+    try:
+        camera.start()
+        yield camera.url
+    finally:
+        camera.kill()
 
 
 def _wait_for_port(port: int, timeout: float = 10) -> None:

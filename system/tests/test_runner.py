@@ -63,7 +63,7 @@ def test_it_runs_everything_and_leaves_no_process_behind(tmp_path):
         try:
             health = _wait_healthy(f"{base}/healthz", runner)
             assert health["status"] == "ok"
-            assert all(health[name]["ok"] for name in ("database", "redis", "beat"))
+            assert all(health[name]["ok"] for name in ("database", "redis", "beat", "streams"))
             assert {queue for queue, state in health["workers"].items() if state["ok"]} == {
                 "capture", "detect", "default"
             }  # fmt: skip
@@ -71,6 +71,7 @@ def test_it_runs_everything_and_leaves_no_process_behind(tmp_path):
             names = " ".join(" ".join(p.cmdline()) for p in descendants)
             for expected in ("redis-server", "daphne", "-Q capture", "-Q detect", "-Q default", " beat"):
                 assert expected in names
+            assert "analyze_streams" in names
 
             login_page = requests.get(f"{base}/accounts/login/", timeout=5)
             assert login_page.status_code == 200
