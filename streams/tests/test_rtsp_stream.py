@@ -14,6 +14,7 @@ from cameras.tests.factories import make_camera
 from cameras.tests.servers import RtspCamera
 from detection.models import CountSample
 from flow.models import CountingLine, Crossing, Occupancy
+from flow.tests.line_server import LineServer
 from streams.worker import stream_workers
 from vigilsite.testing import wait_until
 
@@ -30,6 +31,7 @@ def _log(worker) -> str:
 
 def test_a_stream_is_counted_continuously_and_survives_the_camera_restarting(offline_model, media_dir, stream_worker):
     rtsp = RtspCamera(media_dir / "concourse.mp4")
+    dashboard = LineServer()  # a desktop dashboard listening for the TCP feed
     try:
         rtsp.start()
         camera = make_camera(rtsp.url, name="Concourse live")
@@ -38,7 +40,7 @@ def test_a_stream_is_counted_continuously_and_survives_the_camera_restarting(off
         spec = HAND_COUNT["line"]
         CountingLine.objects.create(camera=camera, name="Across", start=spec["a"], end=spec["b"],
                                     in_side=spec["in_side"])  # fmt: skip
-        worker = stream_worker(**WORKER_ENV)
+        worker = stream_worker(**WORKER_ENV, VIGIL_FLOW_FEED=dashboard.address)
 
         # The clip has 12 crossings in 14 s, looped: the worker finds some within a minute.
         wait_until(lambda: Crossing.objects.filter(camera=camera).count() >= 3, 120,
@@ -50,6 +52,9 @@ def test_a_stream_is_counted_continuously_and_survives_the_camera_restarting(off
         assert occupancy.entries + occupancy.exits == Crossing.objects.filter(camera=camera).count()
         [heartbeat] = stream_workers()
         assert str(camera.pk) in heartbeat["streams"]
+        wait_until(lambda: dashboard.lines, 10, "the TCP feed sent nothing")
+        assert dashboard.lines[-1]["camera"]["id"] == camera.pk
+        assert dashboard.lines[-1]["person"]["entry"] + dashboard.lines[-1]["person"]["exit"] >= 1
 
         # The camera dies (ffmpeg killed): the worker sees the stream stall, says so, keeps trying.
         rtsp.kill()
@@ -71,3 +76,4 @@ def test_a_stream_is_counted_continuously_and_survives_the_camera_restarting(off
         assert Camera.objects.get(pk=camera.pk).last_error == ""
     finally:
         rtsp.kill()
+        dashboard.stop()
