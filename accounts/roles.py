@@ -24,8 +24,14 @@ _VIEW = [
     "flow.view_countingline",
     "flow.view_crossing",
     "flow.view_crossingminute",
+    "flow.view_area",
+    "flow.view_countingzone",
+    "flow.view_occupancy",
+    "flow.view_occupancyminute",
+    "flow.view_occupancycorrection",
 ]
-_WORK = ["events.change_event"]
+# Operators work events and correct occupancy counts (kept as OccupancyCorrection rows).
+_WORK = ["events.change_event", "flow.change_occupancy"]
 _MANAGE = [
     f"{app}.{verb}_{model}"
     for app, model in [
@@ -37,6 +43,8 @@ _MANAGE = [
         ("django_celery_beat", "periodictask"),
         ("accounts", "apitoken"),
         ("flow", "countingline"),
+        ("flow", "area"),
+        ("flow", "countingzone"),
     ]
     for verb in ("add", "change", "delete", "view")
 ] + ["events.delete_event"]

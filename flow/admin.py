@@ -1,12 +1,42 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from flow.models import CountingLine, Crossing
+from flow.models import Area, CountingLine, CountingZone, Crossing, Occupancy, OccupancyCorrection
+from flow.services import occupancy_correct
 
 
 @admin.register(CountingLine)
 class CountingLineAdmin(admin.ModelAdmin):
     list_display = ["name", "camera", "start", "end", "in_side", "enabled"]
     list_filter = ["enabled", "camera__district"]
+    search_fields = ["name", "camera__name"]
+    autocomplete_fields = ["camera"]
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "capacity", "doors"]
+    search_fields = ["name"]
+    filter_horizontal = ["lines"]
+
+    @admin.display(description="doors")
+    def doors(self, area: Area) -> str:
+        return ", ".join(str(line) for line in area.lines.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("lines__camera")
+
+
+@admin.register(CountingZone)
+class CountingZoneAdmin(admin.ModelAdmin):
+    list_display = ["name", "camera", "enabled"]
+    list_filter = ["enabled"]
     search_fields = ["name", "camera__name"]
     autocomplete_fields = ["camera"]
 
@@ -24,3 +54,72 @@ class CrossingAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class CorrectionForm(forms.Form):
+    value = forms.IntegerField(min_value=0, label="How many are there now")
+    note = forms.CharField(max_length=200, required=False, help_text="Why, for the audit trail.")
+
+
+class CorrectionInline(admin.TabularInline):
+    model = OccupancyCorrection
+    fields = ["at", "previous", "value", "user", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Occupancy)
+class OccupancyAdmin(admin.ModelAdmin):
+    """Read only but for the correction form: figures come from crossings and zone counts."""
+
+    list_display = ["scope", "label", "current", "entries", "exits", "period_start", "updated_at", "correct_link"]
+    list_filter = ["label"]
+    fields = ["camera", "area", "zone", "label", "current", "entries", "exits", "period_start", "updated_at"]
+    readonly_fields = fields
+    inlines = [CorrectionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("camera", "area", "zone__camera")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.correct_view)
+        return [path("<path:object_id>/correct/", view, name="flow_occupancy_correct"), *super().get_urls()]
+
+    @admin.display(description="scope")
+    def scope(self, occupancy: Occupancy) -> str:
+        kind = "camera" if occupancy.camera_id else "area" if occupancy.area_id else "zone"
+        return f"{kind}: {occupancy.scope_name}"
+
+    @admin.display(description="")
+    def correct_link(self, occupancy: Occupancy) -> str:
+        return format_html('<a href="{}">Correct</a>', reverse("admin:flow_occupancy_correct", args=[occupancy.pk]))
+
+    def correct_view(self, request, object_id):
+        """An operator sets the count now (people counted by hand); the change is kept with who and why."""
+        occupancy = self.get_object(request, unquote(object_id))
+        if occupancy is None:
+            raise Http404("No such occupancy.")
+        if not self.has_change_permission(request, occupancy):
+            raise PermissionDenied
+        form = CorrectionForm(request.POST or None, initial={"value": occupancy.current})
+        if request.method == "POST" and form.is_valid():
+            occupancy_correct(occupancy=occupancy, value=form.cleaned_data["value"], user=request.user,
+                              note=form.cleaned_data["note"])  # fmt: skip
+            self.message_user(request, f"{occupancy.scope_name}: {occupancy.label} set to {occupancy.current}.",
+                              messages.SUCCESS)  # fmt: skip
+            return HttpResponseRedirect(reverse("admin:flow_occupancy_change", args=[occupancy.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": occupancy,
+            "title": f"Correct the occupancy of {occupancy.scope_name}",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/flow/occupancy/correct.html", context)

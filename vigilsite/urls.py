@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from cameras import views as camera_views
 from events import views as event_views
+from flow import views as flow_views
 from livemap import views as livemap_views
 from system import views as system_views
 
@@ -15,6 +16,8 @@ admin.site.index_title = "Operations"
 urlpatterns = [
     path("", livemap_views.map_page, name="home"),
     path("map/", livemap_views.map_page, name="map"),
+    path("flow/", flow_views.flow_dashboard, name="flow-dashboard"),
+    path("flow/export.csv", flow_views.flow_export, name="flow-export"),
     path("healthz", system_views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
