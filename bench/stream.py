@@ -1,6 +1,6 @@
 """Stream benchmark: frames per second one worker sustains with tracking, and 8 fps streams per worker.
 
-    VIGIL_TEST_MEDIA=../shared/media .venv/bin/python bench/stream.py [--seconds 40] [--device cpu]
+    VIGIL_TEST_MEDIA=../shared/media .venv/bin/python bench/stream.py [--seconds 40] [--device cpu] [--imgsz 320]
 
 Two measurements in one run, on the 1080p street clip:
 
@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=40.0, help="measured time of each stream run")
     parser.add_argument("--device", default="", help="cpu, cuda:0 ... (default: the model's own)")
     parser.add_argument("--max-streams", type=int, default=3)
+    parser.add_argument("--imgsz", type=int, help="the model's inference size (default: the model's own, 640)")
     args = parser.parse_args()
     if args.device:
         settings.DETECTION_DEVICE = args.device
@@ -112,6 +113,9 @@ def main() -> None:
     try:
         call_command("migrate", verbosity=0)
         model = DetectionModel.objects.get(is_default=True)
+        if args.imgsz:
+            model.image_size = args.imgsz
+            model.save()
         print(f"model {model.name} ({model.weights}), imgsz {model.image_size}, tracker {settings.FLOW_TRACKER}, "
               f"device {settings.DETECTION_DEVICE or model.device}, {os.cpu_count()} CPUs")  # fmt: skip
         print(f"clip {clip.name}: 1920x1080, 30 fps")

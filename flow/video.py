@@ -13,6 +13,7 @@ from django.conf import settings
 from cameras.models import Camera
 from detection.detector import WeightsUnavailable, model_for_camera
 from detection.video import video_frames, video_info
+from flow import crossing
 from flow.services import crossings_record
 from flow.tracking import FlowCounter, TrackingDetector
 
@@ -30,6 +31,15 @@ class VideoFlow:
     def totals(self) -> Counter:
         """(line id, direction) -> crossings."""
         return Counter((c.line, c.direction) for c in self.crossings)
+
+    def occupancy(self, label: str = "person") -> tuple[int, int]:
+        """(at the end, peak) of entries − exits over the file, never below zero, as the live counter does."""
+        current = peak = 0
+        for item in self.crossings:
+            if item.label == label:
+                current = max(0, current + (1 if item.direction == crossing.IN else -1))
+                peak = max(peak, current)
+        return current, peak
 
 
 def video_crossings(

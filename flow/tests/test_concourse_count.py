@@ -48,6 +48,11 @@ def test_entries_and_exits_match_the_hand_count(offline_model, media_dir):
         assert matched >= 0.8 * len(by_hand), (direction, matched, by_hand)
 
     assert f"Across: {len(counted['in'])} in, {len(counted['out'])} out" in out.getvalue()
+    current = peak = 0
+    for item in sorted(counted["in"] + counted["out"], key=lambda c: c.at):
+        current = max(0, current + (1 if item.direction == "in" else -1))
+        peak = max(peak, current)
+    assert f"Occupancy over the file (people): {current} at the end, peak {peak}" in out.getvalue()
     minutes = CrossingMinute.objects.filter(line=line)
     assert sum(m.entries for m in minutes) == len(counted["in"])
     assert sum(m.exits for m in minutes) == len(counted["out"])

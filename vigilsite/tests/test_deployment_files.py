@@ -34,5 +34,7 @@ def test_compose_runs_every_process_with_a_gpu_for_detection():
         command = services[queue]["command"]
         assert command[command.index("-Q") + 1] == queue
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
-    for name in ("web", "capture", "detect", "default", "beat"):
+    assert services["streams"]["command"][-1] == "analyze_streams"
+    assert services["streams"]["deploy"]["resources"]["reservations"]["devices"][0]["capabilities"] == ["gpu"]
+    for name in ("web", "capture", "detect", "default", "beat", "streams"):
         assert services[name]["environment"]["VIGIL_ENV"] == "production"

@@ -86,6 +86,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Crossings ({flow.frames} frames tracked, {flow.recorded} new records):")
         for line in camera.counting_lines.filter(enabled=True):
             self.stdout.write(f"  {line.name}: {totals[(line.pk, 'in')]} in, {totals[(line.pk, 'out')]} out")
+        now, peak = flow.occupancy()
+        self.stdout.write(f"Occupancy over the file (people): {now} at the end, peak {peak}")
 
     def _summary(self, camera: Camera, outcomes: list) -> None:
         errors = {o.error for o in outcomes if o.error}
