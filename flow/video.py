@@ -33,7 +33,7 @@ class VideoFlow:
         return Counter((c.line, c.direction) for c in self.crossings)
 
     def occupancy(self, label: str = "person") -> tuple[int, int]:
-        """(at the end, peak) of entries − exits over the file, never below zero, as the live counter does."""
+        """(at the end, peak) of entries - exits over the file, never below zero, as the live counter does."""
         current = peak = 0
         for item in self.crossings:
             if item.label == label:
