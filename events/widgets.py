@@ -1,4 +1,8 @@
-"""The rule zone editor: click points over a camera's latest frame; stored as a normalised polygon."""
+"""The zone and line editor: click points over a camera's latest frame; stored as normalised points.
+
+Rule zones and counting zones are polygons; counting lines (``mode="line"``) are two points, drawn
+with an arrow towards their "in" side.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,10 @@ class ZoneEditorWidget(forms.Textarea):
         js = ["events/zone_editor.js"]
         css = {"all": ["events/zone_editor.css"]}
 
-    def __init__(self, attrs=None) -> None:
+    def __init__(self, attrs=None, mode: str = "zone") -> None:
         super().__init__({"rows": 2, "cols": 60, **(attrs or {})})
         self.preferred_cameras: list[int] = []
+        self.mode = mode
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -26,4 +31,5 @@ class ZoneEditorWidget(forms.Textarea):
         # The rule's own cameras first: the zone is drawn over what they see.
         cameras.sort(key=lambda c: c["pk"] not in self.preferred_cameras)
         context["widget"]["cameras"] = cameras
+        context["widget"]["mode"] = self.mode
         return context

@@ -7,12 +7,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from flow.admin_forms import CountingLineAdminForm, CountingZoneAdminForm
 from flow.models import Area, CountingLine, CountingZone, Crossing, Occupancy, OccupancyCorrection
 from flow.services import occupancy_correct
 
 
 @admin.register(CountingLine)
 class CountingLineAdmin(admin.ModelAdmin):
+    form = CountingLineAdminForm
     list_display = ["name", "camera", "start", "end", "in_side", "enabled"]
     list_filter = ["enabled", "camera__district"]
     search_fields = ["name", "camera__name"]
@@ -35,6 +37,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 @admin.register(CountingZone)
 class CountingZoneAdmin(admin.ModelAdmin):
+    form = CountingZoneAdminForm
     list_display = ["name", "camera", "enabled"]
     list_filter = ["enabled"]
     search_fields = ["name", "camera__name"]

@@ -22,16 +22,36 @@ def _login(client, make_user, role):
 def test_an_administrator_adds_a_line_and_bad_points_are_refused_with_the_reason(client, make_user):
     _login(client, make_user, ADMINISTRATORS)
     camera = make_camera("file:///dev/null")
-    form = {"camera": camera.pk, "name": "Entrance", "start": "[0.1, 1.4]", "end": "[0.9, 0.6]", "in_side": "right",
+    form = {"camera": camera.pk, "name": "Entrance", "points": "[[0.1, 1.4], [0.9, 0.6]]", "in_side": "right",
             "enabled": "on"}  # fmt: skip
     refused = client.post("/admin/flow/countingline/add/", form)
     assert refused.status_code == 200 and "between 0 and 1" in refused.content.decode()
+    for points, reason in [("[[0.1, 0.6]]", "two points"), ("[[0.5, 0.5], [0.5, 0.5]]", "must differ"),
+                           ("0.1, 0.6", "as JSON")]:  # fmt: skip
+        refused = client.post("/admin/flow/countingline/add/", form | {"points": points})
+        assert refused.status_code == 200 and reason in refused.content.decode()
     assert not CountingLine.objects.exists()
 
-    done = client.post("/admin/flow/countingline/add/", form | {"start": "[0.1, 0.6]"})
+    done = client.post("/admin/flow/countingline/add/", form | {"points": "[[0.1, 0.6], [0.9, 0.6]]"})
     assert done.status_code == 302
     line = CountingLine.objects.get()
     assert (line.start, line.end, line.in_side) == ([0.1, 0.6], [0.9, 0.6], "right")
+
+
+def test_lines_and_zones_are_drawn_over_the_cameras_latest_frame(admin_client):
+    from cameras import frame_store
+    from cameras.models import Camera
+    from detection.tests.frames import photo
+
+    camera = make_camera("file:///dev/null", name="Hall", slug="hall")
+    frame_store.latest_frame_save(camera.slug, photo("bus.jpg"))
+    Camera.objects.filter(pk=camera.pk).update(last_frame_at=camera.created_at)
+    line = CountingLine.objects.create(camera=camera, name="Door", start=[0.2, 0.7], end=[0.8, 0.7])
+    page = admin_client.get(f"/admin/flow/countingline/{line.pk}/change/").content.decode()
+    assert 'data-mode="line"' in page and 'value="hall"' in page and "events/zone_editor.js" in page
+    assert "[[0.2, 0.7], [0.8, 0.7]]" in page  # the stored line, ready to be redrawn
+    zone_page = admin_client.get("/admin/flow/countingzone/add/").content.decode()
+    assert 'data-mode="zone"' in zone_page and 'value="hall"' in zone_page
 
 
 @pytest.mark.parametrize("role", [VIEWERS, OPERATORS])

@@ -1,4 +1,5 @@
-/* Rule zone editor: clicks on the camera picture become [x, y] corners in 0..1, written to the textarea. */
+/* Zone and line editor: clicks on the camera picture become [x, y] points in 0..1, written to the textarea.
+   In line mode (counting lines) two points make the line, and an arrow shows its "in" side. */
 (function () {
   "use strict";
   const SVG = "http://www.w3.org/2000/svg";
@@ -20,17 +21,40 @@
     const polygon = editor.querySelector("[data-polygon]");
     const dots = editor.querySelector("[data-points]");
     const count = editor.querySelector("[data-count]");
+    const arrow = editor.querySelector("[data-arrow]");
+    const lineMode = editor.dataset.mode === "line";
+    const inSide = document.getElementById("id_in_side");
     let points = parse(textarea.value) || [];
+
+    function drawArrow() {
+      if (!lineMode || points.length !== 2) { arrow.setAttribute("points", ""); return; }
+      const [[ax, ay], [bx, by]] = points;
+      const length = Math.hypot(bx - ax, by - ay) || 1;
+      // Right of start -> end on the picture (y down) is (-dy, dx); left is the opposite.
+      const sign = inSide && inSide.value === "left" ? -1 : 1;
+      const nx = sign * -(by - ay) / length, ny = sign * (bx - ax) / length;
+      const mx = (ax + bx) / 2, my = (ay + by) / 2, size = 0.06;
+      const tip = [mx + nx * size, my + ny * size];
+      const back = [mx + nx * size * 0.6, my + ny * size * 0.6];
+      const wing = [-ny * size * 0.3, nx * size * 0.3];
+      arrow.setAttribute("points", [[mx, my], tip, [back[0] + wing[0], back[1] + wing[1]], tip,
+        [back[0] - wing[0], back[1] - wing[1]]].map((p) => p.join(",")).join(" "));
+    }
 
     function draw() {
       polygon.setAttribute("points", points.map((p) => p.join(",")).join(" "));
+      drawArrow();
       dots.replaceChildren(...points.map(([x, y]) => {
         const dot = document.createElementNS(SVG, "circle");
         dot.setAttribute("cx", x); dot.setAttribute("cy", y); dot.setAttribute("r", 0.007);
         return dot;
       }));
-      count.textContent = points.length === 0 ? "No zone: the whole picture counts."
-        : points.length < 3 ? `${points.length} point(s): a zone needs at least 3.` : `${points.length} corners.`;
+      if (lineMode) {
+        count.textContent = points.length === 2 ? "Start and end set." : "Click the line's start, then its end.";
+      } else {
+        count.textContent = points.length === 0 ? "No zone: the whole picture counts."
+          : points.length < 3 ? `${points.length} point(s): a zone needs at least 3.` : `${points.length} corners.`;
+      }
     }
 
     function write() {
@@ -43,6 +67,7 @@
       const box = (frame || stage).getBoundingClientRect();
       const x = (e.clientX - box.left) / box.width, y = (e.clientY - box.top) / box.height;
       if (x < 0 || x > 1 || y < 0 || y > 1) return;
+      if (lineMode && points.length >= 2) points = [];
       points.push([Math.round(x * 10000) / 10000, Math.round(y * 10000) / 10000]);
       write();
     });
@@ -52,6 +77,7 @@
       const typed = parse(textarea.value);
       if (typed) { points = typed; draw(); }
     });
+    if (inSide) inSide.addEventListener("change", drawArrow);
     if (select) {
       const show = () => { frame.src = editor.dataset.frameUrl.replace("__slug__", select.value) + "?t=" + Date.now(); };
       select.addEventListener("change", show);
