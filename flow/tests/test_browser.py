@@ -1,0 +1,79 @@
+"""People flow in a real browser (chromium) on real daphne and Redis: drawing a line, live counters."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from cameras import frame_store
+from cameras.models import Camera
+from cameras.tests.factories import make_camera
+from conftest import PASSWORD
+from detection.tests.frames import photo
+from events.broadcast import broadcasts_flush
+from flow import crossing
+from flow.live import counters_publish
+from flow.models import CountingLine
+from flow.services import crossings_record
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def _log_in(browser, server, user, next_url: str, login_url: str = "/admin/login/"):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server.url}{login_url}?next={next_url}")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[type=submit]")
+    page.wait_for_url(f"{server.url}{next_url}")
+    return page
+
+
+def test_an_administrator_redraws_a_counting_line_over_the_latest_frame(browser, asgi_server, make_user,
+                                                                          artifacts_dir):  # fmt: skip
+    camera = make_camera("file:///dev/null", name="Square", slug="square")
+    frame_store.latest_frame_save(camera.slug, photo("bus.jpg"))
+    Camera.objects.filter(pk=camera.pk).update(last_frame_at=timezone.now())
+    line = CountingLine.objects.create(camera=camera, name="Door", start=[0.1, 0.2], end=[0.3, 0.2])
+    admin = make_user("root", "Administrators", staff=True)
+    page = _log_in(browser, asgi_server, admin, f"/admin/flow/countingline/{line.pk}/change/")
+
+    frame = page.locator("[data-zone-editor] img[data-frame]")
+    page.wait_for_function("() => document.querySelector('[data-frame]').naturalWidth > 0")
+    frame.scroll_into_view_if_needed()
+    box = frame.bounding_box()
+    for x, y in [(0.15, 0.75), (0.85, 0.7)]:  # a new line: the first click starts over
+        page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
+    expect(page.locator("[data-zone-editor] circle")).to_have_count(2)
+    page.select_option("select[name=in_side]", "left")
+    arrow = page.locator("[data-arrow]").get_attribute("points")
+    assert arrow and len(arrow.split()) == 5  # the arrow towards the in side is drawn
+    page.screenshot(path=str(artifacts_dir / "flow-line-editor.png"))
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    line.refresh_from_db()
+    assert line.in_side == "left"
+    for got, want in zip([line.start, line.end], [(0.15, 0.75), (0.85, 0.7)], strict=True):
+        assert abs(got[0] - want[0]) < 0.01 and abs(got[1] - want[1]) < 0.01, (line.start, line.end)
+    page.close()
+
+
+def test_the_flow_dashboard_counts_live(browser, asgi_server, make_user, artifacts_dir):
+    camera = make_camera("file:///dev/null", name="Gate")
+    line = CountingLine.objects.create(camera=camera, name="Gate", start=[0.1, 0.5], end=[0.9, 0.5])
+    viewer = make_user("vera", "Viewers")
+    page = _log_in(browser, asgi_server, viewer, "/flow/", login_url="/accounts/login/")
+    card = page.locator(f'.counter[data-camera="{camera.pk}"]')
+    expect(card.locator('[data-field="current"]')).to_have_text("0")
+    page.wait_for_timeout(1000)  # the WebSocket opens
+
+    found = [(crossing.Crossing(line.pk, i, "person", crossing.IN, 0), timezone.now()) for i in (1, 2, 3)]
+    crossings_record(lines={line.pk: line}, found=found)
+    counters_publish(camera)
+    broadcasts_flush()
+    expect(card.locator('[data-field="current"]')).to_have_text("3")  # pushed, not reloaded
+    expect(card.locator('[data-field="entry"]')).to_have_text("3")
+    page.screenshot(path=str(artifacts_dir / "flow-dashboard.png"), full_page=True)
+    page.close()
