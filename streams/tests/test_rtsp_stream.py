@@ -13,6 +13,7 @@ from cameras.models import Camera
 from cameras.tests.factories import make_camera
 from cameras.tests.servers import RtspCamera
 from detection.models import CountSample
+from events.models import Event, ThreatRule
 from flow.models import CountingLine, Crossing, Occupancy
 from flow.tests.line_server import LineServer
 from streams.worker import stream_workers
@@ -40,6 +41,7 @@ def test_a_stream_is_counted_continuously_and_survives_the_camera_restarting(off
         spec = HAND_COUNT["line"]
         CountingLine.objects.create(camera=camera, name="Across", start=spec["a"], end=spec["b"],
                                     in_side=spec["in_side"])  # fmt: skip
+        ThreatRule.objects.create(name="People on the concourse", labels=["person"], severity="low")  # every camera
         worker = stream_worker(**WORKER_ENV, VIGIL_FLOW_FEED=dashboard.address)
 
         # The clip has 12 crossings in 14 s, looped: the worker finds some within a minute.
@@ -48,6 +50,7 @@ def test_a_stream_is_counted_continuously_and_survives_the_camera_restarting(off
         camera.refresh_from_db()
         assert camera.status == Camera.Status.ONLINE and camera.last_frame_at
         assert CountSample.objects.filter(camera=camera, counts__person__gte=1).exists()  # counts ~1/s
+        assert Event.objects.filter(camera=camera, rule__name="People on the concourse").exists()  # rules too
         occupancy = Occupancy.objects.get(camera=camera, label="person")
         assert occupancy.entries + occupancy.exits == Crossing.objects.filter(camera=camera).count()
         [heartbeat] = stream_workers()
