@@ -84,7 +84,7 @@ class StreamAnalysis:
                     self._session(camera)
                     continue  # stopped
                 except CaptureError as exc:
-                    # A stream that worked until now is tried again at once; one that never did, later and later.
+                    # A stream that worked until now is tried again after 1 s; one that never did, later and later.
                     failures = 1 if self._session_frames else failures + 1
                     self.stats.last_error = str(exc)
                     logger.info("stream of %s: %s", camera.name, exc)
