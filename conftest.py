@@ -146,6 +146,18 @@ def stream_worker(redis_url, transactional_db, tmp_path) -> Iterator:
     _stop(started)
 
 
+def browser_log_in(browser, server, user, next_url: str = "/", *, login_url: str = "/accounts/login/",
+                   width: int = 1400, height: int = 1000):  # fmt: skip
+    """A new page logged in as ``user`` through the real login form, at ``next_url``."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{server.url}{login_url}?next={next_url}")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[type=submit]")
+    page.wait_for_url(f"{server.url}{next_url}")
+    return page
+
+
 def _wait_for_worker(prefix: str, timeout: float = 60) -> None:
     from vigilsite.celery import app
 

@@ -48,6 +48,12 @@ def people_series(cameras: QuerySet[Camera], start: datetime, end: datetime, ste
     return [(t, round(total / max(len(seen), 1), 1)) for t, total, seen in zip(times, totals, minutes, strict=True)]
 
 
+def occupancies_of(cameras: QuerySet[Camera], label: str = "person") -> QuerySet[Occupancy]:
+    """The occupancy of the cameras and of the areas their lines are doors of (zones are shown as counts)."""
+    scope = Q(camera__in=cameras) | Q(area__lines__camera__in=cameras)
+    return Occupancy.objects.filter(scope, label=label).distinct().select_related("camera", "area")
+
+
 def occupancy_series(occupancy: Occupancy, start: datetime, end: datetime, step: timedelta):
     """[(bucket start, occupancy at the bucket's end, peak in it)]; a minute without change carries the last value."""
     times = _buckets(start, end, step)

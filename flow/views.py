@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET
 from cameras.models import Camera
 from flow import charts, selectors
 from flow.live import camera_counters
-from flow.models import Occupancy
 
 RANGES = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 EXPORT_MAX = timedelta(days=93)
@@ -47,9 +46,7 @@ def flow_dashboard(request: HttpRequest) -> HttpResponse:
     people = selectors.people_series(scope, start, end, step)
     times = [t for t, _, _ in flows]
     occupancy_charts = []
-    for occupancy in Occupancy.objects.filter(label="person").filter(
-        Q(camera__in=scope) | Q(area__lines__camera__in=scope)
-    ).distinct().select_related("camera", "area"):  # fmt: skip
+    for occupancy in selectors.occupancies_of(scope):
         values = [value for _, value, _ in selectors.occupancy_series(occupancy, start, end, step)]
         name = occupancy.scope_name
         occupancy_charts.append((name, charts.line(times, values, f"Occupancy of {name}")))

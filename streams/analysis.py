@@ -116,6 +116,7 @@ class StreamAnalysis:
         reader = reader_for(camera, fps=settings.FLOW_FPS, max_width=settings.STREAM_MAX_WIDTH,
                             stall_seconds=settings.STREAM_STALL_SECONDS)  # fmt: skip
         reader.open()
+        skipped_before = self.stats.skipped
         next_record = 0.0
         index = 0
         try:
@@ -124,7 +125,7 @@ class StreamAnalysis:
                 self._session_frames += 1
                 index += 1
                 self.stats.frames += 1
-                self.stats.skipped = reader.frames_skipped
+                self.stats.skipped = skipped_before + reader.frames_skipped
                 tracked, inference_ms = [], None
                 if analyse:
                     began = time.perf_counter()

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from cameras import frame_store
 from cameras.models import Camera
 from cameras.tests.factories import make_camera
-from conftest import PASSWORD
+from conftest import browser_log_in
 from detection.tests.frames import photo
 from events.models import Event, EventAction, ThreatRule
 from events.tests.scenes import crowd_event
@@ -18,13 +18,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def _admin_log_in(browser, server, user, next_url: str) -> Page:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server.url}/admin/login/?next={next_url}")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("[type=submit]")
-    page.wait_for_url(f"{server.url}{next_url}")
-    return page
+    return browser_log_in(browser, server, user, next_url, login_url="/admin/login/")
 
 
 def test_an_operator_reads_the_recommended_actions_and_dispatches_with_a_note(

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from cameras import frame_store
 from cameras.models import Camera
 from cameras.tests.factories import make_camera
-from conftest import PASSWORD
+from conftest import browser_log_in
 from detection.tests.frames import photo
 from events.broadcast import broadcasts_flush
 from flow import crossing
@@ -20,16 +20,6 @@ from flow.services import crossings_record
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
-def _log_in(browser, server, user, next_url: str, login_url: str = "/admin/login/"):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server.url}{login_url}?next={next_url}")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("[type=submit]")
-    page.wait_for_url(f"{server.url}{next_url}")
-    return page
-
-
 def test_an_administrator_redraws_a_counting_line_over_the_latest_frame(browser, asgi_server, make_user,
                                                                           artifacts_dir):  # fmt: skip
     camera = make_camera("file:///dev/null", name="Square", slug="square")
@@ -37,7 +27,9 @@ def test_an_administrator_redraws_a_counting_line_over_the_latest_frame(browser,
     Camera.objects.filter(pk=camera.pk).update(last_frame_at=timezone.now())
     line = CountingLine.objects.create(camera=camera, name="Door", start=[0.1, 0.2], end=[0.3, 0.2])
     admin = make_user("root", "Administrators", staff=True)
-    page = _log_in(browser, asgi_server, admin, f"/admin/flow/countingline/{line.pk}/change/")
+    page = browser_log_in(
+        browser, asgi_server, admin, f"/admin/flow/countingline/{line.pk}/change/", login_url="/admin/login/"
+    )
 
     frame = page.locator("[data-zone-editor] img[data-frame]")
     page.wait_for_function("() => document.querySelector('[data-frame]').naturalWidth > 0")
@@ -64,7 +56,7 @@ def test_the_flow_dashboard_counts_live(browser, asgi_server, make_user, artifac
     camera = make_camera("file:///dev/null", name="Gate")
     line = CountingLine.objects.create(camera=camera, name="Gate", start=[0.1, 0.5], end=[0.9, 0.5])
     viewer = make_user("vera", "Viewers")
-    page = _log_in(browser, asgi_server, viewer, "/flow/", login_url="/accounts/login/")
+    page = browser_log_in(browser, asgi_server, viewer, "/flow/")
     card = page.locator(f'.counter[data-camera="{camera.pk}"]')
     expect(card.locator('[data-field="current"]')).to_have_text("0")
     page.wait_for_timeout(1000)  # the WebSocket opens

@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cameras.tests.factories import make_camera
-from conftest import PASSWORD
+from conftest import browser_log_in
 from events.broadcast import broadcasts_flush
 from events.models import Event, EventAction
 from events.services import event_open_system
@@ -17,11 +17,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def _log_in(browser, server, user, *, width: int = 1280, height: int = 800) -> Page:
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(f"{server.url}/accounts/login/?next=/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("[type=submit]")
+    page = browser_log_in(browser, server, user, "/", width=width, height=height)
     expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=20_000)
     return page
 
