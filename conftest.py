@@ -81,8 +81,8 @@ def _stop(processes: list[subprocess.Popen]) -> None:
 
 
 @pytest.fixture
-def celery_workers(redis_url, transactional_db) -> Iterator:
-    """Start real Celery workers, sharing this test's database, media folder and Redis."""
+def celery_workers(redis_url, transactional_db, tmp_path) -> Iterator:
+    """Start real Celery workers, sharing this test's database, media folder and Redis; logs in ``tmp_path``."""
     started: list[subprocess.Popen] = []
 
     def start(
@@ -95,12 +95,14 @@ def celery_workers(redis_url, transactional_db) -> Iterator:
         **extra_env: str,
     ) -> subprocess.Popen:
         env = _worker_env(redis_url, VIGIL_CAPTURE_TIMEOUT=str(capture_timeout), **extra_env)
+        log = (tmp_path / f"{name}.log").open("w")
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "vigilsite", "worker", "-Q", queue, "-n", f"{name}@%h",
              "--pool", pool, "--concurrency", str(concurrency), "--without-mingle", "--without-gossip",
              "-l", "WARNING"],
-            cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
+        process.log_path = tmp_path / f"{name}.log"
         started.append(process)
         _wait_for_worker(f"{name}@")
         return process

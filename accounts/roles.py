@@ -1,8 +1,9 @@
 """The three roles of a Vigil installation, as Django groups with model permissions.
 
-Viewers watch (map, events, cameras); Operators also work events; Administrators also manage
-cameras, rules, detection models, users and API tokens. The API, the admin and the WebSocket check the
-permissions, never the group names, so a site can build its own groups from the same permissions.
+Viewers watch (map, events, cameras, who was notified); Operators also work events; Administrators
+also manage cameras, rules, detection models, notification channels, users and API tokens. The API,
+the admin and the WebSocket check the permissions, never the group names, so a site can build its
+own groups from the same permissions.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ _VIEW = [
     "flow.view_occupancy",
     "flow.view_occupancyminute",
     "flow.view_occupancycorrection",
+    "notifications.view_notification",
+    "notifications.view_delivery",
 ]
 # Operators work events and correct occupancy counts (kept as OccupancyCorrection rows).
 _WORK = ["events.change_event", "flow.change_occupancy"]
@@ -45,9 +48,10 @@ _MANAGE = [
         ("flow", "countingline"),
         ("flow", "area"),
         ("flow", "countingzone"),
+        ("notifications", "notificationchannel"),
     ]
     for verb in ("add", "change", "delete", "view")
-] + ["events.delete_event"]
+] + ["events.delete_event", "notifications.change_notification"]
 
 ROLES: dict[str, list[str]] = {
     VIEWERS: _VIEW,

@@ -15,6 +15,7 @@ from events.exports import events_csv_lines
 from events.models import Event, EventAction, ThreatRule
 from events.rule_forms import ThreatRuleAdminForm
 from events.workflow import TransitionRefused, actions_allowed, event_transition, events_transition
+from notifications.admin import EventDeliveryInline
 from vigilsite.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
 from vigilsite.maps import tiles_context
 
@@ -32,7 +33,7 @@ class ThreatRuleAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "enabled", "severity", "recommended_actions"]}),
         ("Where", {"fields": ["scope", "cameras", "district", "zone"]}),
         ("What", {"fields": ["labels", "min_confidence", "min_count", "hold_frames"]}),
-        ("When", {"fields": ["active_from", "active_until", "cooldown_seconds"]}),
+        ("When", {"fields": ["active_from", "active_until", "cooldown_seconds", "escalate_after_minutes"]}),
         ("Map", {"fields": ["danger_radius_m"]}),
     ]
 
@@ -90,7 +91,7 @@ class EventAdmin(admin.ModelAdmin):
         ("Handling", {"fields": ["status", "assignee", "resolved_at", "resolution_note"]}),
     ]
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
-    inlines = [EventActionInline]
+    inlines = [EventActionInline, EventDeliveryInline]
     actions = ["acknowledge", "dispatch", "resolve", "false_alarm", "reopen", "add_note", "export_csv"]
 
     # -- list -------------------------------------------------------------------------------------

@@ -70,6 +70,13 @@ class ThreatRule(models.Model):
     cooldown_seconds = models.PositiveIntegerField(
         default=300, help_text="An open event seen again within this time is updated instead of a new one."
     )
+    escalate_after_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="If an event of this rule is still new after this many minutes, notify the escalation "
+        "channels. Empty: never escalate.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,7 +84,7 @@ class ThreatRule(models.Model):
     EDITABLE_FIELDS = (
         "name", "enabled", "severity", "recommended_actions", "scope", "cameras", "district", "zone", "labels",
         "min_confidence", "min_count", "hold_frames", "active_from", "active_until", "cooldown_seconds",
-        "danger_radius_m",
+        "danger_radius_m", "escalate_after_minutes",
     )  # fmt: skip
 
     class Meta:
@@ -150,6 +157,7 @@ class Event(models.Model):
     )
     resolution_note = models.TextField(blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="When it was escalated (once at most).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -26,10 +26,14 @@ def rules_for_camera(camera: Camera) -> list[ThreatRule]:
 
 def rule_active_at(rule: ThreatRule, moment: datetime) -> bool:
     """Whether ``moment`` (in the site's time zone) is inside the rule's active hours."""
-    if rule.active_from is None or rule.active_until is None:
+    return hours_contain(rule.active_from, rule.active_until, moment)
+
+
+def hours_contain(start: time | None, end: time | None, moment: datetime) -> bool:
+    """Whether ``moment`` (site time zone) is inside ``start``-``end``; no hours means always."""
+    if start is None or end is None:
         return True
     now: time = timezone.localtime(moment).time()
-    start, end = rule.active_from, rule.active_until
     if start <= end:
         return start <= now < end
     return now >= start or now < end  # across midnight, e.g. 22:00-06:00

@@ -17,6 +17,8 @@ from events import snapshots
 from events.broadcast import broadcast_on_commit
 from events.models import Event, RuleStreak, ThreatRule
 from events.payloads import event_payload
+from notifications.models import Notification
+from notifications.services import notifications_plan
 
 # --- Threat rules → detection events ---------------------------------------------------------
 
@@ -115,6 +117,8 @@ def event_open_or_update(
     _evidence_attach(event, rule=rule, frame=frame, detections=detections, matched=matched)
     event.save(update_fields=["snapshot", "annotated_snapshot", "detections"])
     broadcast_on_commit("event.opened", event_payload(event))
+    # Only an opening notifies: the updates that follow (one per matching frame) do not.
+    notifications_plan(event=event, reason=Notification.Reason.OPENED)
     return event
 
 
@@ -169,6 +173,7 @@ def event_open_system(*, camera: Camera, label: str, title: str, detail: str, se
         recommended_actions="Check the camera's power and network link; see its last error.",
     )
     broadcast_on_commit("event.opened", event_payload(event))
+    notifications_plan(event=event, reason=Notification.Reason.OPENED)
     return event
 
 

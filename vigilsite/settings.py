@@ -60,6 +60,15 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", [])
 
 
+# Web, workers and beat write from separate processes: WAL and immediate transactions turn
+# lock contention into short waits instead of "database is locked" errors.
+_SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+}
+
+
 def _database() -> dict:
     url = env.string("DATABASE_URL")
     if not url:
@@ -67,13 +76,7 @@ def _database() -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "vigil.sqlite3",
-            # Web, workers and beat write from separate processes: WAL and immediate
-            # transactions turn lock contention into short waits instead of errors.
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
-            },
+            "OPTIONS": _SQLITE_OPTIONS,
             # A file, not memory, so Celery workers started by the tests share the test database.
             "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
         }
@@ -90,6 +93,8 @@ def _database() -> dict:
             "Expected postgres://USER:PASSWORD@HOST:5432/NAME or sqlite:////absolute/path.sqlite3"
         )
     config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"].endswith("sqlite3"):
+        config["OPTIONS"] = {**_SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     return config
 
 
@@ -155,6 +160,7 @@ INSTALLED_APPS = [
     "events",
     "flow",
     "streams",
+    "notifications",
     "accounts",
     "livemap",
 ]
@@ -292,6 +298,41 @@ STREAM_RECORD_SECONDS = env.number("STREAM_RECORD_SECONDS", 1.0, minimum=0.1)
 # Seconds without a frame after which a stream is reconnected.
 STREAM_STALL_SECONDS = env.number("STREAM_STALL_SECONDS", 10.0, minimum=1.0)
 
+# --- Notifications --------------------------------------------------------------------------
+# Links in emails and webhooks start with this (the address people open Vigil at).
+_public_default = (
+    CSRF_TRUSTED_ORIGINS[:1] or [f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://localhost:8000"]
+)[0]
+PUBLIC_URL = env.string("PUBLIC_URL", _public_default).rstrip("/")
+if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", PUBLIC_URL):
+    raise ImproperlyConfigured(
+        f"VIGIL_PUBLIC_URL={PUBLIC_URL!r} must be an http(s) URL, e.g. https://vigil.example.org"
+    )
+# Attempts per notification before it is flagged failed; waits double from NOTIFY_RETRY_SECONDS.
+NOTIFY_MAX_ATTEMPTS = env.integer("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFY_RETRY_SECONDS = env.number("NOTIFY_RETRY_SECONDS", 30.0, minimum=0.1)
+NOTIFY_RETRY_MAX_SECONDS = env.number("NOTIFY_RETRY_MAX_SECONDS", 1800.0, minimum=1.0)
+# Seconds a webhook receiver or the SMTP server has to answer.
+NOTIFY_TIMEOUT_SECONDS = env.number("NOTIFY_TIMEOUT", 10.0, minimum=0.5)
+# Email goes through Django's SMTP backend when a server is named; in development without one,
+# messages are written as files to DATA_DIR/mail (so a demo can show them).
+EMAIL_HOST = env.string("EMAIL_HOST", "" if not PRODUCTION else "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.string("EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env.string("EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env.boolean("EMAIL_STARTTLS", False)
+EMAIL_USE_SSL = env.boolean("EMAIL_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("VIGIL_EMAIL_STARTTLS and VIGIL_EMAIL_SSL exclude each other: choose one.")
+EMAIL_TIMEOUT = NOTIFY_TIMEOUT_SECONDS
+DEFAULT_FROM_EMAIL = env.string("EMAIL_FROM", "Vigil <vigil@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
+
 # --- Map ------------------------------------------------------------------------------------
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": DEMO_CENTER,
@@ -311,6 +352,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "detection.tasks.prune_counts": {"queue": "default"},
+    "notifications.tasks.*": {"queue": "default"},
     "cameras.tasks.*": {"queue": "capture"},
     "detection.tasks.*": {"queue": "detect"},
 }
@@ -329,6 +371,12 @@ CELERY_BEAT_SCHEDULER = "system.scheduler:VigilScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 CELERY_BEAT_SCHEDULE = {
     "prune counts": {"task": "detection.tasks.prune_counts", "schedule": 600.0, "options": {"expires": 600}},
+    "escalate events": {"task": "notifications.tasks.escalate_events", "schedule": 10.0, "options": {"expires": 10}},
+    "resume notifications": {
+        "task": "notifications.tasks.resume_notifications",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
 }
 BEAT_STALE_AFTER_SECONDS = 30
 

@@ -26,6 +26,7 @@ class EventSerializer(serializers.ModelSerializer):
             "id", "kind", "camera", "camera_name", "rule", "label", "title", "detail", "severity", "status",
             "latitude", "longitude", "danger_radius_m", "first_seen", "last_seen", "updated_at",
             "hit_count", "peak_count", "recommended_actions", "assignee", "resolution_note", "resolved_at",
+            "escalated_at",
             "snapshot_url", "admin_url", "actions",
         ]  # fmt: skip
         read_only_fields = fields

@@ -1,0 +1,189 @@
+"""Notification channels, the notifications owed and every delivery attempt, in the admin."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
+
+from notifications.admin_forms import NotificationChannelForm
+from notifications.models import Delivery, Notification, NotificationChannel
+from notifications.services import channel_test_send, notification_retry
+from vigilsite.badges import badge, field_badge
+
+NOTIFICATION_STATUS_COLOURS = {
+    "pending": "#0969da",
+    "sending": "#0969da",
+    "retrying": "#bf8700",
+    "sent": "#1a7f37",
+    "failed": "#cf222e",
+}
+DELIVERY_STATUS_COLOURS = {"sent": "#1a7f37", "retry": "#bf8700", "failed": "#cf222e"}
+
+
+def masked_url(url: str) -> str:
+    """A webhook URL without its query or user part (receivers often put a token there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}" + ("?…" if parts.query else "")
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(admin.ModelAdmin):
+    form = NotificationChannelForm
+    list_display = ["name", "kind", "enabled", "where", "when", "min_severity", "sent_count", "failed"]
+    list_filter = ["kind", "enabled", "on_open", "on_escalation"]
+    search_fields = ["name", "recipients", "url"]
+    filter_horizontal = ["cameras"]
+    actions = ["send_test", "enable", "disable"]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "enabled"]}),
+        ("Send to", {"fields": ["recipients", "url", "secret"]}),
+        ("Which events", {"fields": ["on_open", "on_escalation", "min_severity", "labels"]}),
+        ("Which cameras", {"fields": ["cameras", "districts"]}),
+        ("When", {"fields": ["active_from", "active_until"]}),
+        ("Limits", {"fields": ["max_per_minute"]}),
+    ]
+
+    def get_queryset(self, request):
+        sent = Q(notifications__sent_at__isnull=False)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                sent=Count("notifications", filter=sent, distinct=True),
+                failed_count=Count("notifications", filter=Q(notifications__status="failed"), distinct=True),
+            )
+        )
+
+    @admin.display(description="send to")
+    def where(self, channel: NotificationChannel) -> str:
+        return channel.target if channel.kind == NotificationChannel.Kind.EMAIL else masked_url(channel.url)
+
+    @admin.display(description="on")
+    def when(self, channel: NotificationChannel) -> str:
+        return " + ".join(x for x, on in [("opening", channel.on_open), ("escalation", channel.on_escalation)] if on)
+
+    @admin.display(description="sent", ordering="sent")
+    def sent_count(self, channel: NotificationChannel) -> int:
+        return channel.sent
+
+    @admin.display(description="failed", ordering="failed_count")
+    def failed(self, channel: NotificationChannel) -> str:
+        if not channel.failed_count:
+            return "0"
+        url = reverse("admin:notifications_notification_changelist")
+        return format_html(
+            '<a href="{}?channel__id__exact={}&status__exact=failed">{}</a>',
+            url, channel.pk, badge(str(channel.failed_count), NOTIFICATION_STATUS_COLOURS["failed"]),
+        )  # fmt: skip
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if form.generated_secret:
+            self.message_user(
+                request,
+                f"Webhook secret of “{obj.name}” (copy it to the receiver now; it is not shown again): "
+                f"{form.generated_secret}",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Send a test message to the selected channels", permissions=["change"])
+    def send_test(self, request, queryset) -> None:
+        for channel in queryset:
+            delivery = channel_test_send(channel=channel)
+            code = f" ({delivery.response_code})" if delivery.response_code else ""
+            if delivery.status == Delivery.Status.SENT:
+                self.message_user(request, f"Test to “{channel.name}”: delivered{code}.", messages.SUCCESS)
+            else:
+                self.message_user(request, f"Test to “{channel.name}” failed{code}: {delivery.error}", messages.ERROR)
+
+    @admin.action(description="Enable the selected channels", permissions=["change"])
+    def enable(self, request, queryset) -> None:
+        self.message_user(request, f"Enabled {queryset.update(enabled=True)} channel(s).", messages.SUCCESS)
+
+    @admin.action(description="Disable the selected channels", permissions=["change"])
+    def disable(self, request, queryset) -> None:
+        self.message_user(request, f"Disabled {queryset.update(enabled=False)} channel(s).", messages.SUCCESS)
+
+
+class DeliveryInline(admin.TabularInline):
+    """Every attempt, as it happened; written by the sending service only."""
+
+    model = Delivery
+    fields = ["created_at", "channel", "attempt", "status_badge", "response_code", "error", "duration_ms"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "delivery attempts"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("channel")
+
+    @admin.display(description="status")
+    def status_badge(self, delivery: Delivery) -> str:
+        return field_badge(delivery, "status", DELIVERY_STATUS_COLOURS)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EventDeliveryInline(DeliveryInline):
+    """The event page's list of who was told, when, and whether it reached them."""
+
+    fields = ["created_at", "channel", "reason", "attempt", "status_badge", "response_code", "error"]
+    readonly_fields = fields
+    verbose_name_plural = "notifications sent"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("notification")
+
+    @admin.display(description="about")
+    def reason(self, delivery: Delivery) -> str:
+        return delivery.notification.get_reason_display()
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "channel", "event_link", "reason", "status_badge", "attempts", "last_error"]
+    list_filter = ["status", "reason", "channel"]
+    list_select_related = ["channel", "event"]
+    search_fields = ["channel__name", "event__title", "last_error"]
+    fields = ["channel", "event", "reason", "status", "attempts", "next_attempt_at", "sent_at", "last_error",
+              "created_at"]  # fmt: skip
+    readonly_fields = fields
+    inlines = [DeliveryInline]
+    actions = ["retry"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # owed by events, or made by "send test"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context |= {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="event")
+    def event_link(self, notification: Notification) -> str:
+        if notification.event_id is None:
+            return "—"
+        url = reverse("admin:events_event_change", args=[notification.event_id])
+        return format_html('<a href="{}">#{} {}</a>', url, notification.event_id, notification.event.title)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, notification: Notification) -> str:
+        return field_badge(notification, "status", NOTIFICATION_STATUS_COLOURS)
+
+    @admin.action(description="Retry the selected failed notifications", permissions=["change"])
+    def retry(self, request, queryset) -> None:
+        retried = sum(notification_retry(notification=n) for n in queryset)
+        skipped = queryset.count() - retried
+        self.message_user(request, f"Queued {retried} notification(s) for a new round of attempts.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"{skipped} were not failed and were left alone.", messages.WARNING)

@@ -1,0 +1,41 @@
+"""The channel form: the webhook secret can be set or replaced, never read back."""
+
+from __future__ import annotations
+
+import secrets
+
+from django import forms
+
+from notifications.models import NotificationChannel
+
+
+class NotificationChannelForm(forms.ModelForm):
+    secret = forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Webhook: the HMAC key receivers verify X-Vigil-Signature with. Leave empty to keep the "
+        "current one; on a new webhook, empty makes a random one, shown once after saving.",
+    )
+
+    class Meta:
+        model = NotificationChannel
+        fields = [
+            "name", "kind", "enabled", "recipients", "url", "secret", "on_open", "on_escalation", "min_severity",
+            "labels", "cameras", "districts", "active_from", "active_until", "max_per_minute",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.generated_secret = ""
+        if self.instance.pk and self.instance.secret:
+            self.fields["secret"].widget.attrs["placeholder"] = "•••••••• (set; type a new one to replace it)"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("secret"):
+            if self.instance.pk and self.instance.secret:
+                data["secret"] = self.instance.secret
+            elif data.get("kind") == NotificationChannel.Kind.WEBHOOK:
+                data["secret"] = self.generated_secret = secrets.token_urlsafe(32)
+        return data

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import models
+from django.utils import timezone
+
+from events.models import Severity, validate_labels
+
+SEVERITY_ORDER = [value for value, _ in Severity.choices]  # info … critical
+
+
+def validate_districts(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+        raise ValidationError('Give a list of district names, e.g. ["Centre"].')
+
+
+class NotificationChannel(models.Model):
+    """Where Vigil tells people or systems about events: a mailing list or a webhook, with filters."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email"
+        WEBHOOK = "webhook", "Webhook (HTTP POST, JSON, HMAC-signed)"
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    enabled = models.BooleanField(default=True)
+    recipients = models.TextField(blank=True, help_text="Email: addresses, one per line or comma-separated.")
+    url = models.CharField(max_length=500, blank=True, help_text="Webhook: the receiver's http(s) URL.")
+    secret = models.CharField(
+        max_length=200, blank=True, help_text="Webhook: key of the HMAC-SHA256 signature (X-Vigil-Signature)."
+    )
+    on_open = models.BooleanField(default=True, help_text="Tell this channel when an event opens.")
+    on_escalation = models.BooleanField(
+        default=False,
+        help_text="Tell this channel when an event is still new after its rule's escalation time.",
+    )
+    min_severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.LOW)
+    labels = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_labels],
+        help_text='Only these labels, e.g. ["person_down"]; empty: every label.',
+    )
+    cameras = models.ManyToManyField("cameras.Camera", blank=True, related_name="+")
+    districts = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_districts],
+        help_text='e.g. ["Centre"]. With no cameras and no districts: every camera.',
+    )
+    active_from = models.TimeField(null=True, blank=True, help_text="Local time; empty with 'until' = always.")
+    active_until = models.TimeField(null=True, blank=True, help_text="May be earlier than 'from' (22:00-06:00).")
+    max_per_minute = models.PositiveIntegerField(
+        default=20, help_text="Messages beyond this wait for the next minute (never dropped); 0 = no limit."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == self.Kind.EMAIL:
+            if not self.recipient_list:
+                errors["recipients"] = "Give at least one email address."
+            for address in self.recipient_list:
+                try:
+                    validate_email(address)
+                except ValidationError:
+                    errors["recipients"] = f"{address!r} is not an email address."
+        if self.kind == self.Kind.WEBHOOK:
+            try:
+                URLValidator(schemes=["http", "https"])(self.url)
+            except ValidationError:
+                errors["url"] = "Give the receiver's http:// or https:// URL."
+            if len(self.secret) < 16:
+                errors["secret"] = "A webhook needs a secret of 16 characters or more (receivers check the signature)."  # noqa: S105
+        if (self.active_from is None) != (self.active_until is None):
+            errors["active_until"] = "Give both ends of the active hours, or neither."
+        if not (self.on_open or self.on_escalation):
+            errors["on_open"] = "Choose when to notify: on opening, on escalation or both."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [a.strip() for a in self.recipients.replace("\n", ",").split(",") if a.strip()]
+
+    @property
+    def target(self) -> str:
+        """Where messages go, for lists and logs (never the secret)."""
+        return ", ".join(self.recipient_list) if self.kind == self.Kind.EMAIL else self.url
+
+
+class Notification(models.Model):
+    """One message owed to one channel about one event (opened or escalated); at most one of each."""
+
+    class Reason(models.TextChoices):
+        OPENED = "opened", "Event opened"
+        ESCALATED = "escalated", "Escalation"
+        TEST = "test", "Test message"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        RETRYING = "retrying", "Waiting to retry"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed permanently"
+
+    WAITING = (Status.PENDING, Status.RETRYING)
+
+    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="notifications")  # fmt: skip
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0, help_text="Attempts so far, all rounds.")
+    round_start = models.PositiveIntegerField(
+        default=0, help_text="Attempts made before the current round (an administrator's retry starts a new one)."
+    )
+    next_attempt_at = models.DateTimeField(help_text="When it may be sent (again).")
+    claimed_until = models.DateTimeField(null=True, blank=True, help_text="A worker is sending it until then.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # The grouping guarantee: however many updates an event gets, each channel hears of it
+            # opening once and of its escalation once.
+            models.UniqueConstraint(
+                fields=["channel", "event", "reason"],
+                condition=models.Q(event__isnull=False),
+                name="one_notification_per_channel_event_reason",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        about = f"event #{self.event_id}" if self.event_id else "test"
+        return f"{self.get_reason_display()} → {self.channel} ({about})"
+
+
+class Delivery(models.Model):
+    """One attempt to send a notification, kept whatever its outcome (the audit trail of alerts)."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Sent"
+        RETRY = "retry", "Failed, will retry"
+        FAILED = "failed", "Failed, no retry left"
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="deliveries")  # fmt: skip
+    attempt = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    response_code = models.PositiveIntegerField(null=True, blank=True, help_text="HTTP status or SMTP reply code.")
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, help_text="When the attempt was made.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "attempt"], name="one_delivery_per_attempt"),
+        ]
+        indexes = [models.Index(fields=["channel", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.notification} attempt {self.attempt}: {self.get_status_display()}"
