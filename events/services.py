@@ -219,6 +219,7 @@ _DEMO_RULES = [
         "severity": Event.Severity.CRITICAL,
         "danger_radius_m": 50,
         "cooldown_seconds": 300,
+        "escalate_after_minutes": 5,
         "recommended_actions": "1. Look at the snapshot: is someone lying on the ground?\n"
         "2. Call emergency medical services with the camera's address.\n3. Send the nearest patrol.",
     },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -134,4 +136,20 @@ def test_an_event_whose_broadcast_was_lost_still_reaches_the_map(browser, asgi_s
         latitude=camera.latitude, longitude=camera.longitude, first_seen=now, last_seen=now,
     )  # fmt: skip
     expect(page.locator(f'.event-pin[data-event-id="{event.pk}"]')).to_be_visible(timeout=15_000)
+    page.close()
+
+
+def test_a_notification_link_opens_its_event_even_when_older_than_the_maps_window(browser, asgi_server, make_user):
+    camera = make_camera("file:///dev/null", name="Old quay")
+    long_ago = timezone.now() - timedelta(days=3)
+    event = Event.objects.create(
+        camera=camera, label="person", title="Seen three days ago", severity="high",
+        latitude=camera.latitude, longitude=camera.longitude, first_seen=long_ago, last_seen=long_ago,
+    )  # fmt: skip
+    page = _log_in(browser, asgi_server, make_user("vera", "Viewers"))
+    expect(page.locator(f'.event-pin[data-event-id="{event.pk}"]')).to_have_count(0)  # outside the window
+
+    page.goto(f"{asgi_server.url}/map/#event-{event.pk}")  # the link in an email or a webhook
+
+    expect(page.locator(f'.event-popup[data-event-id="{event.pk}"]')).to_contain_text("Seen three days ago")
     page.close()

@@ -107,3 +107,35 @@ def test_it_rejects_an_unknown_detection_device(tmp_path):
     result = run_python(SETUP, VIGIL_DETECTION_DEVICE="gpu0", VIGIL_DATA_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "VIGIL_DETECTION_DEVICE='gpu0' must be cpu, cuda or cuda:N" in result.stderr
+
+
+def test_a_sqlite_database_given_as_a_url_waits_for_locks_like_the_default_one(tmp_path):
+    result = run_python(
+        SETUP + "print(settings.DATABASES['default']['OPTIONS'])",
+        VIGIL_DATABASE_URL=f"sqlite:///{tmp_path}/other.sqlite3", VIGIL_DATA_DIR=str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "'transaction_mode': 'IMMEDIATE'" in result.stdout and "journal_mode=WAL" in result.stdout
+
+
+def test_it_rejects_a_public_url_that_is_not_http(tmp_path):
+    result = run_python(SETUP, VIGIL_PUBLIC_URL="vigil.example.org", VIGIL_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "VIGIL_PUBLIC_URL='vigil.example.org' must be an http(s) URL" in result.stderr
+
+
+def test_links_in_notifications_default_to_the_production_origin(tmp_path):
+    result = run_python(
+        SETUP + "print(settings.PUBLIC_URL, settings.EMAIL_BACKEND, settings.EMAIL_HOST)",
+        **PRODUCTION, VIGIL_SECRET_KEY=GOOD_KEY, VIGIL_CSRF_TRUSTED_ORIGINS="https://vigil.city.example",
+        VIGIL_DATA_DIR=str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["https://vigil.city.example", "django.core.mail.backends.smtp.EmailBackend",
+                                     "localhost"]  # fmt: skip
+
+
+def test_it_refuses_starttls_and_ssl_together(tmp_path):
+    result = run_python(SETUP, VIGIL_EMAIL_STARTTLS="true", VIGIL_EMAIL_SSL="true", VIGIL_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "VIGIL_EMAIL_STARTTLS and VIGIL_EMAIL_SSL exclude each other" in result.stderr

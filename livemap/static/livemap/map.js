@@ -25,6 +25,7 @@
   const events = new Map(); // id -> {data, marker, perimeter, flashUntil}
   let newestChange = null; // newest ``updated_at`` seen, in the server's clock
   let fitted = false;
+  let linkedId = null; // the event a notification's link (#event-42) asked for
 
   // --- Helpers --------------------------------------------------------------------------
   const esc = (value) =>
@@ -194,7 +195,7 @@
 
   function drawEvent(entry) {
     const data = entry.data;
-    const show = visible(data);
+    const show = visible(data) || data.id === linkedId; // a linked event shows whatever the filters say
     const latlng = [data.latitude, data.longitude];
     if (!entry.marker) {
       entry.marker = L.marker(latlng, { icon: eventIcon(data, flashing(entry)), keyboard: true });
@@ -290,6 +291,23 @@
     entry.marker.openPopup();
   }
 
+  // A link from a notification (/map/#event-42) opens that event; fetched when older than the window.
+  async function focusLinkedEvent() {
+    const match = location.hash.match(/^#event-(\d+)$/);
+    if (!match) return;
+    const id = Number(match[1]);
+    linkedId = id;
+    if (!events.has(id)) {
+      try { upsertEvent(featureData(await getJSON(`${config.api.events}${id}/?format=geojson`))); } catch (error) {
+        if (error instanceof SessionExpired) throw error;
+        return; // deleted, or not visible to this user: the map shows what it has
+      }
+      renderFeed();
+    }
+    openEvent(id);
+  }
+  window.addEventListener("hashchange", () => focusLinkedEvent().catch(handleLoadError));
+
   feed.addEventListener("click", (e) => { const li = e.target.closest("li"); if (li) openEvent(li.dataset.eventId); });
   feed.addEventListener("keydown", (e) => {
     if (e.key === "Enter") { const li = e.target.closest("li"); if (li) openEvent(li.dataset.eventId); }
@@ -358,7 +376,7 @@
       try {
         // Subscribed first, then caught up: nothing committed in between is lost.
         await Promise.all([loadCameras(), loadEvents(newestChange)]);
-        if (!fitted) fitToContent();
+        if (!fitted) { fitToContent(); await focusLinkedEvent(); }
         setConnection("live", "Live");
       } catch (error) {
         handleLoadError(error);
