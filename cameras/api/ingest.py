@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.parsers import BaseParser
@@ -66,7 +65,8 @@ class CameraFrameIngestView(APIView):
         summary="Push a frame from an edge device",
     )
     def post(self, request: Request, pk: int) -> Response:
-        camera = get_object_or_404(Camera, pk=pk)
+        # An unknown camera gets the same 401 as a wrong token: the answer does not say which ids exist.
+        camera = Camera.objects.filter(pk=pk).first()
         self._check_token(request, camera)
         declared = request.META.get("CONTENT_LENGTH")
         if declared and declared.isdigit() and int(declared) > settings.FRAME_UPLOAD_MAX_BYTES:
@@ -78,10 +78,10 @@ class CameraFrameIngestView(APIView):
             return Response({"detail": refused.message}, status=refused.status, headers=headers)
         return Response({"accepted": True, "width": frame.width, "height": frame.height}, status=202)
 
-    def _check_token(self, request: Request, camera: Camera) -> None:
+    def _check_token(self, request: Request, camera: Camera | None) -> None:
         header = request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise CameraTokenMissing()
-        if not camera_push_token_valid(camera=camera, token=token.strip()):
+        if camera is None or not camera_push_token_valid(camera=camera, token=token.strip()):
             raise exceptions.AuthenticationFailed("The push token is not valid for this camera.")
