@@ -51,7 +51,15 @@ _MANAGE = [
         ("notifications", "notificationchannel"),
     ]
     for verb in ("add", "change", "delete", "view")
-] + ["events.delete_event", "notifications.change_notification"]
+] + [
+    "events.delete_event",
+    "notifications.change_notification",
+    # Log-in lockouts (django-axes): see them, and delete one to unlock a user before the cool-off.
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
+    "axes.view_accesslog",
+    "axes.view_accessfailurelog",
+]
 
 ROLES: dict[str, list[str]] = {
     VIEWERS: _VIEW,

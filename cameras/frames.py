@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -69,8 +70,10 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS, min_side: int | N
     else:
         raise InvalidImage("not a JPEG or PNG image")
     try:
-        with Image.open(io.BytesIO(data)) as header:  # reads the header only
-            width, height = header.size
+        with warnings.catch_warnings():  # our own limit below decides, with a clearer message
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as header:  # reads the header only
+                width, height = header.size
     except Image.DecompressionBombError:
         raise InvalidImage(f"the {kind} image declares more pixels than allowed") from None
     except (UnidentifiedImageError, OSError) as exc:

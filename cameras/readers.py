@@ -38,6 +38,10 @@ def grab_frame(url: str, *, timeout: float, rtsp_transport: str = "tcp", shown_u
     """Return one fresh frame from ``url`` (which may carry credentials) or raise ``CaptureError``."""
     shown = shown_url or url
     scheme = urlsplit(url).scheme.lower()
+    try:
+        sources.host_refuse_blocked(url)
+    except sources.BlockedHost as exc:
+        raise CaptureError(str(exc)) from None
     if scheme in sources.STREAM_SCHEMES:
         return _grab_with_ffmpeg(url, shown, timeout, ["-rtsp_transport", rtsp_transport])
     if scheme in sources.HTTP_SCHEMES:

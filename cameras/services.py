@@ -161,13 +161,18 @@ def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None,
 
 @transaction.atomic
 def camera_record_failure(*, camera: Camera, error: str, started_at: datetime) -> None:
-    """Count a failed capture: degraded at once, offline after N in a row, with capped back-off."""
+    """Count a failed capture: degraded at once, offline after N in a row, then a capped back-off.
+
+    Until it is offline the camera is tried at every tick, so a dead camera is reported within
+    N intervals; only then do the tries thin out (interval x 2^k, at most 5 minutes).
+    """
     previous = camera.status
     camera.consecutive_failures += 1
     camera.last_error = error[:500]
-    offline = camera.consecutive_failures >= settings.CAMERA_OFFLINE_AFTER_FAILURES
+    beyond = camera.consecutive_failures - settings.CAMERA_OFFLINE_AFTER_FAILURES
+    offline = beyond >= 0
     camera.status = Camera.Status.OFFLINE if offline else Camera.Status.DEGRADED
-    backoff = min(camera.capture_interval * 2 ** (camera.consecutive_failures - 1), MAX_BACKOFF_SECONDS)
+    backoff = min(camera.capture_interval * 2**beyond, MAX_BACKOFF_SECONDS) if offline else 0
     camera.next_capture_at = started_at + timedelta(seconds=max(backoff, camera.capture_interval / 2))
     camera.save(update_fields=[*_HEALTH_FIELDS, "next_capture_at"])
     if camera.status != previous:

@@ -7,6 +7,7 @@ put back only at connection time, so a URL can always be logged or shown as it i
 from __future__ import annotations
 
 import ipaddress
+import socket
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -19,8 +20,37 @@ FILE_SCHEME = "file"
 DEVICE_SCHEME = "device"  # device://0 is the first USB/V4L camera of an edge machine
 ALLOWED_SCHEMES = STREAM_SCHEMES | HTTP_SCHEMES | {FILE_SCHEME, DEVICE_SCHEME}
 
-# Instance-metadata endpoints of cloud providers: a camera URL must never reach them.
-BLOCKED_NETWORKS = [ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fd00:ec2::254/128")]
+
+class BlockedHost(ValueError):
+    """A camera host that is, or resolves to, an address cameras must never reach."""
+
+
+def address_blocked(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether ``address`` is in ``VIGIL_CAMERA_BLOCKED_NETWORKS`` (link-local, cloud metadata)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:169.254.169.254 is the same metadata server
+    return any(address in network for network in settings.CAMERA_BLOCKED_NETWORKS)
+
+
+def host_refuse_blocked(url: str) -> None:
+    """Resolve the URL's host as a connection would, and raise ``BlockedHost`` if any address is blocked.
+
+    Called just before connecting, so a name that points at an instance-metadata address (or was
+    changed to since the camera was saved) is refused. A name that does not resolve passes: the
+    connection then fails with its own clear error.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname
+    if not host or parts.scheme.lower() not in STREAM_SCHEMES | HTTP_SCHEMES:
+        return
+    try:
+        infos = socket.getaddrinfo(host, parts.port or None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if address_blocked(address):
+            raise BlockedHost(f"{host} resolves to {address}, a link-local or cloud metadata address; refused")
 
 
 def split_credentials(url: str) -> tuple[str, str, str]:
@@ -100,5 +130,5 @@ def _validate_network_host(host: str | None) -> None:
         address = ipaddress.ip_address(host)
     except ValueError:
         return  # a host name; it is checked again when it is resolved for a connection
-    if any(address in network for network in BLOCKED_NETWORKS):
+    if address_blocked(address):
         raise ValidationError("Link-local and cloud metadata addresses are not allowed as camera hosts.")

@@ -71,6 +71,10 @@ class StreamReader:
 
     def open(self) -> None:
         try:
+            sources.host_refuse_blocked(self.url)
+        except sources.BlockedHost as exc:
+            raise CaptureError(str(exc)) from None
+        try:
             self._process = subprocess.Popen(
                 self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )

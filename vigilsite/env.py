@@ -7,6 +7,7 @@ secret can come from a file (``NAME_FILE``) as Docker and Kubernetes secrets pro
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -82,6 +83,17 @@ def strings(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of IP networks (``169.254.0.0/16``); a bad one stops the start."""
+    result = []
+    for item in strings(name, default):
+        try:
+            result.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"VIGIL_{name}: {item!r} is not an IP network such as 169.254.0.0/16") from None
+    return result
 
 
 def path(name: str, default: Path, *, base: Path) -> Path:

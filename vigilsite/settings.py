@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -163,6 +164,7 @@ INSTALLED_APPS = [
     "notifications",
     "accounts",
     "livemap",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +177,8 @@ MIDDLEWARE = [
     "vigilsite.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vigilsite.urls"
@@ -202,6 +206,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Login attempts are counted by django-axes before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env.number("LOGIN_LOCKOUT_MINUTES", 15.0, minimum=0.01))
+# A user name is locked from the address that failed, so an attacker elsewhere cannot lock
+# staff out of their own desks.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -251,7 +265,10 @@ DEMO_CENTER = tuple(float(x) for x in env.strings("DEMO_CENTER", ["52.3731", "4.
 
 # --- Cameras and capture --------------------------------------------------------------------
 CAPTURE_TIMEOUT_SECONDS = env.number("CAPTURE_TIMEOUT", 10.0, minimum=1.0)
-CAMERA_OFFLINE_AFTER_FAILURES = env.integer("CAMERA_OFFLINE_AFTER_FAILURES", 3, minimum=1)
+CAMERA_OFFLINE_AFTER_FAILURES = env.integer("CAMERA_OFFLINE_AFTER_FAILURES", 2, minimum=1)
+# Camera hosts that are, or resolve to, these addresses are refused: a camera URL must never
+# read a cloud instance's metadata (its credentials) or other link-local services.
+CAMERA_BLOCKED_NETWORKS = env.networks("CAMERA_BLOCKED_NETWORKS", ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128"])
 FRAME_UPLOAD_MAX_BYTES = env.integer("FRAME_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --- Detection ------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import pytest
 
 from accounts.roles import ADMINISTRATORS, OPERATORS, VIEWERS
 from cameras.tests.factories import make_camera
-from conftest import PASSWORD
 from flow.models import CountingLine, Crossing
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _login(client, make_user, role):
     user = make_user(role.lower(), role, staff=True)
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
 
 
 def test_an_administrator_adds_a_line_and_bad_points_are_refused_with_the_reason(client, make_user):

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from accounts.roles import OPERATORS, VIEWERS
 from cameras.tests.factories import make_camera
-from conftest import PASSWORD
 from detection.services import count_sample_record
 from flow import crossing
 from flow.models import CountingLine, Occupancy, OccupancyCorrection
@@ -34,15 +33,14 @@ def gate():
 
 def _login(client, make_user, role, username=None):
     user = make_user(username or role.lower(), role)
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return user
 
 
 def test_the_dashboard_needs_a_login_and_a_role(client, make_user, gate):
     assert client.get("/flow/").status_code == 302
     assert client.get("/flow/export.csv").status_code == 302
-    make_user("nobody")
-    client.login(username="nobody", password=PASSWORD)
+    client.force_login(make_user("nobody"))
     assert client.get("/flow/").status_code == 403
     assert client.get("/flow/export.csv?start=2026-11-22&end=2026-11-23").status_code == 403
 
@@ -94,12 +92,12 @@ def test_a_bad_export_request_says_why(client, make_user, gate, query, message):
 def test_an_operator_corrects_an_occupancy_in_the_admin_and_a_viewer_cannot(client, make_user, gate):
     occupancy = Occupancy.objects.get(camera=gate.camera, label="person")
     viewer = make_user("viewer", VIEWERS, staff=True)
-    client.login(username=viewer.username, password=PASSWORD)
+    client.force_login(viewer)
     assert client.post(f"/admin/flow/occupancy/{occupancy.pk}/correct/", {"value": 0}).status_code == 403
     client.logout()
 
     operator = make_user("operator", OPERATORS, staff=True)
-    client.login(username=operator.username, password=PASSWORD)
+    client.force_login(operator)
     refused = client.post(f"/admin/flow/occupancy/{occupancy.pk}/correct/", {"value": -2})
     assert refused.status_code == 200 and "greater than or equal to 0" in refused.content.decode()
     done = client.post(f"/admin/flow/occupancy/{occupancy.pk}/correct/", {"value": 7, "note": "headcount"})
