@@ -98,9 +98,16 @@ def frames_analyse(
     return outcomes
 
 
-def frames_detect_waiting(*, entry: str, redelivered: bool = False) -> list[Outcome]:
-    """Run the detect task's frame with others that are waiting, as one batch."""
-    taken = queue.frames_take(entry, limit=settings.DETECTION_BATCH_SIZE, redelivered=redelivered)
+def frames_detect_waiting(*, entry: str, batch_id: str = "", redelivered: bool = False) -> list[Outcome]:
+    """Run the detect task's frame with others that are waiting, as one batch (``batch_id``: the task id)."""
+    batch_id = batch_id or entry
+    taken = queue.frames_take(entry, limit=settings.DETECTION_BATCH_SIZE, batch_id=batch_id, redelivered=redelivered)
+    outcomes = _frames_detect(taken) if taken else []
+    queue.batch_done(batch_id)
+    return outcomes
+
+
+def _frames_detect(taken: list[queue.WaitingFrame]) -> list[Outcome]:
     cameras = {
         c.pk: c
         for c in Camera.objects.filter(pk__in={w.camera_id for w in taken}, enabled=True, detect=True).select_related(

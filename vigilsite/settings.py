@@ -378,8 +378,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.integer("TASK_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = env.integer("TASK_TIME_LIMIT", 180, minimum=2)
-# Redeliver unacknowledged tasks well after the hard time limit, never before it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(3600, CELERY_TASK_TIME_LIMIT * 4)}
+# A task taken by a worker that then died as a whole goes back to the queue after this long. It
+# must outlast the hard time limit (or a slow task would run twice) and the longest retry wait
+# (notifications wait up to VIGIL_NOTIFY_RETRY_MAX_SECONDS, held by a worker meanwhile). A task
+# whose pool process died is put back at once (reject on worker lost).
+BROKER_VISIBILITY_TIMEOUT = env.integer(
+    "BROKER_VISIBILITY_TIMEOUT", max(3600, CELERY_TASK_TIME_LIMIT * 4), minimum=CELERY_TASK_TIME_LIMIT + 1
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # Workers look for such tasks every few seconds (a cheap sorted-set query), not every 100 s.
+    "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 20)),
+    "unacked_restore_throttle": 1,
+}
+# Through a Redis outage of any length: workers and beat keep reconnecting, never give up and exit.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

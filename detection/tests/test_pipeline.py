@@ -251,3 +251,20 @@ def test_a_1080p_frame_is_detected_at_half_scale_and_its_snapshot_kept_full_size
     plain = cv2.imdecode(np.frombuffer(event.snapshot.read(), np.uint8), cv2.IMREAD_COLOR)
     annotated = cv2.imdecode(np.frombuffer(event.annotated_snapshot.read(), np.uint8), cv2.IMREAD_COLOR)
     assert plain.shape[:2] == (1080, 1920) and annotated.shape[:2] == (540, 960)
+
+
+def test_a_task_redelivered_after_its_worker_died_takes_its_whole_batch_again(offline_model):
+    cams = [camera() for _ in range(3)]
+    entries = [queue.frame_wait(cam.pk, photo("bus.jpg")) for cam in cams]
+    # The worker of task "t1" took all three frames, then died before recording any.
+    assert len(queue.frames_take(entries[0], limit=4, batch_id="t1")) == 3
+    assert frames_detect_waiting(entry=entries[1], batch_id="t2") == []  # the others' tasks return
+    assert frames_detect_waiting(entry=entries[2], batch_id="t3") == []
+
+    outcomes = frames_detect_waiting(entry=entries[0], batch_id="t1", redelivered=True)
+
+    assert sorted(o.camera_id for o in outcomes) == sorted(c.pk for c in cams)
+    assert CountSample.objects.count() == 3
+    # Recorded and done: a further redelivery finds only its own frame, already counted.
+    [again] = frames_detect_waiting(entry=entries[0], batch_id="t1", redelivered=True)
+    assert again.recorded is False and CountSample.objects.count() == 3
