@@ -27,20 +27,53 @@ from vigilsite.testing import free_port, project_env, wait_until
 BASE_DIR = Path(__file__).resolve().parent
 
 
+class EmbeddedRedis:
+    """The test run's embedded ``redis-server``; fault tests stop and start it."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = embedded_redis.start(
+            settings.EMBEDDED_REDIS_SOCKET, settings.DATA_DIR / "redis", stdout=subprocess.DEVNULL
+        )
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM): Redis writes its snapshot, as a restarted server does."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+_embedded_redis = EmbeddedRedis()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def redis_url() -> Iterator[str]:
     """The Redis of the test run: the embedded server (started here) unless VIGIL_REDIS_URL is set."""
     if not settings.EMBEDDED_REDIS:
         yield settings.REDIS_URL
         return
-    process = embedded_redis.start(
-        settings.EMBEDDED_REDIS_SOCKET, settings.DATA_DIR / "redis", stdout=subprocess.DEVNULL
-    )
+    _embedded_redis.start()
     try:
         yield settings.REDIS_URL
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        _embedded_redis.stop()
+
+
+@pytest.fixture
+def redis_server(redis_url) -> Iterator[EmbeddedRedis]:
+    """Control of the embedded Redis, running again after the test whatever happened."""
+    if not settings.EMBEDDED_REDIS:
+        pytest.fail("this test stops and starts Redis: run it with the embedded one (VIGIL_REDIS_URL unset)")
+    yield _embedded_redis
+    if not _embedded_redis.running:
+        _embedded_redis.start()
 
 
 @pytest.fixture(scope="session")
@@ -62,12 +95,13 @@ def _database_url() -> str:
 
 
 def _worker_env(redis_url: str, **extra: str) -> dict[str, str]:
-    return project_env(
-        VIGIL_DATABASE_URL=_database_url(),
-        VIGIL_REDIS_URL=redis_url,
-        VIGIL_MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        **extra,
-    )
+    """The test's database, Redis and media folder; ``extra`` may override them (another database)."""
+    base = {
+        "VIGIL_DATABASE_URL": _database_url(),
+        "VIGIL_REDIS_URL": redis_url,
+        "VIGIL_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    return project_env(**{**base, **extra})
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:

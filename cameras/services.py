@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -288,8 +289,13 @@ def camera_push_frame(*, camera: Camera, data: bytes) -> Frame:
         raise PushRefused(400, f"Not a usable image: {exc}.") from None
     # At most one frame per capture interval; SET NX with an expiry is the limiter.
     key = f"vigil:push:{camera.pk}"
-    if not frame_store.redis_client().set(key, 1, nx=True, px=int(camera.capture_interval * 1000)):
-        retry = max(frame_store.redis_client().pttl(key), 0) / 1000
+    try:
+        first = frame_store.redis_client().set(key, 1, nx=True, px=int(camera.capture_interval * 1000))
+        retry = None if first else max(frame_store.redis_client().pttl(key), 0) / 1000
+    except redis.RedisError:
+        # Without Redis the frame could not reach detection: the device keeps it and tries again.
+        raise PushRefused(503, "Vigil's frame queue is unavailable; try again shortly.", retry_after=5) from None
+    if retry is not None:
         raise PushRefused(429, f"At most one frame every {camera.capture_interval} s.", retry_after=retry)
     camera_frame_accept(camera=camera, frame=frame, latency_ms=None)
     return frame

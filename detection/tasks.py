@@ -1,27 +1,33 @@
 """Celery tasks of detection: ``detect`` queue (GPU hosts) and count housekeeping (``default``)."""
 
+import logging
+import random
+
 from celery import shared_task
 from django.db import DatabaseError
 
 from detection.pipeline import frames_detect_waiting
 from detection.services import counts_prune, counts_raw_prune
 
+logger = logging.getLogger(__name__)
+DATABASE_RETRIES = 10
 
-@shared_task(
-    bind=True,
-    name="detection.tasks.detect_frame",
-    ignore_result=True,
-    # The database restarting: try again with growing waits; the batch stays recorded in Redis
-    # until it is done, so the retry takes the same frames and already recorded ones are skipped.
-    autoretry_for=(DatabaseError,),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=10,
-)
+
+@shared_task(bind=True, name="detection.tasks.detect_frame", ignore_result=True)
 def detect_frame(self, entry: str) -> None:
-    """Detect on a queued frame (batched with other waiting frames); quiet when already taken."""
+    """Detect on a queued frame (batched with other waiting frames); quiet when already taken.
+
+    When the database is restarting the task is retried with growing waits (2 s doubling, at most
+    60 s, jittered). The batch stays recorded in Redis until it is done, so the retry takes the
+    same frames again, and frames already recorded are skipped.
+    """
     again = self.request.retries > 0 or bool((self.request.delivery_info or {}).get("redelivered"))
-    frames_detect_waiting(entry=entry, batch_id=self.request.id or "", redelivered=again)
+    try:
+        frames_detect_waiting(entry=entry, batch_id=self.request.id or "", redelivered=again)
+    except DatabaseError as exc:
+        wait = min(60, 2 * 2**self.request.retries) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
+        logger.warning("detection waits %.0f s for the database (try %d): %s", wait, self.request.retries + 1, exc)
+        raise self.retry(exc=exc, countdown=wait, max_retries=DATABASE_RETRIES) from None
 
 
 @shared_task(name="detection.tasks.prune_counts", ignore_result=True)
