@@ -90,10 +90,19 @@ CAPTURE_TASK = "cameras.tasks.capture_camera"
 OFFLINE_LABEL = "camera_offline"
 
 
+def capture_timeout(camera: Camera) -> float:
+    """``VIGIL_CAPTURE_TIMEOUT``, but at most half the interval (2 s at least).
+
+    A capture that hung until the next tick would make that tick find the camera still locked,
+    so a hanging camera would be tried only every other interval and reported late.
+    """
+    return min(settings.CAPTURE_TIMEOUT_SECONDS, max(2.0, camera.capture_interval / 2))
+
+
 def _grab(camera: Camera) -> Frame:
     return readers.grab_frame(
         camera.connection_url,
-        timeout=settings.CAPTURE_TIMEOUT_SECONDS,
+        timeout=capture_timeout(camera),
         rtsp_transport=camera.rtsp_transport,
         shown_url=camera.masked_source_url,
     )

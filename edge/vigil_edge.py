@@ -91,9 +91,9 @@ def run(args: argparse.Namespace) -> int:
             if response.status_code == 202:
                 sent, backoff = sent + 1, 1.0
                 log.info("frame %d accepted", sent)
-            elif response.status_code == 429:
+            elif response.status_code in (429, 503):  # too fast, or Vigil's queue is down for a while
                 wait = float(response.headers.get("Retry-After", args.interval))
-                log.warning("Vigil asks to slow down; waiting %.0f s", wait)
+                log.warning("Vigil asks to wait (%s); waiting %.0f s", response.status_code, wait)
             elif response.status_code in (401, 404, 409):
                 log.error("Vigil refused the camera (%s): %s", response.status_code, response.text[:200])
                 return 1
