@@ -74,6 +74,14 @@ def redis_server(redis_url) -> Iterator[EmbeddedRedis]:
     yield _embedded_redis
     if not _embedded_redis.running:
         _embedded_redis.start()
+    # This process's pooled broker connections died with the old server: start new pools.
+    from kombu import pools
+
+    from vigilsite.celery import app
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture(scope="session")
@@ -199,7 +207,8 @@ def _wait_for_worker(prefix: str, timeout: float = 60) -> None:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        replies = app.control.inspect(timeout=0.5).ping() or {}
+        with app.connection_for_read() as connection:  # a fresh one: Redis may have restarted since the last
+            replies = app.control.inspect(timeout=0.5, connection=connection).ping() or {}
         if any(name.startswith(prefix) for name in replies):
             return
     raise RuntimeError(f"worker {prefix} did not start")

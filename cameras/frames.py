@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
-import warnings
+import struct
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import cv2
 import numpy as np
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
+from PIL import JpegImagePlugin, PngImagePlugin
 
 # Refuse images whose header declares more pixels than any camera produces (decompression bombs).
 MAX_PIXELS = 8192 * 8192
@@ -47,6 +47,7 @@ class Frame:
         return self._jpeg
 
 
+_HEADER_READERS = {"JPEG": JpegImagePlugin.JpegImageFile, "PNG": PngImagePlugin.PngImageFile}
 _REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 
 
@@ -70,13 +71,11 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS, min_side: int | N
     else:
         raise InvalidImage("not a JPEG or PNG image")
     try:
-        with warnings.catch_warnings():  # our own limit below decides, with a clearer message
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as header:  # reads the header only
-                width, height = header.size
-    except Image.DecompressionBombError:
-        raise InvalidImage(f"the {kind} image declares more pixels than allowed") from None
-    except (UnidentifiedImageError, OSError) as exc:
+        # The format's own header reader, not Image.open: ultralytics replaces Image.open in every
+        # process that imports it with one that, on an unknown image, tries to pip-install a plugin.
+        with _HEADER_READERS[kind](io.BytesIO(data)) as header:  # reads the header only
+            width, height = header.size
+    except (SyntaxError, OSError, ValueError, EOFError, IndexError, TypeError, struct.error) as exc:
         raise InvalidImage(f"the {kind} header is corrupt ({exc})") from None
     if width <= 0 or height <= 0 or width * height > max_pixels:
         raise InvalidImage(f"the {kind} image declares {width}x{height} pixels, more than allowed")

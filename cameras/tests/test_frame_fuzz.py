@@ -16,6 +16,7 @@ import zlib
 import cv2
 import numpy as np
 import pytest
+import ultralytics  # noqa: F401 - imported as in a detect worker, where it patches PIL's Image.open
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
