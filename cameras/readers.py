@@ -38,10 +38,7 @@ def grab_frame(url: str, *, timeout: float, rtsp_transport: str = "tcp", shown_u
     """Return one fresh frame from ``url`` (which may carry credentials) or raise ``CaptureError``."""
     shown = shown_url or url
     scheme = urlsplit(url).scheme.lower()
-    try:
-        sources.host_refuse_blocked(url)
-    except sources.BlockedHost as exc:
-        raise CaptureError(str(exc)) from None
+    refuse_blocked_host(url)
     if scheme in sources.STREAM_SCHEMES:
         return _grab_with_ffmpeg(url, shown, timeout, ["-rtsp_transport", rtsp_transport])
     if scheme in sources.HTTP_SCHEMES:
@@ -54,6 +51,14 @@ def grab_frame(url: str, *, timeout: float, rtsp_transport: str = "tcp", shown_u
         parts = urlsplit(url)
         return _grab_device(int(parts.netloc or parts.path.strip("/")), timeout)
     raise CaptureError(f"Unsupported source {shown}")
+
+
+def refuse_blocked_host(url: str) -> None:
+    """``CaptureError`` when the URL's host resolves to a blocked (link-local, metadata) address."""
+    try:
+        sources.host_refuse_blocked(url)
+    except sources.BlockedHost as exc:
+        raise CaptureError(str(exc)) from None
 
 
 def _grab_with_ffmpeg(url: str, shown: str, timeout: float, input_options: list[str]) -> Frame:

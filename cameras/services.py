@@ -302,7 +302,7 @@ def camera_push_frame(*, camera: Camera, data: bytes) -> Frame:
         first = frame_store.redis_client().set(key, 1, nx=True, px=int(camera.capture_interval * 1000))
         retry = None if first else max(frame_store.redis_client().pttl(key), 0) / 1000
     except redis.RedisError:
-        # Without Redis the frame could not reach detection: the device keeps it and tries again.
+        # Without Redis the frame could not reach detection: the device waits and sends a fresh one.
         raise PushRefused(503, "Vigil's frame queue is unavailable; try again shortly.", retry_after=5) from None
     if retry is not None:
         raise PushRefused(429, f"At most one frame every {camera.capture_interval} s.", retry_after=retry)

@@ -69,19 +69,20 @@ def _batch_key(batch_id: str) -> str:
     return f"vigil:detect:batch:{batch_id}"
 
 
-def frames_take(entry: str, *, limit: int, batch_id: str = "", redelivered: bool = False) -> list[WaitingFrame]:
+def frames_take(entry: str, *, limit: int, batch_id: str, redelivered: bool = False) -> list[WaitingFrame]:
     """Take ``entry`` (unless another worker already has it) and up to ``limit - 1`` others waiting.
 
     ``batch_id`` (the task id) records what was taken until ``batch_done``. A redelivered task
     (its worker died mid-batch) takes that same batch again, or at least its own frame.
     """
     client = frame_store.redis_client()
-    key = _batch_key(batch_id or entry)
+    key = _batch_key(batch_id)
     if redelivered:
         unfinished = client.smembers(key)
         if unfinished:
             return [WaitingFrame.decode(member) for member in sorted(unfinished)]
-    taken = client.eval(_TAKE, 2, WAITING, key, entry, max(limit - 1, 0), frame_store.FRAME_TTL_SECONDS)
+    take = client.register_script(_TAKE)  # EVALSHA: the script is sent to Redis once, not per task
+    taken = take(keys=[WAITING, key], args=[entry, max(limit - 1, 0), frame_store.FRAME_TTL_SECONDS])
     if not taken and redelivered:
         taken = [entry]
     return [WaitingFrame.decode(member) for member in taken]

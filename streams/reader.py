@@ -20,7 +20,7 @@ import numpy as np
 
 from cameras import sources
 from cameras.frames import Frame
-from cameras.readers import CaptureError, ffmpeg_reason
+from cameras.readers import CaptureError, ffmpeg_reason, refuse_blocked_host
 
 _BMP_HEADER = 54
 
@@ -70,10 +70,7 @@ class StreamReader:
         ]  # fmt: skip
 
     def open(self) -> None:
-        try:
-            sources.host_refuse_blocked(self.url)
-        except sources.BlockedHost as exc:
-            raise CaptureError(str(exc)) from None
+        refuse_blocked_host(self.url)
         try:
             self._process = subprocess.Popen(
                 self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
