@@ -245,6 +245,14 @@ def _fresh_redis_state(redis_url) -> None:
         client.delete(key)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_media() -> Iterator[None]:
+    # Stored files are named by row id, and a test database reuses ids after a rollback (a real one
+    # never does): one test's snapshots must not show up in the next test's folders.
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
 PASSWORD = "a-long-passphrase-1"  # noqa: S105 - test users only
 
 

@@ -1,7 +1,9 @@
 """The three roles of a Vigil installation, as Django groups with model permissions.
 
 Viewers watch (map, events, cameras, who was notified); Operators also work events; Administrators
-also manage cameras, rules, detection models, notification channels, users and API tokens. The API,
+also manage cameras, rules, detection models' settings, notification channels, users and API tokens.
+No role may add detection models or change their weights (``detection.manage_model_weights``): weights
+are code that every detect worker runs, so that stays with superusers. The API,
 the admin and the WebSocket check the permissions, never the group names, so a site can build its
 own groups from the same permissions.
 """
@@ -40,7 +42,6 @@ _MANAGE = [
     for app, model in [
         ("cameras", "camera"),
         ("events", "threatrule"),
-        ("detection", "detectionmodel"),
         ("auth", "user"),
         ("auth", "group"),
         ("django_celery_beat", "periodictask"),
@@ -52,6 +53,13 @@ _MANAGE = [
     ]
     for verb in ("add", "change", "delete", "view")
 ] + [
+    # Reach the device now (test connection, capture now) and issue edge push tokens.
+    "cameras.capture_camera",
+    "cameras.issue_push_token",
+    # Tune, test and remove detection models. Adding one or changing its weights needs
+    # detection.manage_model_weights, which no role holds: weights are code (superusers only).
+    "detection.change_detectionmodel",
+    "detection.delete_detectionmodel",
     "events.delete_event",
     "notifications.change_notification",
     # Log-in lockouts (django-axes): see them, and delete one to unlock a user before the cool-off.
@@ -77,9 +85,7 @@ def roles_sync(apps=global_apps) -> None:
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
-            try:
-                apps.get_model(app_label, codename.split("_", 1)[1])
-            except LookupError:
-                continue  # an earlier migration: the model comes later, and its migration syncs again
-            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if found is not None:  # else an earlier migration: the model comes later, and its migration syncs again
+                wanted.append(found)
         group.permissions.set(wanted)

@@ -33,9 +33,9 @@ from django.contrib.auth.models import Group, User  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 from timed_requests import timed_get  # noqa: E402
 
+from accounts.services import api_token_issue  # noqa: E402
 from cameras.models import Camera  # noqa: E402
 from detection.models import CountMinute, CountSample  # noqa: E402
 from events.models import Event  # noqa: E402
@@ -101,9 +101,9 @@ def measure() -> None:
     args = parser.parse_args()
     user, _ = User.objects.get_or_create(username="bench-dashboard")
     user.groups.add(Group.objects.get(name="Viewers"))
-    token, _ = Token.objects.get_or_create(user=user)
+    _, key = api_token_issue(user=user, name="bench")
     load_and_freeze()  # as vigilsite/asgi.py does in the web server
-    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Token {key}")
     camera = Camera.objects.get(pk=CountMinute.objects.order_by().values_list("camera_id", flat=True)[:1])
     print(f"{connection.vendor}: {Event.objects.count():,} events, {CountMinute.objects.count():,} minute buckets, "
           f"{CountSample.objects.count():,} raw samples")  # fmt: skip

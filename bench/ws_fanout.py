@@ -41,7 +41,8 @@ def _client_process(url: str, cookie: str, count: int, ready, results, run_secon
     import websockets
 
     async def one(received: dict[int, float], connected: list) -> None:
-        headers = {"Cookie": cookie, "Origin": "http://127.0.0.1"}
+        # The page's own origin, port included: the socket refuses any other.
+        headers = {"Cookie": cookie, "Origin": url.replace("ws://", "http://", 1).split("/ws/", 1)[0]}
         # Like the map page: a refused or dropped handshake is retried after a random pause.
         for attempt in range(20):
             try:

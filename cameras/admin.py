@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from cameras.forms import CameraAdminForm
 from cameras.models import Camera
-from cameras.services import camera_push_token_rotate, camera_test_connection
-from cameras.tasks import capture_camera
+from cameras.services import camera_capture_request, camera_push_token_rotate, camera_test_connection
+from vigilsite import redact
 from vigilsite.badges import CAMERA_STATUS_COLOURS, field_badge
 from vigilsite.maps import tiles_context
 
@@ -36,6 +37,20 @@ class CameraAdmin(admin.ModelAdmin):
         ("Health", {"fields": readonly_fields}),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets  # the form shows the URL masked and takes the mask back (CameraAdminForm)
+        # A Viewer's page shows each field as text: the URL as shown everywhere, never its credentials.
+        return [
+            (name, {**options, "fields": ["shown_source_url" if f == "source_url" else f for f in options["fields"]]})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description="source URL")
+    def shown_source_url(self, camera: Camera) -> str:
+        return redact.mask_url(camera.source_url)
+
     @admin.display(description="status", ordering="status")
     def status_badge(self, camera: Camera) -> str:
         return field_badge(camera, "status", CAMERA_STATUS_COLOURS)
@@ -49,28 +64,37 @@ class CameraAdmin(admin.ModelAdmin):
             '<img src="{}?t={}" alt="" style="height:48px;border-radius:4px">', url, camera.updated_at.timestamp()
         )
 
-    @admin.action(description="Test connection (grab one frame now)")
+    def has_capture_permission(self, request) -> bool:
+        return request.user.has_perm("cameras.capture_camera")
+
+    def has_issue_push_token_permission(self, request) -> bool:
+        return request.user.has_perm("cameras.issue_push_token")
+
+    @admin.action(description="Test connection (grab one frame now)", permissions=["capture"])
     def test_connection(self, request, queryset) -> None:
         for camera in queryset:
             ok, message = camera_test_connection(camera=camera)
             self.message_user(request, f"{camera.name}: {message}", messages.SUCCESS if ok else messages.ERROR)
 
-    @admin.action(description="Capture now")
+    @admin.action(description="Capture now", permissions=["capture"])
     def capture_now(self, request, queryset) -> None:
-        cameras = list(queryset.filter(enabled=True))
-        for camera in cameras:
-            capture_camera.delay_on_commit(camera.pk, force=True)
-        self.message_user(request, f"Capture requested for {len(cameras)} camera(s).")
-
-    @admin.action(description="Issue a new push token (edge devices)")
-    def rotate_push_token(self, request, queryset) -> None:
-        for camera in queryset:
-            token = camera_push_token_rotate(camera=camera)
+        cameras = list(queryset.filter(enabled=True).values_list("pk", flat=True))
+        queued = camera_capture_request(camera_ids=cameras)
+        if queued < len(cameras):
             self.message_user(
-                request,
-                f"{camera.name}: new push token {token} — shown only now; the previous token no longer works.",
-                messages.WARNING,
-            )
+                request, f"Capture could not be queued for {len(cameras) - queued} camera(s): the task queue "
+                "is unavailable; try again shortly.", messages.ERROR,
+            )  # fmt: skip
+        if queued:
+            self.message_user(request, f"Capture requested for {queued} camera(s).")
+
+    @admin.action(description="Issue a new push token (edge devices)", permissions=["issue_push_token"])
+    def rotate_push_token(self, request, queryset) -> TemplateResponse:
+        """The tokens are shown on this response only: a message would carry them in the (readable) cookie."""
+        issued = [(camera, camera_push_token_rotate(camera=camera)) for camera in queryset]
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "issued": issued,
+                   "title": "New push tokens"}  # fmt: skip
+        return TemplateResponse(request, "admin/cameras/camera/push_tokens.html", context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra = {**tiles_context(), **(extra_context or {})}

@@ -8,4 +8,4 @@ class CamerasConfig(AppConfig):
     verbose_name = "Cameras"
 
     def ready(self) -> None:
-        from cameras import signals  # noqa: F401 - connects the schedule receivers
+        from cameras import signals  # noqa: F401 - connects the schedule and frame receivers

@@ -1,10 +1,12 @@
 from django import forms
 
 from cameras.models import Camera
+from vigilsite import redact
 
 
 class CameraAdminForm(forms.ModelForm):
-    """Camera form whose password is write-only: never rendered, kept when left blank."""
+    """Camera form whose password is write-only: never rendered, kept when left blank; the same for
+    credentials in the source URL's query string."""
 
     password = forms.CharField(
         required=False,
@@ -20,6 +22,17 @@ class CameraAdminForm(forms.ModelForm):
             "district", "tags", "source_url", "username", "password", "capture_mode",
             "capture_interval", "rtsp_transport",
         ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "source_url" in self.fields:
+            # Credential parameters (?pwd=…) are write-only too: shown masked, kept when sent back masked.
+            self.initial["source_url"] = redact.mask_url(self.instance.source_url)
+            self.fields["source_url"].help_text += " Credentials in the query (pwd=***) are kept unless retyped."
+
+    def clean_source_url(self) -> str:
+        stored = self.instance.source_url if self.instance.pk else ""
+        return redact.unmask_url(self.cleaned_data.get("source_url", ""), stored)
 
     def clean_password(self) -> str:
         entered = self.cleaned_data.get("password", "")

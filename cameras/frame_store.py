@@ -13,13 +13,26 @@ from django.core.files.storage import default_storage
 from cameras.frames import Frame
 
 FRAME_TTL_SECONDS = 300
+REDIS_TIMEOUT_SECONDS = 5
+# More than a web process' concurrent requests need at once; beyond it a caller waits (bounded).
+REDIS_MAX_CONNECTIONS = 64
 _client: redis.Redis | None = None
 
 
 def redis_client() -> redis.Redis:
+    """The process' shared client: a bounded pool, and no call (connect, read, waiting for a free
+    connection) that can wait more than a few seconds on a Redis that went away."""
     global _client
     if _client is None:
-        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
+        pool = redis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL,
+            max_connections=REDIS_MAX_CONNECTIONS,
+            timeout=REDIS_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            health_check_interval=30,
+        )
+        _client = redis.Redis(connection_pool=pool)
     return _client
 
 
@@ -40,12 +53,19 @@ def frames_get(keys: list[str]) -> list[bytes | None]:
     return redis_client().mget(keys) if keys else []
 
 
-def latest_frame_path(camera_slug: str) -> str:
-    return f"cameras/{camera_slug}/latest.jpg"
+def latest_frame_path(camera_id: int) -> str:
+    """Named by the camera's id, never its name or slug: a new camera that reuses a deleted one's
+    name gets a fresh id (ids are never reused), so it can never be shown the old camera's picture."""
+    return f"latest-frames/{camera_id}.jpg"
 
 
-def latest_frame_save(camera_slug: str, frame: Frame) -> str:
-    path = latest_frame_path(camera_slug)
+def latest_frame_save(camera_id: int, frame: Frame) -> str:
+    path = latest_frame_path(camera_id)
     if default_storage.exists(path):
         default_storage.delete(path)
     return default_storage.save(path, ContentFile(frame.jpeg))
+
+
+def latest_frame_delete(camera_id: int) -> None:
+    """Remove the camera's latest frame (the camera is gone)."""
+    default_storage.delete(latest_frame_path(camera_id))

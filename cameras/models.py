@@ -3,16 +3,23 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.text import slugify
 
 from cameras import sources
+from vigilsite.bounds import COUNTER_MAX, range_check, validate_plain_text, within
+
+# A day between snapshots at most: beat's and the capture spacing's date arithmetic stay far from overflowing.
+CAPTURE_INTERVAL_MAX = 86_400
+# No frame the decoder accepts (8192 x 8192 pixels at most) has a longer side.
+FRAME_SIDE_MAX = 8192 * 8192
 
 
 def validate_tags(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(tag, str) and 0 < len(tag) <= 40 for tag in value):
         raise ValidationError('Give a list of short tags, e.g. ["entrance", "night"].')
+    for tag in value:
+        validate_plain_text(tag)
 
 
 class Camera(models.Model):
@@ -29,29 +36,29 @@ class Camera(models.Model):
         OFFLINE = "offline", "Offline"
         DISABLED = "disabled", "Disabled"
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_plain_text])
     slug = models.SlugField(max_length=120, unique=True, blank=True)
     description = models.TextField(blank=True)
     latitude = models.DecimalField(
         max_digits=9,
         decimal_places=6,
-        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+        validators=within(Decimal("-90"), Decimal("90")),
         help_text="WGS84 degrees, -90 to 90.",
     )
     longitude = models.DecimalField(
         max_digits=9,
         decimal_places=6,
-        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+        validators=within(Decimal("-180"), Decimal("180")),
         help_text="WGS84 degrees, -180 to 180.",
     )
-    address = models.CharField(max_length=255, blank=True)
+    address = models.CharField(max_length=255, blank=True, validators=[validate_plain_text])
     heading = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        validators=[MaxValueValidator(359)],
+        validators=within(0, 359),
         help_text="Direction the camera faces, degrees clockwise from north.",
     )
-    district = models.CharField(max_length=80, blank=True, db_index=True)
+    district = models.CharField(max_length=80, blank=True, db_index=True, validators=[validate_plain_text])
     tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
 
     source_url = models.CharField(
@@ -64,7 +71,9 @@ class Camera(models.Model):
     password = models.CharField(max_length=255, blank=True)
     capture_mode = models.CharField(max_length=10, choices=CaptureMode.choices, default=CaptureMode.INTERVAL)
     capture_interval = models.PositiveIntegerField(
-        default=10, validators=[MinValueValidator(1)], help_text="Seconds between snapshots (at least 1)."
+        default=10,
+        validators=within(1, CAPTURE_INTERVAL_MAX),
+        help_text="Seconds between snapshots (1 to 86,400, a day).",
     )
     enabled = models.BooleanField(default=True)
     rtsp_transport = models.CharField(
@@ -88,7 +97,7 @@ class Camera(models.Model):
     )
     motion_threshold = models.FloatField(
         default=0.5,
-        validators=[MinValueValidator(0.0), MaxValueValidator(100.0)],
+        validators=within(0.0, 100.0),
         help_text="Percent of the picture that must change for a frame to be processed.",
     )
 
@@ -96,10 +105,10 @@ class Camera(models.Model):
     last_frame_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     detection_error = models.CharField(max_length=500, blank=True, help_text="Why its frames cannot be analysed.")
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    last_latency_ms = models.PositiveIntegerField(null=True, blank=True)
-    frame_width = models.PositiveIntegerField(null=True, blank=True)
-    frame_height = models.PositiveIntegerField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
+    last_latency_ms = models.PositiveIntegerField(null=True, blank=True, validators=within(0, COUNTER_MAX))
+    frame_width = models.PositiveIntegerField(null=True, blank=True, validators=within(1, FRAME_SIDE_MAX))
+    frame_height = models.PositiveIntegerField(null=True, blank=True, validators=within(1, FRAME_SIDE_MAX))
     # Claimed by the worker capturing the camera (a conditional update), so captures never overlap.
     capture_lock_until = models.DateTimeField(null=True, blank=True)
     # No scheduled capture runs before this: spacing between captures, and back-off after failures.
@@ -112,6 +121,22 @@ class Camera(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            range_check("camera", "latitude", Decimal("-90"), Decimal("90")),
+            range_check("camera", "longitude", Decimal("-180"), Decimal("180")),
+            range_check("camera", "heading", 0, 359),
+            range_check("camera", "capture_interval", 1, CAPTURE_INTERVAL_MAX),
+            range_check("camera", "motion_threshold", 0.0, 100.0),
+            range_check("camera", "consecutive_failures", 0, COUNTER_MAX),
+            range_check("camera", "last_latency_ms", 0, COUNTER_MAX),
+            range_check("camera", "frame_width", 1, FRAME_SIDE_MAX),
+            range_check("camera", "frame_height", 1, FRAME_SIDE_MAX),
+        ]
+        # Actions that reach the real device (or cut it off), beyond editing the row: Administrators.
+        permissions = [
+            ("capture_camera", "Can test and capture from cameras now"),
+            ("issue_push_token", "Can issue a new push token (the edge device's old one stops working)"),
+        ]
 
     def __str__(self) -> str:
         return self.name

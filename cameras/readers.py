@@ -9,10 +9,15 @@
   through OpenCV.
 Every failure raises ``CaptureError`` with a message an operator can act on; URLs in messages
 never carry credentials.
+
+Every connection is checked against the blocked networks where it is made (vigilsite/outbound.py):
+requests through a checked session (no redirects), ffmpeg's RTSP at the checked address, ffmpeg's
+HTTP and HLS through the checking proxy, which checks each redirect hop and playlist entry.
 """
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
 from pathlib import Path
@@ -24,6 +29,7 @@ import requests
 
 from cameras import sources
 from cameras.frames import Frame, InvalidImage, decode_image
+from vigilsite import outbound, redact
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 MJPEG_MAX_FRAME_BYTES = 20 * 1024 * 1024
@@ -36,14 +42,17 @@ class CaptureError(Exception):
 
 def grab_frame(url: str, *, timeout: float, rtsp_transport: str = "tcp", shown_url: str | None = None) -> Frame:
     """Return one fresh frame from ``url`` (which may carry credentials) or raise ``CaptureError``."""
-    shown = shown_url or url
+    shown = shown_url or redact.mask_url(url)
     scheme = urlsplit(url).scheme.lower()
-    refuse_blocked_host(url)
+    # Each way in checks where it connects: RTSP at the address checked here (ffmpeg is handed it),
+    # requests through the checked session, HLS through the checking proxy (after a check here that
+    # gives the clear reason at once).
     if scheme in sources.STREAM_SCHEMES:
-        return _grab_with_ffmpeg(url, shown, timeout, ["-rtsp_transport", rtsp_transport])
+        return _grab_with_ffmpeg(pinned_url(url), shown, timeout, ["-rtsp_transport", rtsp_transport])
     if scheme in sources.HTTP_SCHEMES:
         if urlsplit(url).path.lower().endswith(".m3u8"):
-            return _grab_with_ffmpeg(url, shown, timeout, ["-live_start_index", "-1"])
+            refuse_blocked_host(url)
+            return _grab_with_ffmpeg(url, shown, timeout, HLS_OPTIONS)
         return _grab_http(url, shown, timeout)
     if scheme == sources.FILE_SCHEME:
         return _grab_file(sources.local_path(url))
@@ -61,23 +70,57 @@ def refuse_blocked_host(url: str) -> None:
         raise CaptureError(str(exc)) from None
 
 
+def pinned_url(url: str) -> str:
+    """``url`` at its checked address (see ``sources.pinned_url``); ``CaptureError`` when blocked."""
+    try:
+        return sources.pinned_url(url)
+    except sources.BlockedHost as exc:
+        raise CaptureError(str(exc)) from None
+
+
+# ffmpeg's hls demuxer: the newest segment, one request per connection (each through the proxy).
+HLS_OPTIONS = ["-live_start_index", "-1", "-http_persistent", "0"]
+
+
+def http_proxy_options(proxy: outbound.CheckingProxy) -> list[str]:
+    """ffmpeg options that send all its HTTP(S) requests (redirects, playlist entries) through ``proxy``.
+
+    Only network protocols: a playlist cannot name a local file (``file:///…/clip.ts``) as a segment.
+    """
+    return ["-http_proxy", proxy.url, "-protocol_whitelist", "http,https,tls,tcp,crypto,httpproxy"]
+
+
+def blocked_reason(shown: str, proxy: outbound.CheckingProxy | None) -> str | None:
+    """Why ffmpeg failed when its proxy refused a connection (a redirect, a segment on a blocked host)."""
+    if proxy is None or not proxy.refused:
+        return None
+    return f"{shown} led to a blocked address: {proxy.refused[-1]}"
+
+
 def _grab_with_ffmpeg(url: str, shown: str, timeout: float, input_options: list[str]) -> Frame:
     io_timeout_us = str(int(timeout * 1_000_000))
     scheme = urlsplit(url).scheme.lower()
-    timeout_option = ["-timeout", io_timeout_us] if scheme in sources.STREAM_SCHEMES else ["-rw_timeout", io_timeout_us]
-    command = [
-        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
-        *timeout_option, *input_options, "-i", url,
-        "-an", "-frames:v", "1", "-f", "image2pipe", "-c:v", "bmp", "-",
-    ]  # fmt: skip
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise CaptureError(f"No frame from {shown} within {timeout:g} s") from None
-    except FileNotFoundError:
-        raise CaptureError("ffmpeg is not installed on this worker (apt-get install ffmpeg)") from None
-    if result.returncode != 0 or not result.stdout:
-        raise CaptureError(ffmpeg_reason(result.stderr.decode(errors="replace"), url, shown))
+    with contextlib.ExitStack() as stack:
+        proxy = None
+        if scheme in sources.STREAM_SCHEMES:
+            connection_options = ["-timeout", io_timeout_us]
+        else:
+            proxy = stack.enter_context(outbound.CheckingProxy())
+            connection_options = ["-rw_timeout", io_timeout_us, *http_proxy_options(proxy)]
+        command = [
+            "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
+            *connection_options, *input_options, "-i", url,
+            "-an", "-frames:v", "1", "-f", "image2pipe", "-c:v", "bmp", "-",
+        ]  # fmt: skip
+        try:
+            result = subprocess.run(command, capture_output=True, timeout=timeout, env=outbound.subprocess_env())
+        except subprocess.TimeoutExpired:
+            raise CaptureError(blocked_reason(shown, proxy) or f"No frame from {shown} within {timeout:g} s") from None
+        except FileNotFoundError:
+            raise CaptureError("ffmpeg is not installed on this worker (apt-get install ffmpeg)") from None
+        if result.returncode != 0 or not result.stdout:
+            stderr = result.stderr.decode(errors="replace")
+            raise CaptureError(blocked_reason(shown, proxy) or ffmpeg_reason(stderr, url, shown))
     image = cv2.imdecode(np.frombuffer(result.stdout, dtype=np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise CaptureError(f"{shown} sent a stream that could not be decoded")
@@ -85,6 +128,11 @@ def _grab_with_ffmpeg(url: str, shown: str, timeout: float, input_options: list[
 
 
 def ffmpeg_reason(stderr: str, url: str, shown: str) -> str:
+    """The one line of ffmpeg's complaint an operator needs, never with credentials."""
+    return redact.mask_text(_ffmpeg_reason(stderr, url, shown))
+
+
+def _ffmpeg_reason(stderr: str, url: str, shown: str) -> str:
     lines = [line.strip() for line in stderr.replace(url, shown).splitlines() if line.strip()]
     text = lines[-1] if lines else "ffmpeg failed without a message"
     lowered = stderr.lower()
@@ -100,9 +148,16 @@ def ffmpeg_reason(stderr: str, url: str, shown: str) -> str:
 
 
 def _grab_http(url: str, shown: str, timeout: float) -> Frame:
+    with outbound.session() as http:
+        return _grab_http_with(http, url, shown, timeout)
+
+
+def _grab_http_with(http: requests.Session, url: str, shown: str, timeout: float) -> Frame:
     deadline = time.monotonic() + timeout
     try:
-        response = requests.get(url, stream=True, timeout=(min(timeout, 5.0), timeout), allow_redirects=False)
+        response = http.get(url, stream=True, timeout=(min(timeout, 5.0), timeout), allow_redirects=False)
+    except outbound.BlockedAddress as exc:
+        raise CaptureError(str(exc)) from None
     except requests.ConnectionError as exc:
         if "refused" in str(exc).lower():
             raise CaptureError(f"Connection refused by {shown}") from None
@@ -110,11 +165,13 @@ def _grab_http(url: str, shown: str, timeout: float) -> Frame:
     except requests.Timeout:
         raise CaptureError(f"No answer from {shown} within {timeout:g} s") from None
     with response:
+        if response.is_redirect:
+            raise CaptureError(f"{shown} answered HTTP {response.status_code} (a redirect; give the final URL)")
         if response.status_code != 200:
             raise CaptureError(f"{shown} answered HTTP {response.status_code} {response.reason}")
         content_type = response.headers.get("Content-Type", "").lower()
         if "mpegurl" in content_type:
-            return _grab_with_ffmpeg(url, shown, max(1.0, deadline - time.monotonic()), ["-live_start_index", "-1"])
+            return _grab_with_ffmpeg(url, shown, max(1.0, deadline - time.monotonic()), HLS_OPTIONS)
         try:
             if content_type.startswith("multipart/"):
                 data = _first_mjpeg_frame(response, deadline, shown)

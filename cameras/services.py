@@ -26,6 +26,8 @@ from cameras.models import Camera
 from detection.services import frame_submit
 from events.broadcast import broadcast_on_commit
 from events.services import event_close_system, event_open_system
+from vigilsite import redact
+from vigilsite.bounds import COUNTER_MAX
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +162,7 @@ def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None,
     camera.last_latency_ms = latency_ms
     camera.frame_width, camera.frame_height = frame.width, frame.height
     camera.save(update_fields=_HEALTH_FIELDS)
-    frame_store.latest_frame_save(camera.slug, frame)
+    frame_store.latest_frame_save(camera.pk, frame)
     if camera.detect and submit:
         transaction.on_commit(lambda: frame_submit(camera_id=camera.pk, frame=frame))
     if previous != Camera.Status.ONLINE:
@@ -177,12 +179,13 @@ def camera_record_failure(*, camera: Camera, error: str, started_at: datetime) -
     N intervals; only then do the tries thin out (interval x 2^k, at most 5 minutes).
     """
     previous = camera.status
-    camera.consecutive_failures += 1
-    camera.last_error = error[:500]
+    camera.consecutive_failures = min(camera.consecutive_failures + 1, COUNTER_MAX)
+    camera.last_error = redact.mask_text(error)[:500]  # shown to Viewers, on the map, in the offline event
     beyond = camera.consecutive_failures - settings.CAMERA_OFFLINE_AFTER_FAILURES
     offline = beyond >= 0
     camera.status = Camera.Status.OFFLINE if offline else Camera.Status.DEGRADED
-    backoff = min(camera.capture_interval * 2**beyond, MAX_BACKOFF_SECONDS) if offline else 0
+    # The exponent is capped too: 2**beyond after months offline would be a number of millions of digits.
+    backoff = min(camera.capture_interval * 2 ** min(beyond, 16), MAX_BACKOFF_SECONDS) if offline else 0
     camera.next_capture_at = started_at + timedelta(seconds=max(backoff, camera.capture_interval / 2))
     camera.save(update_fields=[*_HEALTH_FIELDS, "next_capture_at"])
     if camera.status != previous:
@@ -219,6 +222,25 @@ def camera_test_connection(*, camera: Camera) -> tuple[bool, str]:
     except readers.CaptureError as exc:
         return False, str(exc)
     return True, f"{frame.width}x{frame.height} frame in {int((time.monotonic() - started) * 1000)} ms"
+
+
+def camera_capture_request(*, camera_ids: list[int]) -> int:
+    """Queue a capture of each camera now (the admin's *Capture now*); returns how many were queued.
+
+    The broker calls are bounded (pool wait, connect and publish retries: see the ``CELERY_*``
+    settings), so with the broker away the operator gets an answer in seconds, not a hung page.
+    """
+    from cameras.tasks import capture_camera  # tasks import this module
+
+    queued = 0
+    for camera_id in camera_ids:
+        try:
+            capture_camera.apply_async((camera_id,), {"force": True})
+        except Exception as exc:  # kombu raises transport-specific errors
+            logger.warning("capture of camera %s not queued: %s", camera_id, exc)
+            break  # the broker is away for the others too
+        queued += 1
+    return queued
 
 
 # --- Schedules -------------------------------------------------------------------------------

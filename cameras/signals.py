@@ -1,8 +1,10 @@
-"""Keep each camera's beat schedule in step with the camera, however it was saved."""
+"""Keep each camera's beat schedule and stored frame in step with the camera, however it was saved."""
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from cameras import frame_store
 from cameras.models import Camera
 from cameras.services import camera_schedule_remove, camera_schedule_sync
 
@@ -20,3 +22,10 @@ def _sync_schedule(sender, instance: Camera, update_fields=None, raw=False, **kw
 @receiver(post_delete, sender=Camera, dispatch_uid="camera_schedule_remove")
 def _remove_schedule(sender, instance: Camera, **kwargs) -> None:
     camera_schedule_remove(camera_id=instance.pk)
+
+
+@receiver(post_delete, sender=Camera, dispatch_uid="camera_latest_frame_delete")
+def _delete_latest_frame(sender, instance: Camera, **kwargs) -> None:
+    # After the commit: a rolled-back delete keeps its camera, and so its picture.
+    camera_id = instance.pk
+    transaction.on_commit(lambda: frame_store.latest_frame_delete(camera_id))

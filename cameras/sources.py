@@ -1,7 +1,8 @@
 """Camera source URLs: which kinds Vigil reads, validation, and credential handling.
 
-Credentials never live inside a stored URL: they are split into the camera's own fields and
-put back only at connection time, so a URL can always be logged or shown as it is stored.
+Credentials never live inside a stored URL's user part: they are split into the camera's own
+fields and put back only at connection time. Credentials in the query string (``?pwd=…``) stay,
+since the camera needs them there, and are masked wherever the URL is shown (``masked``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from vigilsite import outbound, redact
+
 STREAM_SCHEMES = {"rtsp", "rtsps"}
 HTTP_SCHEMES = {"http", "https"}
 FILE_SCHEME = "file"
@@ -21,15 +24,12 @@ DEVICE_SCHEME = "device"  # device://0 is the first USB/V4L camera of an edge ma
 ALLOWED_SCHEMES = STREAM_SCHEMES | HTTP_SCHEMES | {FILE_SCHEME, DEVICE_SCHEME}
 
 
-class BlockedHost(ValueError):
-    """A camera host that is, or resolves to, an address cameras must never reach."""
+BlockedHost = outbound.BlockedAddress  # the policy is every outbound connection's (vigilsite/outbound.py)
 
 
 def address_blocked(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Whether ``address`` is in ``VIGIL_CAMERA_BLOCKED_NETWORKS`` (link-local, cloud metadata)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:169.254.169.254 is the same metadata server
-    return any(address in network for network in settings.CAMERA_BLOCKED_NETWORKS)
+    """Whether ``address`` is in ``VIGIL_OUTBOUND_BLOCKED_NETWORKS`` (link-local, cloud metadata)."""
+    return outbound.address_blocked(address)
 
 
 def host_refuse_blocked(url: str) -> None:
@@ -44,13 +44,34 @@ def host_refuse_blocked(url: str) -> None:
     if not host or parts.scheme.lower() not in STREAM_SCHEMES | HTTP_SCHEMES:
         return
     try:
-        infos = socket.getaddrinfo(host, parts.port or None, proto=socket.IPPROTO_TCP)
+        outbound.resolve_checked(host, parts.port)
     except (socket.gaierror, UnicodeError):
         return
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if address_blocked(address):
-            raise BlockedHost(f"{host} resolves to {address}, a link-local or cloud metadata address; refused")
+
+
+def pinned_url(url: str) -> str:
+    """``url`` with its host replaced by the checked address it resolves to (``BlockedHost`` if blocked).
+
+    For ffmpeg's RTSP, which resolves by itself: handed a literal address it connects where the check
+    looked, even if the name resolves elsewhere a moment later. A name that does not resolve is kept
+    (ffmpeg then reports it). The URL is rebuilt from its parsed parts, so ffmpeg reads the same host.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname
+    if not host:
+        return url
+    try:
+        family, sockaddr = outbound.resolve_checked(host, parts.port)[0]
+    except (socket.gaierror, UnicodeError, IndexError):
+        return url
+    address = str(sockaddr[0])
+    netloc = f"[{address}]" if family == socket.AF_INET6 else address
+    if parts.port:
+        netloc += f":{parts.port}"
+    userinfo = parts.netloc.rpartition("@")[0]
+    if userinfo:
+        netloc = f"{userinfo}@{netloc}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def split_credentials(url: str) -> tuple[str, str, str]:
@@ -79,11 +100,8 @@ def with_credentials(url: str, username: str, password: str) -> str:
 
 
 def masked(url: str, username: str) -> str:
-    """The URL as shown to people and logs: the user name, never the password."""
-    if not username:
-        return url
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, f"{quote(username, safe='')}:***@{parts.netloc}", parts.path, parts.query, ""))
+    """The URL as shown to people and logs: the user name, never the password nor a credential parameter."""
+    return redact.mask_url(url, username)
 
 
 def local_path(url: str) -> Path:
@@ -108,7 +126,7 @@ def validate_source_url(url: str) -> None:
         if not (parts.netloc or parts.path.strip("/")).isdigit():
             raise ValidationError("A device URL names the camera's index, e.g. device://0.")
     else:
-        _validate_network_host(parts.hostname)
+        _validate_network_host(url)
 
 
 def _validate_local_file(url: str) -> None:
@@ -123,12 +141,5 @@ def _validate_local_file(url: str) -> None:
         raise ValidationError(f"No such file: {path}.")
 
 
-def _validate_network_host(host: str | None) -> None:
-    if not host:
-        raise ValidationError("The URL has no host name.")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return  # a host name; it is checked again when it is resolved for a connection
-    if address_blocked(address):
-        raise ValidationError("Link-local and cloud metadata addresses are not allowed as camera hosts.")
+def _validate_network_host(url: str) -> None:
+    outbound.validate_url_host(url, what="camera host")

@@ -13,7 +13,7 @@ from cameras.models import Camera
 def camera_latest_frame(request: HttpRequest, slug: str) -> FileResponse:
     """The camera's latest frame, for thumbnails; only for users who may view cameras."""
     camera = get_object_or_404(Camera, slug=slug)
-    path = frame_store.latest_frame_path(camera.slug)
+    path = frame_store.latest_frame_path(camera.pk)
     if not default_storage.exists(path):
         raise Http404("No frame yet.")
     return FileResponse(default_storage.open(path, "rb"), content_type="image/jpeg")

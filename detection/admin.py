@@ -1,6 +1,9 @@
 import base64
+import json
+import logging
 
 from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -13,21 +16,52 @@ from detection.detector import WeightsUnavailable
 from detection.models import CountMinute, CountSample, DetectionModel
 from detection.trial import model_try
 
+logger = logging.getLogger(__name__)
+WEIGHTS_PERMISSION = "detection.manage_model_weights"
+
 
 @admin.register(DetectionModel)
 class DetectionModelAdmin(admin.ModelAdmin):
     list_display = ["name", "weights_shown", "device", "image_size", "confidence", "is_default", "state"]
     list_filter = ["is_default", "device"]
     search_fields = ["name", "weights"]
-    readonly_fields = ["classes", "last_error", "loaded_at", "created_at", "updated_at"]
+    readonly_fields = ["weights_sha256", "classes", "last_error", "loaded_at", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "is_default"]}),
-        ("Weights", {"fields": ["weights", "weights_file"]}),
+        ("Weights", {"fields": ["weights", "weights_file", "weights_sha256"]}),
         ("Inference", {"fields": ["device", "image_size", "confidence", "iou", "half"]}),
         ("Labels", {"fields": ["label_map", "keep_labels", "classes"]}),
         ("State", {"fields": ["last_error", "loaded_at", "created_at", "updated_at"]}),
     ]
     actions = ["try_on_sample"]
+
+    # -- weights are code: naming or uploading them is for the holders of manage_model_weights -------
+
+    def has_manage_weights_permission(self, request) -> bool:
+        return request.user.has_perm(WEIGHTS_PERMISSION)
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and self.has_manage_weights_permission(request)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.has_manage_weights_permission(request):
+            fields[:0] = ["weights", "weights_file"]  # not in the form: a posted value is ignored
+        return fields
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        if not {"weights", "weights_file"} & set(form.changed_data):
+            return message
+        model = form.instance
+        said = LogEntry(change_message=json.dumps(message)).get_change_message()
+        given = (
+            f"uploaded {model.weights_file.name}, SHA-256 {model.weights_sha256}"
+            if model.weights_file
+            else (f"named {model.weights!r}")
+        )
+        logger.warning("Detection model %s (#%s): weights %s by %s", model.name, model.pk, given, request.user)
+        return f"{said} Weights {given}.".strip()
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.try_view)

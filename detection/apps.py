@@ -6,3 +6,10 @@ class DetectionConfig(AppConfig):
 
     name = "detection"
     verbose_name = "Detection"
+
+    def ready(self) -> None:
+        from detection.models import DetectionModel
+        from vigilsite.stored_files import stored_files_follow_rows
+
+        # Uploaded weights go with their model row.
+        stored_files_follow_rows(DetectionModel, "weights_file")

@@ -3,9 +3,14 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator
 from django.db import models, transaction
 from django.db.models import Q
+
+from detection.weights import file_sha256, validate_weights_file
+from vigilsite.bounds import COUNTER_MAX, has_control_characters, range_check, validate_plain_text, within
+
+LABEL_MAX_LENGTH = 50  # Event.label's column
 
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda|cuda:\d+|\d+)$")
 
@@ -18,31 +23,37 @@ def validate_device(value: str) -> None:
 class DetectionModel(models.Model):
     """A YOLO model the detect workers can run, and how its classes become Vigil labels."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[validate_plain_text])
     weights = models.CharField(
         max_length=255,
         blank=True,
         help_text="An ultralytics model name (yolo11n.pt), a path, or a path inside an installed package "
-        "(fall_detection/models/best.pt). Ignored when a file is uploaded.",
+        "(fall_detection/models/best.pt). Ignored when a file is uploaded. Weights are code: only users "
+        "with the weights permission (superusers) may set them.",
     )
     weights_file = models.FileField(
         upload_to="models/",
         blank=True,
-        validators=[FileExtensionValidator(["pt", "onnx"])],
-        help_text="Your own .pt or .onnx weights, for networks without internet access.",
+        validators=[FileExtensionValidator(["pt", "onnx"]), validate_weights_file],
+        help_text="Your own weights, for networks without internet access. Prefer .onnx: a .pt file is a "
+        "Python pickle that runs code when loaded, so upload only .pt files you built or trust. "
+        "Checked for its format and size; its SHA-256 is kept and logged.",
+    )
+    weights_sha256 = models.CharField(
+        "weights SHA-256", max_length=64, blank=True, editable=False, help_text="Of the uploaded weights file."
     )
     device = models.CharField(
         max_length=12, default="auto", validators=[validate_device], help_text="auto, cpu, cuda or cuda:N."
     )
     image_size = models.PositiveIntegerField(
-        default=640, validators=[MinValueValidator(32), MaxValueValidator(4096)], help_text="Inference size in pixels."
+        default=640, validators=within(32, 4096), help_text="Inference size in pixels (32 to 4096)."
     )
     confidence = models.FloatField(
         default=0.25,
-        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        validators=within(0.0, 1.0),
         help_text="Detections below this confidence are dropped before any rule sees them.",
     )
-    iou = models.FloatField(default=0.45, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    iou = models.FloatField(default=0.45, validators=within(0.0, 1.0))
     half = models.BooleanField(default=False, help_text="FP16 inference (CUDA only; ignored on the CPU).")
     label_map = models.JSONField(
         default=dict,
@@ -62,16 +73,37 @@ class DetectionModel(models.Model):
 
     class Meta:
         ordering = ["-is_default", "name"]
-        constraints = [models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default")]
+        # Weights are code (a .pt is a pickle): whoever sets them runs code in every detect worker.
+        permissions = [("manage_model_weights", "Can upload or name detection model weights (runs their code)")]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default"),
+            range_check("detectionmodel", "image_size", 32, 4096),
+            range_check("detectionmodel", "confidence", 0.0, 1.0),
+            range_check("detectionmodel", "iou", 0.0, 1.0),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args, **kwargs) -> None:
+        # A new file (uploaded now, or stored by FieldFile.save before this save): its digest, for the audit.
+        file = self.weights_file
+        if file and (not file._committed or file.name != getattr(self, "_stored_weights_file", None)):
+            self.weights_sha256 = file_sha256(file)
+        elif not file:
+            self.weights_sha256 = ""
         with transaction.atomic():
             if self.is_default:
                 DetectionModel.objects.filter(is_default=True).exclude(pk=self.pk).update(is_default=False)
             super().save(*args, **kwargs)
+        self._stored_weights_file = self.weights_file.name or ""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remember the stored file's name, so save() can tell a newly stored file."""
+        model = super().from_db(db, field_names, values)
+        model._stored_weights_file = str(model.__dict__.get("weights_file") or "")
+        return model
 
     def clean(self) -> None:
         if not self.weights and not self.weights_file:
@@ -80,6 +112,9 @@ class DetectionModel(models.Model):
             isinstance(k, str) and isinstance(v, str) and v for k, v in self.label_map.items()
         ):
             raise ValidationError({"label_map": "Give an object of class name → label strings."})
+        # Labels become event and crossing labels: one line, short enough for their columns.
+        if any(len(v) > LABEL_MAX_LENGTH or has_control_characters(v) for v in self.label_map.values()):
+            raise ValidationError({"label_map": f"Labels are one line of at most {LABEL_MAX_LENGTH} characters."})
         if not isinstance(self.keep_labels, list) or not all(isinstance(x, str) for x in self.keep_labels):
             raise ValidationError({"keep_labels": "Give a list of label strings."})
 
@@ -96,13 +131,17 @@ class CountSample(models.Model):
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="count_samples")
     captured_at = models.DateTimeField()
     counts = models.JSONField(default=dict)
-    total = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
     unchanged = models.BooleanField(default=False, help_text="Skipped by the motion gate; counts carried over.")
-    inference_ms = models.PositiveIntegerField(null=True, blank=True)
+    inference_ms = models.PositiveIntegerField(null=True, blank=True, validators=within(0, COUNTER_MAX))
 
     class Meta:
         ordering = ["-captured_at"]
-        constraints = [models.UniqueConstraint(fields=["camera", "captured_at"], name="one_sample_per_frame")]
+        constraints = [
+            models.UniqueConstraint(fields=["camera", "captured_at"], name="one_sample_per_frame"),
+            range_check("countsample", "total", 0, COUNTER_MAX),
+            range_check("countsample", "inference_ms", 0, COUNTER_MAX),
+        ]
         indexes = [models.Index(fields=["captured_at"])]
 
     def __str__(self) -> str:
@@ -118,13 +157,16 @@ class CountMinute(models.Model):
 
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="count_minutes")
     minute = models.DateTimeField()
-    samples = models.PositiveIntegerField(default=0)
+    samples = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
     sums = models.JSONField(default=dict, help_text="Sum of each label's counts over the samples.")
     peaks = models.JSONField(default=dict, help_text="Highest count of each label in the minute.")
 
     class Meta:
         ordering = ["-minute"]
-        constraints = [models.UniqueConstraint(fields=["camera", "minute"], name="one_bucket_per_minute")]
+        constraints = [
+            models.UniqueConstraint(fields=["camera", "minute"], name="one_bucket_per_minute"),
+            range_check("countminute", "samples", 0, COUNTER_MAX),
+        ]
         indexes = [models.Index(fields=["minute"])]
 
     def __str__(self) -> str:

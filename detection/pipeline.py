@@ -17,9 +17,10 @@ from cameras import frame_store
 from cameras.frames import Frame, InvalidImage, decode_image
 from cameras.models import Camera
 from detection import motion, queue
-from detection.detector import Detection, WeightsUnavailable, default_model, detector_for
+from detection.detector import Detection, Detector, WeightsUnavailable, default_model, detector_for
 from detection.models import DetectionModel
 from detection.services import camera_detection_failed, frame_result_record
+from vigilsite.isolation import is_outage
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +55,16 @@ def frames_analyse(
     by_model: dict[int, list[int]] = defaultdict(list)
     models: dict[int, DetectionModel] = {}
     for i, (camera, frame) in enumerate(jobs):
-        if (
-            motion_gate
-            and camera.motion_gate
-            and motion.frame_unchanged(camera_id=camera.pk, image=frame.image, threshold=camera.motion_threshold)
-        ):
+        try:
+            unchanged = (
+                motion_gate
+                and camera.motion_gate
+                and motion.frame_unchanged(camera_id=camera.pk, image=frame.image, threshold=camera.motion_threshold)
+            )
+        except Exception as exc:
+            _frame_failed(outcomes[i], exc, stage="motion gate")
+            continue
+        if unchanged:
             outcomes[i].unchanged = True
             continue
         model = camera.detection_model if camera.detection_model_id else fallback
@@ -81,21 +87,61 @@ def frames_analyse(
             continue
         for start in range(0, len(indexes), batch_size):
             chunk = indexes[start : start + batch_size]
-            started = time.perf_counter()
-            results = detector.detect([jobs[i][1].image for i in chunk])
-            per_frame_ms = round((time.perf_counter() - started) * 1000 / len(chunk))
-            for i, detections in zip(chunk, results, strict=True):
+            for i, detections, per_frame_ms in _detect_chunk(detector, chunk, jobs, outcomes):
                 camera, frame = jobs[i]
                 outcomes[i].detections = detections
-                outcomes[i].recorded = (
-                    frame_result_record(camera=camera, frame=frame, detections=detections, inference_ms=per_frame_ms)
-                    is not None
-                )
+                try:
+                    sample = frame_result_record(
+                        camera=camera, frame=frame, detections=detections, inference_ms=per_frame_ms
+                    )
+                except Exception as exc:
+                    _frame_failed(outcomes[i], exc, stage="recording")
+                    continue
+                outcomes[i].recorded = sample is not None
     # Unchanged frames carry the counts of the frame before them, which may be in this batch.
     for i, outcome in enumerate(outcomes):
         if outcome.unchanged:
-            outcome.recorded = frame_result_record(camera=jobs[i][0], frame=outcome.frame, detections=None) is not None
+            try:
+                sample = frame_result_record(camera=jobs[i][0], frame=outcome.frame, detections=None)
+            except Exception as exc:
+                _frame_failed(outcome, exc, stage="recording")
+                continue
+            outcome.recorded = sample is not None
     return outcomes
+
+
+def _detect_chunk(
+    detector: Detector, chunk: list[int], jobs: list[tuple[Camera, Frame]], outcomes: list[Outcome]
+) -> list[tuple[int, list[Detection], int]]:
+    """Run one batch through the model: (job index, detections, ms per frame) for each frame that ran.
+
+    A batch that raises is run again frame by frame, so only the frame that breaks inference is lost.
+    """
+    started = time.perf_counter()
+    try:
+        results = detector.detect([jobs[i][1].image for i in chunk])
+    except Exception as exc:
+        if len(chunk) == 1:
+            _frame_failed(outcomes[chunk[0]], exc, stage="inference")
+            return []
+        if is_outage(exc):
+            raise
+        return [ran for i in chunk for ran in _detect_chunk(detector, [i], jobs, outcomes)]
+    per_frame_ms = round((time.perf_counter() - started) * 1000 / len(chunk))
+    return [(i, detections, per_frame_ms) for i, detections in zip(chunk, results, strict=True)]
+
+
+def _frame_failed(outcome: Outcome, exc: Exception, *, stage: str) -> None:
+    """One frame failed (bad data, a rule that raises): logged and skipped, the batch goes on.
+
+    An outage (database or Redis away) is not the frame's fault: it is raised for the task's retry.
+    """
+    if is_outage(exc):
+        raise exc
+    outcome.error = f"{stage} failed: {type(exc).__name__}: {exc}"[:500]
+    logger.exception(
+        "frame of camera #%s at %s skipped: %s failed", outcome.camera_id, outcome.frame.captured_at, stage
+    )
 
 
 def frames_detect_waiting(*, entry: str, batch_id: str = "", redelivered: bool = False) -> list[Outcome]:
@@ -125,6 +171,9 @@ def _frames_detect(taken: list[queue.WaitingFrame]) -> list[Outcome]:
             frame = decode_image(data, min_side=model.image_size if model else None)
         except InvalidImage:
             logger.warning("queued frame %s is not a usable image", waiting.key)
+            continue
+        except Exception:  # a decoder bug on one odd file must not lose the batch
+            logger.exception("queued frame %s could not be decoded", waiting.key)
             continue
         frame.captured_at = waiting.captured_at
         jobs.append((camera, frame))

@@ -33,8 +33,8 @@ def sample_choices() -> list[tuple[str, str]]:
     choices = []
     if settings.ULTRALYTICS_ASSETS is not None:
         choices += [(f"photo:{name}", label) for name, label in SAMPLE_PHOTOS.items()]
-    for slug, name in Camera.objects.filter(last_frame_at__isnull=False).order_by("name").values_list("slug", "name"):
-        choices.append((f"camera:{slug}", f"Latest frame of {name}"))
+    for pk, name in Camera.objects.filter(last_frame_at__isnull=False).order_by("name").values_list("pk", "name"):
+        choices.append((f"camera:{pk}", f"Latest frame of {name}"))
     return choices
 
 
@@ -43,8 +43,8 @@ def sample_frame(choice: str) -> Frame:
     kind, _, name = choice.partition(":")
     if kind == "photo" and name in SAMPLE_PHOTOS and settings.ULTRALYTICS_ASSETS is not None:
         return decode_image((settings.ULTRALYTICS_ASSETS / name).read_bytes())
-    if kind == "camera":
-        path = frame_store.latest_frame_path(name)
+    if kind == "camera" and name.isascii() and name.isdigit():
+        path = frame_store.latest_frame_path(int(name))
         if default_storage.exists(path):
             with default_storage.open(path, "rb") as stored:
                 return decode_image(stored.read())

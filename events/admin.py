@@ -1,7 +1,14 @@
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -211,7 +218,11 @@ class EventAdmin(admin.ModelAdmin):
         """The events of the list as filtered now (every page), as CSV with their history."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters as refused:
+            reason = str(refused) or "a filter or the page number is not valid"
+            return HttpResponseBadRequest(f"These filters cannot be used: {reason}", content_type="text/plain")
         return _csv_response(changelist.queryset)
 
     def workflow_view(self, request, object_id):

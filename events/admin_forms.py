@@ -4,13 +4,16 @@ from django import forms
 
 from events.models import EventAction
 from events.workflow import TRANSITIONS
+from vigilsite.bounds import validate_plain_text
 
 Action = EventAction.Action
 
 
 class WorkflowForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False, max_length=2000)
-    dispatched_to = forms.CharField(label="Unit or person sent", required=False, max_length=120)
+    dispatched_to = forms.CharField(
+        label="Unit or person sent", required=False, max_length=120, validators=[validate_plain_text]
+    )
 
     def __init__(self, action: str, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -24,7 +24,7 @@ from events.consumers import EVENTS_GROUP
 logger = logging.getLogger(__name__)
 
 SEND_TIMEOUT_SECONDS = 5
-_outbox: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue(maxsize=10_000)
+_outbox: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue(maxsize=10_000)  # (group, channel-layer message)
 _sender: threading.Thread | None = None
 _sender_pid: int | None = None
 _lock = threading.Lock()
@@ -32,16 +32,26 @@ _lock = threading.Lock()
 
 def broadcast_on_commit(kind: str, data: dict[str, Any]) -> None:
     """Send ``{"type": kind, "data": data}`` to every connected viewer once the transaction commits."""
-    transaction.on_commit(lambda: _enqueue(kind, data))
+    message = {"type": "broadcast", "payload": {"type": kind, "data": data}}
+    transaction.on_commit(lambda: _enqueue(EVENTS_GROUP, message))
 
 
-def _enqueue(kind: str, data: dict[str, Any]) -> None:
+def group_send_on_commit(group: str, message: dict[str, Any]) -> None:
+    """Send a channel-layer ``message`` (its ``type`` names the consumer's handler) to ``group`` after the commit."""
+    transaction.on_commit(lambda: _enqueue(group, message))
+
+
+def _enqueue(group: str, message: dict[str, Any]) -> None:
     _sender_ensure()
     try:
-        _outbox.put_nowait((kind, data))
+        _outbox.put_nowait((group, message))
     except queue.Full:
         # The map catches up from the API after a reconnect; a stuck layer must not block a worker.
-        logger.warning("broadcast of %s dropped: the outbox is full", kind)
+        logger.warning("broadcast of %s dropped: the outbox is full", _kind(message))
+
+
+def _kind(message: dict[str, Any]) -> str:
+    return message.get("payload", {}).get("type") or message["type"]
 
 
 def _sender_ensure() -> None:
@@ -58,12 +68,11 @@ def _send_forever() -> None:
     loop = asyncio.new_event_loop()
     layer = get_channel_layer()
     while True:
-        kind, data = _outbox.get()
+        group, message = _outbox.get()
         try:
-            message = {"type": "broadcast", "payload": {"type": kind, "data": data}}
-            loop.run_until_complete(asyncio.wait_for(layer.group_send(EVENTS_GROUP, message), SEND_TIMEOUT_SECONDS))
+            loop.run_until_complete(asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT_SECONDS))
         except Exception:
-            logger.warning("broadcast of %s failed", kind, exc_info=True)
+            logger.warning("broadcast of %s failed", _kind(message), exc_info=True)
         finally:
             _outbox.task_done()
 

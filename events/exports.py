@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from events.models import Event, EventAction
+from vigilsite.csv_cells import CsvLines
 
 COLUMNS = [
     "id", "title", "kind", "camera", "district", "rule", "label", "severity", "status", "peak_count",
     "hit_count", "first_seen", "last_seen", "latitude", "longitude", "assignee", "resolved_at",
     "resolution_note", "history",
 ]  # fmt: skip
-
-
-class _Echo:
-    """A file-like sink for csv.writer that hands each line back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def _when(value) -> str:
@@ -53,9 +46,10 @@ def _row(event: Event) -> list:
 
 def events_csv_lines(events: QuerySet[Event]) -> Iterator[str]:
     """CSV lines (header first) for ``events`` in their order, read in chunks so any size streams."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS)
+    # Names, notes and titles are typed by people: CsvLines writes formula-like text as text.
+    lines = CsvLines()
+    yield lines.line(COLUMNS)
     steps = Prefetch("actions", queryset=EventAction.objects.select_related("user"))
     rows = events.select_related("camera", "rule", "assignee").prefetch_related(steps)
     for event in rows.iterator(chunk_size=1000):
-        yield writer.writerow(_row(event))
+        yield lines.line(_row(event))

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from vigilsite.bounds import COUNTER_MAX, range_check, validate_plain_text, within
+
+# Realistic limits of what a person sets on a rule (and what the event copies).
+MIN_COUNT_MAX = 1_000  # detections in one frame: YOLO reports at most 300 by default
+HOLD_FRAMES_MAX = 3_600  # an hour of frames at one per second
+DANGER_RADIUS_MAX_M = 50_000  # a city
+COOLDOWN_MAX_SECONDS = 7 * 86_400
+ESCALATE_AFTER_MAX_MINUTES = 7 * 1_440
 
 
 class Severity(models.TextChoices):
@@ -32,6 +42,8 @@ def validate_zone(value: object) -> None:
 def validate_labels(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(x, str) and x for x in value):
         raise ValidationError('Give a list of labels, e.g. ["person"].')
+    for label in value:
+        validate_plain_text(label)
 
 
 class ThreatRule(models.Model):
@@ -42,15 +54,17 @@ class ThreatRule(models.Model):
         CAMERAS = "cameras", "Chosen cameras"
         DISTRICT = "district", "Cameras of a district"
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_plain_text])
     enabled = models.BooleanField(default=True)
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ALL)
     cameras = models.ManyToManyField("cameras.Camera", blank=True, related_name="rules")
-    district = models.CharField(max_length=80, blank=True)
+    district = models.CharField(max_length=80, blank=True, validators=[validate_plain_text])
     labels = models.JSONField(default=list, validators=[validate_labels], help_text='e.g. ["person"].')
-    min_confidence = models.FloatField(default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    min_confidence = models.FloatField(default=0.5, validators=within(0.0, 1.0))
     min_count = models.PositiveIntegerField(
-        default=1, validators=[MinValueValidator(1)], help_text="Fires when at least this many match (crowds)."
+        default=1,
+        validators=within(1, MIN_COUNT_MAX),
+        help_text="Fires when at least this many match (crowds); 1 to 1,000.",
     )
     zone = models.JSONField(
         default=list,
@@ -62,20 +76,26 @@ class ThreatRule(models.Model):
     active_from = models.TimeField(null=True, blank=True, help_text="Local time; empty with 'until' = always.")
     active_until = models.TimeField(null=True, blank=True, help_text="May be earlier than 'from' (22:00-06:00).")
     hold_frames = models.PositiveIntegerField(
-        default=1, validators=[MinValueValidator(1)], help_text="Processed frames in a row that must match."
+        default=1,
+        validators=within(1, HOLD_FRAMES_MAX),
+        help_text="Processed frames in a row that must match; 1 to 3,600.",
     )
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
-    danger_radius_m = models.PositiveIntegerField(default=50, help_text="Perimeter drawn on the map.")
+    danger_radius_m = models.PositiveIntegerField(
+        default=50, validators=within(0, DANGER_RADIUS_MAX_M), help_text="Perimeter drawn on the map; up to 50 km."
+    )
     recommended_actions = models.TextField(blank=True, help_text="Instructions shown to operators.")
     cooldown_seconds = models.PositiveIntegerField(
-        default=300, help_text="An open event seen again within this time is updated instead of a new one."
+        default=300,
+        validators=within(0, COOLDOWN_MAX_SECONDS),
+        help_text="An open event seen again within this time is updated instead of a new one; up to a week.",
     )
     escalate_after_minutes = models.PositiveIntegerField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
-        help_text="If an event of this rule is still new after this many minutes, notify the escalation "
-        "channels. Empty: never escalate.",
+        validators=within(1, ESCALATE_AFTER_MAX_MINUTES),
+        help_text="If an event of this rule is still new after this many minutes (up to a week), notify the "
+        "escalation channels. Empty: never escalate.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -89,6 +109,14 @@ class ThreatRule(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            range_check("threatrule", "min_confidence", 0.0, 1.0),
+            range_check("threatrule", "min_count", 1, MIN_COUNT_MAX),
+            range_check("threatrule", "hold_frames", 1, HOLD_FRAMES_MAX),
+            range_check("threatrule", "danger_radius_m", 0, DANGER_RADIUS_MAX_M),
+            range_check("threatrule", "cooldown_seconds", 0, COOLDOWN_MAX_SECONDS),
+            range_check("threatrule", "escalate_after_minutes", 1, ESCALATE_AFTER_MAX_MINUTES),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -105,11 +133,14 @@ class RuleStreak(models.Model):
 
     rule = models.ForeignKey(ThreatRule, on_delete=models.CASCADE, related_name="+")
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="+")
-    streak = models.PositiveIntegerField(default=0)
+    streak = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
     last_frame_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["rule", "camera"], name="one_streak_per_rule_camera")]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "camera"], name="one_streak_per_rule_camera"),
+            range_check("rulestreak", "streak", 0, COUNTER_MAX),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule_id}/{self.camera_id}: {self.streak}"
@@ -136,17 +167,21 @@ class Event(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DETECTION)
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="events")
     rule = models.ForeignKey(ThreatRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
-    label = models.CharField(max_length=50, help_text="What was seen, e.g. person, person_down, camera_offline.")
-    title = models.CharField(max_length=200)
+    label = models.CharField(
+        max_length=50,
+        validators=[validate_plain_text],
+        help_text="What was seen, e.g. person, person_down, camera_offline.",
+    )
+    title = models.CharField(max_length=200, validators=[validate_plain_text])
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.NEW)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6)
-    danger_radius_m = models.PositiveIntegerField(default=0)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, validators=within(Decimal("-90"), Decimal("90")))
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, validators=within(Decimal("-180"), Decimal("180")))
+    danger_radius_m = models.PositiveIntegerField(default=0, validators=within(0, DANGER_RADIUS_MAX_M))
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
-    hit_count = models.PositiveIntegerField(default=1)
-    peak_count = models.PositiveIntegerField(default=0)
+    hit_count = models.PositiveIntegerField(default=1, validators=within(0, COUNTER_MAX))
+    peak_count = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
     detail = models.TextField(blank=True)
     snapshot = models.FileField(upload_to="events/", blank=True, help_text="The newest frame that matched.")
     annotated_snapshot = models.FileField(upload_to="events/", blank=True, help_text="The same with boxes drawn.")
@@ -171,6 +206,13 @@ class Event(models.Model):
             models.Index(fields=["updated_at"]),
             # The admin's list, newest first, over all statuses (its ordering ends with -pk).
             models.Index(fields=["-first_seen", "-id"], name="event_newest_first"),
+        ]
+        constraints = [
+            range_check("event", "latitude", Decimal("-90"), Decimal("90")),
+            range_check("event", "longitude", Decimal("-180"), Decimal("180")),
+            range_check("event", "danger_radius_m", 0, DANGER_RADIUS_MAX_M),
+            range_check("event", "hit_count", 0, COUNTER_MAX),
+            range_check("event", "peak_count", 0, COUNTER_MAX),
         ]
 
     def __str__(self) -> str:
@@ -198,7 +240,9 @@ class EventAction(models.Model):
     to_status = models.CharField(max_length=15, choices=Event.Status.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True)
-    dispatched_to = models.CharField(max_length=120, blank=True, help_text="Unit or person sent.")
+    dispatched_to = models.CharField(
+        max_length=120, blank=True, validators=[validate_plain_text], help_text="Unit or person sent."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -19,6 +20,16 @@ from events.models import Event, RuleStreak, ThreatRule
 from events.payloads import event_payload
 from notifications.models import Notification
 from notifications.services import notifications_plan
+from vigilsite.bounds import COUNTER_MAX, fit
+from vigilsite.isolation import is_outage
+
+logger = logging.getLogger(__name__)
+
+
+def _fits(field: str, text: str) -> str:
+    """``text`` cut to the Event column's length: a long rule and camera name must not fail the insert."""
+    return fit(text, Event._meta.get_field(field).max_length)
+
 
 # --- Threat rules → detection events ---------------------------------------------------------
 
@@ -30,19 +41,31 @@ def rules_apply(*, camera: Camera, frame: Frame, detections: list[Detection]) ->
     Called once per frame (the caller's count sample makes a frame unique), so streaks and hit
     counts are never advanced twice by a redelivered task.
     """
-    captured_at = frame.captured_at
     touched = []
     for rule in threat_rules.rules_for_camera(camera):
-        matched = []
-        if threat_rules.rule_active_at(rule, captured_at):
-            matched = threat_rules.rule_matches(rule, detections)
-        firing = threat_rules.rule_fires(rule, matched)
-        if _streak_advance(rule=rule, camera=camera, captured_at=captured_at, matched=firing) < rule.hold_frames:
+        try:
+            with transaction.atomic():  # a savepoint: a rule that fails takes back only its own writes
+                event = _rule_apply(rule=rule, camera=camera, frame=frame, detections=detections)
+        except Exception as exc:
+            if is_outage(exc):
+                raise  # the database is away: the task retries the whole frame
+            logger.exception(
+                "threat rule #%s failed on a frame of camera #%s; the other rules go on", rule.pk, camera.pk
+            )
             continue
-        touched.append(
-            event_open_or_update(camera=camera, rule=rule, frame=frame, detections=detections, matched=matched)
-        )
+        if event is not None:
+            touched.append(event)
     return touched
+
+
+def _rule_apply(*, rule: ThreatRule, camera: Camera, frame: Frame, detections: list[Detection]) -> Event | None:
+    matched = []
+    if threat_rules.rule_active_at(rule, frame.captured_at):
+        matched = threat_rules.rule_matches(rule, detections)
+    firing = threat_rules.rule_fires(rule, matched)
+    if _streak_advance(rule=rule, camera=camera, captured_at=frame.captured_at, matched=firing) < rule.hold_frames:
+        return None
+    return event_open_or_update(camera=camera, rule=rule, frame=frame, detections=detections, matched=matched)
 
 
 def _streak_advance(*, rule: ThreatRule, camera: Camera, captured_at: datetime, matched: bool) -> int:
@@ -59,7 +82,7 @@ def _streak_advance(*, rule: ThreatRule, camera: Camera, captured_at: datetime, 
     if captured_at < streak.last_frame_at:
         # A late, older frame (another worker's batch) does not move the streak.
         return streak.streak
-    streak.streak += 1
+    streak.streak = min(streak.streak + 1, COUNTER_MAX)
     streak.last_frame_at = captured_at
     streak.save(update_fields=["streak", "last_frame_at"])
     return streak.streak
@@ -85,7 +108,7 @@ def event_open_or_update(
     if event is not None and captured_at - event.last_seen <= timedelta(seconds=rule.cooldown_seconds):
         event.camera = camera  # the broadcast names the camera; no query for what is in hand
         newest = captured_at >= event.last_seen
-        event.hit_count += 1
+        event.hit_count = min(event.hit_count + 1, COUNTER_MAX)
         event.peak_count = max(event.peak_count, len(matched))
         event.last_seen = max(event.last_seen, captured_at)
         fields = ["hit_count", "peak_count", "last_seen", "updated_at"]
@@ -101,8 +124,8 @@ def event_open_or_update(
         kind=Event.Kind.DETECTION,
         camera=camera,
         rule=rule,
-        label=label,
-        title=f"{rule.name}: {camera.name}",
+        label=_fits("label", label),
+        title=_fits("title", f"{rule.name}: {camera.name}"),
         severity=rule.severity,
         latitude=camera.latitude,
         longitude=camera.longitude,
@@ -136,7 +159,8 @@ def _evidence_attach(
     old = [(f.storage, f.name) for f in (event.snapshot, event.annotated_snapshot) if f]
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in old])
     stamp = event.last_seen.strftime("%Y%m%d-%H%M%S-%f")
-    base = f"{event.camera.slug}/{event.pk}-{stamp}"
+    # Named by ids, never by names: a later camera or event with the same name never meets these files.
+    base = f"camera-{event.camera_id}/{event.pk}-{stamp}"
     event.snapshot.save(f"{base}.jpg", ContentFile(frame.jpeg), save=False)
     annotated = snapshots.annotate(frame.image, matched=matched, others=others, zone=rule.zone)
     event.annotated_snapshot.save(f"{base}-annotated.jpg", snapshots.jpeg_file(annotated), save=False)
@@ -162,8 +186,8 @@ def event_open_system(*, camera: Camera, label: str, title: str, detail: str, se
     event = Event.objects.create(
         kind=Event.Kind.SYSTEM,
         camera=camera,
-        label=label,
-        title=title,
+        label=_fits("label", label),
+        title=_fits("title", title),
         detail=detail,
         severity=severity,
         latitude=camera.latitude,

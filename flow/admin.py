@@ -8,8 +8,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from flow.admin_forms import CountingLineAdminForm, CountingZoneAdminForm
-from flow.models import Area, CountingLine, CountingZone, Crossing, Occupancy, OccupancyCorrection
+from flow.models import CAPACITY_MAX, Area, CountingLine, CountingZone, Crossing, Occupancy, OccupancyCorrection
 from flow.services import occupancy_correct
+from vigilsite.bounds import validate_plain_text
 
 
 @admin.register(CountingLine)
@@ -60,8 +61,10 @@ class CrossingAdmin(admin.ModelAdmin):
 
 
 class CorrectionForm(forms.Form):
-    value = forms.IntegerField(min_value=0, label="How many are there now")
-    note = forms.CharField(max_length=200, required=False, help_text="Why, for the audit trail.")
+    value = forms.IntegerField(min_value=0, max_value=CAPACITY_MAX, label="How many are there now")
+    note = forms.CharField(
+        max_length=200, required=False, validators=[validate_plain_text], help_text="Why, for the audit trail."
+    )
 
 
 class CorrectionInline(admin.TabularInline):

@@ -18,6 +18,8 @@ from typing import Any
 
 from django.conf import settings
 
+from vigilsite import outbound
+
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 5.0
@@ -58,13 +60,14 @@ class FeedTarget:
         failures = 0
         while not self._closed:
             try:
-                with socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT) as sock:
+                # Checked like every outbound connection: never a link-local or metadata address.
+                with outbound.connect(self.host, self.port, timeout=CONNECT_TIMEOUT) as sock:
                     logger.info("flow feed connected to %s", self.address)
                     failures = 0
                     with self._wake:
                         self._pending = {**self._last, **self._pending}
                     self._send_until_closed(sock)
-            except OSError as exc:
+            except (OSError, outbound.BlockedAddress) as exc:
                 failures += 1
                 logger.info("flow feed to %s: %s; retrying", self.address, exc)
                 with self._wake:

@@ -7,6 +7,9 @@ from django.db import models
 
 from events.models import validate_zone
 from flow.crossing import IN, OUT, Line
+from vigilsite.bounds import COUNTER_MAX, range_check, validate_plain_text, within
+
+CAPACITY_MAX = 1_000_000  # the largest stadium holds a tenth of that
 
 
 def validate_point(value: object) -> None:
@@ -27,7 +30,7 @@ class CountingLine(models.Model):
         RIGHT = "right", "Right of start → end"
 
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="counting_lines")
-    name = models.CharField(max_length=80, help_text='e.g. "Main entrance".')
+    name = models.CharField(max_length=80, validators=[validate_plain_text], help_text='e.g. "Main entrance".')
     start = models.JSONField(validators=[validate_point], help_text="[x, y] as fractions of the picture: [0.3, 0.6].")
     end = models.JSONField(validators=[validate_point], help_text="[x, y] as fractions of the picture.")
     in_side = models.CharField(
@@ -62,8 +65,10 @@ class Crossing(models.Model):
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="crossings")
     line = models.ForeignKey(CountingLine, on_delete=models.CASCADE, related_name="crossings")
     at = models.DateTimeField()
-    track_id = models.PositiveIntegerField(help_text="The tracker's id, unique within one analysis run.")
-    label = models.CharField(max_length=60)
+    track_id = models.PositiveIntegerField(
+        validators=within(0, COUNTER_MAX), help_text="The tracker's id, unique within one analysis run."
+    )
+    label = models.CharField(max_length=60, validators=[validate_plain_text])
     direction = models.CharField(max_length=3, choices=DIRECTIONS)
 
     class Meta:
@@ -71,6 +76,7 @@ class Crossing(models.Model):
         constraints = [
             # A re-run of the same recording (same start) adds nothing.
             models.UniqueConstraint(fields=["line", "at", "track_id", "direction"], name="one_crossing_record"),
+            range_check("crossing", "track_id", 0, COUNTER_MAX),
         ]
         indexes = [models.Index(fields=["camera", "at"])]
 
@@ -84,14 +90,16 @@ class CrossingMinute(models.Model):
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="+")
     line = models.ForeignKey(CountingLine, on_delete=models.CASCADE, related_name="minutes")
     minute = models.DateTimeField()
-    label = models.CharField(max_length=60)
-    entries = models.PositiveIntegerField(default=0)
-    exits = models.PositiveIntegerField(default=0)
+    label = models.CharField(max_length=60, validators=[validate_plain_text])
+    entries = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
+    exits = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
 
     class Meta:
         ordering = ["-minute"]
         constraints = [
-            models.UniqueConstraint(fields=["line", "minute", "label"], name="one_crossing_bucket_per_minute")
+            models.UniqueConstraint(fields=["line", "minute", "label"], name="one_crossing_bucket_per_minute"),
+            range_check("crossingminute", "entries", 0, COUNTER_MAX),
+            range_check("crossingminute", "exits", 0, COUNTER_MAX),
         ]
         indexes = [models.Index(fields=["camera", "minute"])]
 
@@ -102,14 +110,17 @@ class CrossingMinute(models.Model):
 class Area(models.Model):
     """A place whose ways in and out are counting lines, on one camera or several (a hall with three doors)."""
 
-    name = models.CharField(max_length=80, unique=True)
+    name = models.CharField(max_length=80, unique=True, validators=[validate_plain_text])
     lines = models.ManyToManyField(
         CountingLine, related_name="areas", help_text="Its doors: crossing a line to its in side enters the area."
     )
-    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Shown beside the occupancy; optional.")
+    capacity = models.PositiveIntegerField(
+        null=True, blank=True, validators=within(0, CAPACITY_MAX), help_text="Shown beside the occupancy; optional."
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [range_check("area", "capacity", 0, CAPACITY_MAX)]
 
     def __str__(self) -> str:
         return self.name
@@ -119,7 +130,7 @@ class CountingZone(models.Model):
     """A polygon on a camera's picture: how many people stand inside it now."""
 
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="counting_zones")
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=80, validators=[validate_plain_text])
     polygon = models.JSONField(validators=[validate_zone], help_text="[[x, y], ...] as fractions of the picture.")
     enabled = models.BooleanField(default=True)
 
@@ -138,11 +149,11 @@ class Occupancy(models.Model):
     camera = models.ForeignKey("cameras.Camera", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.CASCADE, related_name="occupancies")
     zone = models.ForeignKey(CountingZone, null=True, blank=True, on_delete=models.CASCADE, related_name="occupancies")
-    label = models.CharField(max_length=60)
+    label = models.CharField(max_length=60, validators=[validate_plain_text])
     period_start = models.DateTimeField(help_text="The reset these figures count from.")
-    current = models.PositiveIntegerField(default=0)
-    entries = models.PositiveIntegerField(default=0)
-    exits = models.PositiveIntegerField(default=0)
+    current = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
+    entries = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
+    exits = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -163,6 +174,9 @@ class Occupancy(models.Model):
                                     name="one_occupancy_per_area_label"),
             models.UniqueConstraint(fields=["zone", "label"], condition=models.Q(zone__isnull=False),
                                     name="one_occupancy_per_zone_label"),
+            range_check("occupancy", "current", 0, COUNTER_MAX),
+            range_check("occupancy", "entries", 0, COUNTER_MAX),
+            range_check("occupancy", "exits", 0, COUNTER_MAX),
         ]  # fmt: skip
 
     def __str__(self) -> str:
@@ -178,12 +192,16 @@ class OccupancyMinute(models.Model):
 
     occupancy = models.ForeignKey(Occupancy, on_delete=models.CASCADE, related_name="minutes")
     minute = models.DateTimeField()
-    value = models.PositiveIntegerField()
-    peak = models.PositiveIntegerField()
+    value = models.PositiveIntegerField(validators=within(0, COUNTER_MAX))
+    peak = models.PositiveIntegerField(validators=within(0, COUNTER_MAX))
 
     class Meta:
         ordering = ["-minute"]
-        constraints = [models.UniqueConstraint(fields=["occupancy", "minute"], name="one_occupancy_bucket_per_minute")]
+        constraints = [
+            models.UniqueConstraint(fields=["occupancy", "minute"], name="one_occupancy_bucket_per_minute"),
+            range_check("occupancyminute", "value", 0, COUNTER_MAX),
+            range_check("occupancyminute", "peak", 0, COUNTER_MAX),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occupancy_id} @ {self.minute:%Y-%m-%d %H:%M}: {self.value} (peak {self.peak})"
@@ -194,13 +212,17 @@ class OccupancyCorrection(models.Model):
 
     occupancy = models.ForeignKey(Occupancy, on_delete=models.CASCADE, related_name="corrections")
     at = models.DateTimeField(auto_now_add=True)
-    previous = models.PositiveIntegerField()
-    value = models.PositiveIntegerField()
+    previous = models.PositiveIntegerField(validators=within(0, COUNTER_MAX))
+    value = models.PositiveIntegerField(validators=within(0, COUNTER_MAX))
     user = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=200, blank=True, validators=[validate_plain_text])
 
     class Meta:
         ordering = ["-at"]
+        constraints = [
+            range_check("occupancycorrection", "previous", 0, COUNTER_MAX),
+            range_check("occupancycorrection", "value", 0, COUNTER_MAX),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occupancy} {self.previous} → {self.value}"

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET
 
 from cameras.models import Camera
 from flow import charts, selectors
 from flow.live import camera_counters
+from vigilsite.csv_cells import csv_lines
+from vigilsite.query_params import BadParameter, optional, parse_integer, parse_moment
 
 RANGES = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 EXPORT_MAX = timedelta(days=93)
@@ -26,10 +26,18 @@ def _allowed(request: HttpRequest) -> bool:
 
 
 def _cameras(request: HttpRequest):
-    """Cameras that count (lines or zones), and the one chosen (None: all)."""
+    """Cameras that count (lines or zones), and the one chosen (None: all, or an unknown id).
+
+    Raises BadParameter when ``camera`` is not a number.
+    """
     counting = Camera.objects.filter(Q(counting_lines__isnull=False) | Q(counting_zones__isnull=False)).distinct()
-    chosen = counting.filter(pk=request.GET.get("camera")).first() if request.GET.get("camera", "").isdigit() else None
+    pk = optional(parse_integer, "camera", request.GET.get("camera"), minimum=1)
+    chosen = counting.filter(pk=pk).first() if pk is not None else None
     return counting, chosen
+
+
+def _bad_request(bad: BadParameter) -> HttpResponse:
+    return HttpResponseBadRequest(str(bad), content_type="text/plain")
 
 
 @login_required
@@ -37,7 +45,10 @@ def _cameras(request: HttpRequest):
 def flow_dashboard(request: HttpRequest) -> HttpResponse:
     if not _allowed(request):
         return render(request, "livemap/no_role.html", status=403)
-    counting, chosen = _cameras(request)
+    try:
+        counting, chosen = _cameras(request)
+    except BadParameter as bad:
+        return _bad_request(bad)
     scope = Camera.objects.filter(pk=chosen.pk) if chosen else counting
     span = request.GET.get("range") if request.GET.get("range") in RANGES else "hour"
     end = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
@@ -67,34 +78,19 @@ def flow_dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "flow/dashboard.html", context)
 
 
-def _moment(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    moment = parse_datetime(value)
-    if moment is None and (day := parse_date(value)):
-        moment = datetime(day.year, day.month, day.day)
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def flow_export(request: HttpRequest) -> HttpResponse:
     """Per-minute crossings (``kind=crossings``) or occupancy (``kind=occupancy``) of a range, as CSV."""
     if not _allowed(request):
         return HttpResponse("You may not view people-flow counts.", status=403, content_type="text/plain")
-    counting, chosen = _cameras(request)
-    scope = Camera.objects.filter(pk=chosen.pk) if chosen else counting
     try:
-        start, end = _moment(request.GET.get("start")), _moment(request.GET.get("end"))
-    except ValueError:
-        start = end = None
+        counting, chosen = _cameras(request)
+        start = optional(parse_moment, "start", request.GET.get("start"))
+        end = optional(parse_moment, "end", request.GET.get("end"))
+    except BadParameter as bad:
+        return _bad_request(bad)
+    scope = Camera.objects.filter(pk=chosen.pk) if chosen else counting
     if start is None or end is None or end <= start:
         return HttpResponse("Give start and end (ISO 8601, e.g. 2026-11-22T08:00), end after start.", status=400,
                             content_type="text/plain")  # fmt: skip
@@ -104,8 +100,8 @@ def flow_export(request: HttpRequest) -> HttpResponse:
     if kind not in ("crossings", "occupancy"):
         return HttpResponse("kind is crossings or occupancy.", status=400, content_type="text/plain")
     rows = (selectors.crossings_csv_rows if kind == "crossings" else selectors.occupancy_csv_rows)(scope, start, end)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv")
+    # Camera, line and zone names are typed by people: csv_lines writes formula-like text as text.
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv")
     name = chosen.slug if chosen else "all-cameras"
     response["Content-Disposition"] = f'attachment; filename="vigil-{kind}-{name}-{start:%Y%m%d%H%M}.csv"'
     return response

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from notifications.admin_forms import NotificationChannelForm
 from notifications.models import Delivery, Notification, NotificationChannel
 from notifications.services import channel_test_send, notification_retry
+from vigilsite import redact
 from vigilsite.badges import badge, field_badge
 
 NOTIFICATION_STATUS_COLOURS = {
@@ -25,11 +25,8 @@ DELIVERY_STATUS_COLOURS = {"sent": "#1a7f37", "retry": "#bf8700", "failed": "#cf
 
 
 def masked_url(url: str) -> str:
-    """A webhook URL without its query or user part (receivers often put a token there)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}" + ("?…" if parts.query else "")
+    """A webhook URL without its password or credential parameters (receivers often put a token there)."""
+    return redact.mask_url(url)
 
 
 @admin.register(NotificationChannel)
@@ -84,13 +81,23 @@ class NotificationChannelAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        if form.generated_secret:
-            self.message_user(
-                request,
-                f"Webhook secret of “{obj.name}” (copy it to the receiver now; it is not shown again): "
-                f"{form.generated_secret}",
-                messages.WARNING,
-            )
+        request.generated_webhook_secret = form.generated_secret  # for the response below, nowhere else
+
+    def _secret_page(self, request, obj) -> TemplateResponse | None:
+        """A secret Vigil generated is shown on this response only: a message would carry it in the
+        messages cookie, which is signed, not encrypted."""
+        secret = getattr(request, "generated_webhook_secret", "")
+        if not secret:
+            return None
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "channel": obj, "secret": secret,
+                   "title": f"Webhook secret of {obj.name}"}  # fmt: skip
+        return TemplateResponse(request, "admin/notifications/notificationchannel/secret.html", context)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._secret_page(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return self._secret_page(request, obj) or super().response_change(request, obj)
 
     @admin.action(description="Send a test message to the selected channels", permissions=["change"])
     def send_test(self, request, queryset) -> None:

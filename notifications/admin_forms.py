@@ -7,6 +7,7 @@ import secrets
 from django import forms
 
 from notifications.models import NotificationChannel
+from vigilsite import redact
 
 
 class NotificationChannelForm(forms.ModelForm):
@@ -30,6 +31,12 @@ class NotificationChannelForm(forms.ModelForm):
         self.generated_secret = ""
         if self.instance.pk and self.instance.secret:
             self.fields["secret"].widget.attrs["placeholder"] = "•••••••• (set; type a new one to replace it)"
+        if self.instance.pk and self.instance.url and "url" in self.fields:
+            # Tokens in the receiver's URL (?token=…) are write-only like the secret: shown masked, kept.
+            self.initial["url"] = redact.mask_url(self.instance.url)
+
+    def clean_url(self) -> str:
+        return redact.unmask_url(self.cleaned_data.get("url", ""), self.instance.url if self.instance.pk else "")
 
     def clean(self) -> dict:
         data = super().clean()

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from events.models import Event
 from notifications.models import Notification
+from vigilsite.bounds import single_line
 
 SCHEMA = "vigil.notification/1"
 TYPES = {
@@ -98,7 +99,8 @@ def _event_json(event: Event) -> dict[str, Any]:
 def email_message(notification: Notification, *, attempt: int) -> EmailMessage:
     """The email: the facts an operator needs away from the screen, the annotated snapshot attached."""
     channel, event = notification.channel, notification.event
-    subject = f"[Vigil] {headline(notification)}"
+    # A line break in a name (written past validation) would make the header illegal: one line, always.
+    subject = single_line(f"[Vigil] {headline(notification)}")
     if event is None:
         body = (
             f"This is a test message for the Vigil notification channel “{channel.name}”.\n"

@@ -6,6 +6,10 @@ from django.db import models
 from django.utils import timezone
 
 from events.models import Severity, validate_labels
+from vigilsite import outbound, redact
+from vigilsite.bounds import COUNTER_MAX, range_check, validate_plain_text, within
+
+MAX_PER_MINUTE_MAX = 10_000
 
 SEVERITY_ORDER = [value for value, _ in Severity.choices]  # info … critical
 
@@ -13,6 +17,8 @@ SEVERITY_ORDER = [value for value, _ in Severity.choices]  # info … critical
 def validate_districts(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
         raise ValidationError('Give a list of district names, e.g. ["Centre"].')
+    for district in value:
+        validate_plain_text(district)
 
 
 class NotificationChannel(models.Model):
@@ -22,7 +28,7 @@ class NotificationChannel(models.Model):
         EMAIL = "email", "Email"
         WEBHOOK = "webhook", "Webhook (HTTP POST, JSON, HMAC-signed)"
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_plain_text])
     kind = models.CharField(max_length=10, choices=Kind.choices)
     enabled = models.BooleanField(default=True)
     recipients = models.TextField(blank=True, help_text="Email: addresses, one per line or comma-separated.")
@@ -52,13 +58,16 @@ class NotificationChannel(models.Model):
     active_from = models.TimeField(null=True, blank=True, help_text="Local time; empty with 'until' = always.")
     active_until = models.TimeField(null=True, blank=True, help_text="May be earlier than 'from' (22:00-06:00).")
     max_per_minute = models.PositiveIntegerField(
-        default=20, help_text="Messages beyond this wait for the next minute (never dropped); 0 = no limit."
+        default=20,
+        validators=within(0, MAX_PER_MINUTE_MAX),
+        help_text="Messages beyond this wait for the next minute (never dropped); 0 = no limit; at most 10,000.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [range_check("notificationchannel", "max_per_minute", 0, MAX_PER_MINUTE_MAX)]
 
     def __str__(self) -> str:
         return self.name
@@ -78,6 +87,11 @@ class NotificationChannel(models.Model):
                 URLValidator(schemes=["http", "https"])(self.url)
             except ValidationError:
                 errors["url"] = "Give the receiver's http:// or https:// URL."
+            else:
+                try:
+                    outbound.validate_url_host(self.url, what="webhook host")
+                except ValidationError as exc:
+                    errors["url"] = exc.messages[0]
             if len(self.secret) < 16:
                 errors["secret"] = "A webhook needs a secret of 16 characters or more (receivers check the signature)."  # noqa: S105
         if (self.active_from is None) != (self.active_until is None):
@@ -93,8 +107,8 @@ class NotificationChannel(models.Model):
 
     @property
     def target(self) -> str:
-        """Where messages go, for lists and logs (never the secret)."""
-        return ", ".join(self.recipient_list) if self.kind == self.Kind.EMAIL else self.url
+        """Where messages go, for lists and logs (never the secret, nor credentials in the URL)."""
+        return ", ".join(self.recipient_list) if self.kind == self.Kind.EMAIL else redact.mask_url(self.url)
 
 
 class Notification(models.Model):
@@ -119,9 +133,13 @@ class Notification(models.Model):
                               related_name="notifications")  # fmt: skip
     reason = models.CharField(max_length=10, choices=Reason.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0, help_text="Attempts so far, all rounds.")
+    attempts = models.PositiveIntegerField(
+        default=0, validators=within(0, COUNTER_MAX), help_text="Attempts so far, all rounds."
+    )
     round_start = models.PositiveIntegerField(
-        default=0, help_text="Attempts made before the current round (an administrator's retry starts a new one)."
+        default=0,
+        validators=within(0, COUNTER_MAX),
+        help_text="Attempts made before the current round (an administrator's retry starts a new one).",
     )
     next_attempt_at = models.DateTimeField(help_text="When it may be sent (again).")
     claimed_until = models.DateTimeField(null=True, blank=True, help_text="A worker is sending it until then.")
@@ -139,7 +157,9 @@ class Notification(models.Model):
                 fields=["channel", "event", "reason"],
                 condition=models.Q(event__isnull=False),
                 name="one_notification_per_channel_event_reason",
-            )
+            ),
+            range_check("notification", "attempts", 0, COUNTER_MAX),
+            range_check("notification", "round_start", 0, COUNTER_MAX),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
@@ -160,11 +180,13 @@ class Delivery(models.Model):
     channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="deliveries")
     event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.CASCADE,
                               related_name="deliveries")  # fmt: skip
-    attempt = models.PositiveIntegerField()
+    attempt = models.PositiveIntegerField(validators=within(1, COUNTER_MAX))
     status = models.CharField(max_length=10, choices=Status.choices)
-    response_code = models.PositiveIntegerField(null=True, blank=True, help_text="HTTP status or SMTP reply code.")
+    response_code = models.PositiveIntegerField(
+        null=True, blank=True, validators=within(0, 999), help_text="HTTP status or SMTP reply code."
+    )
     error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
     created_at = models.DateTimeField(default=timezone.now, db_index=True, help_text="When the attempt was made.")
 
     class Meta:
@@ -172,6 +194,9 @@ class Delivery(models.Model):
         verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(fields=["notification", "attempt"], name="one_delivery_per_attempt"),
+            range_check("delivery", "attempt", 1, COUNTER_MAX),
+            range_check("delivery", "response_code", 0, 999),
+            range_check("delivery", "duration_ms", 0, COUNTER_MAX),
         ]
         indexes = [models.Index(fields=["channel", "status", "created_at"])]
 

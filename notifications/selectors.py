@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from events.models import Event
 from events.rules import hours_contain
 from notifications.models import SEVERITY_ORDER, Notification, NotificationChannel
+from vigilsite.isolation import is_outage
+
+logger = logging.getLogger(__name__)
 
 
 def channel_accepts(channel: NotificationChannel, event: Event, reason: str, at: datetime,
@@ -35,11 +39,18 @@ def channel_accepts(channel: NotificationChannel, event: Event, reason: str, at:
 def channels_for(event: Event, reason: str, at: datetime) -> list[NotificationChannel]:
     """The enabled channels that must hear of ``event`` for ``reason`` now (few rows: one query + cameras)."""
     channels = NotificationChannel.objects.filter(enabled=True).prefetch_related("cameras")
-    return [
-        channel
-        for channel in channels
-        if channel_accepts(channel, event, reason, at, camera_ids={c.pk for c in channel.cameras.all()})
-    ]
+    accepting = []
+    for channel in channels:
+        try:
+            if channel_accepts(channel, event, reason, at, camera_ids={c.pk for c in channel.cameras.all()}):
+                accepting.append(channel)
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            # A channel whose filters cannot be read (written past validation) is left out, logged; the event
+            # still opens and the other channels still hear of it.
+            logger.exception("notification channel %s skipped: its filters cannot be applied", channel.pk)
+    return accepting
 
 
 def notifications_failed_count() -> int:

@@ -11,6 +11,7 @@ import smtplib
 import socket
 from dataclasses import dataclass
 from datetime import datetime
+from http import HTTPStatus
 
 import requests
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.core.mail import get_connection
 
 from notifications import messages, signing
 from notifications.models import Notification, NotificationChannel
+from vigilsite import outbound, redact
 
 USER_AGENT = "Vigil-Notifications/1"
 
@@ -67,15 +69,34 @@ def webhook_send(notification: Notification, *, attempt: int, now: datetime) -> 
     }
     try:
         # No redirects: a signed alarm is delivered where it was configured, not wherever it is sent on.
-        response = requests.post(
-            channel.url, data=body, headers=headers, timeout=settings.NOTIFY_TIMEOUT_SECONDS, allow_redirects=False
-        )
+        # The checked session connects only to an address outside the blocked networks (resolved once).
+        with outbound.session() as http:
+            response = http.post(
+                channel.url, data=body, headers=headers, timeout=settings.NOTIFY_TIMEOUT_SECONDS,
+                allow_redirects=False, stream=True,
+            )  # fmt: skip
+            response.close()  # the reply's body is never read: it is the receiver's, not for Vigil's pages
+    except outbound.BlockedAddress as exc:
+        return SendResult(False, None, str(exc))
     except requests.RequestException as exc:
         return SendResult(False, None, _describe(exc))
     if 200 <= response.status_code < 300:
         return SendResult(True, response.status_code)
-    excerpt = response.text[:300].strip()
-    return SendResult(False, response.status_code, f"HTTP {response.status_code}" + (f": {excerpt}" if excerpt else ""))
+    return SendResult(False, response.status_code, http_reason(response.status_code))
+
+
+def http_reason(code: int) -> str:
+    """``HTTP 503 Service Unavailable``: the status and its standard phrase, never the receiver's words.
+
+    A receiver's reply (or the reason phrase it chose) can hold anything, its internals or a
+    metadata server's credentials; the delivery log is read by every Viewer.
+    """
+    try:
+        phrase = HTTPStatus(code).phrase
+    except ValueError:
+        phrase = ""
+    redirect = " (redirects are not followed: give the receiver's final URL)" if 300 <= code < 400 else ""
+    return f"HTTP {code}" + (f" {phrase}" if phrase else "") + redirect
 
 
 def _text(value: bytes | str) -> str:
@@ -92,9 +113,9 @@ def _describe(exc: BaseException) -> str:
         text = str(reason)
         if "Connection refused" in text:
             return "connection refused"
-        if "Name or service not known" in text or "nodename nor servname" in text:
+        if "Name or service not known" in text or "nodename nor servname" in text or "Failed to resolve" in text:
             return "host name not found"
-        return f"connection failed: {text[:200]}"
+        return f"connection failed: {redact.mask_text(text)[:200]}"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
+    return f"{type(exc).__name__}: {redact.mask_text(str(exc))[:200]}"

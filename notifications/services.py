@@ -21,6 +21,7 @@ from events.models import Event
 from notifications import senders
 from notifications.models import Delivery, Notification, NotificationChannel
 from notifications.selectors import channels_for
+from vigilsite.isolation import is_outage
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,13 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
         return notification  # the channel's rate limit: wait, nothing was attempted
     attempt = notification.attempts + 1
     started = time.monotonic()
-    result = senders.send(notification, attempt=attempt, now=now)
+    try:
+        result = senders.send(notification, attempt=attempt, now=now)
+    except Exception as exc:
+        # Whatever went wrong (an illegal header, a bug, a broken snapshot file), the attempt is recorded
+        # as failed: the notification must never stay "sending" with no attempt to show.
+        logger.exception("notification %s: sending raised", notification.pk)
+        result = senders.SendResult(False, None, f"{type(exc).__name__}: {str(exc)[:300]}")
     duration_ms = int((time.monotonic() - started) * 1000)
     return _record(notification, attempt=attempt, result=result, now=now, duration_ms=duration_ms)
 
@@ -182,20 +189,31 @@ def events_escalate(*, now: datetime | None = None) -> list[Event]:
     ).select_related("rule", "camera")
     escalated = []
     for event in candidates:
-        if event.created_at + timedelta(minutes=event.rule.escalate_after_minutes) > now:
-            continue
-        with transaction.atomic():
-            # The conditional update claims the escalation: two beat passes (or an acknowledgement
-            # landing now) cannot both win.
-            claimed = Event.objects.filter(pk=event.pk, status=Event.Status.NEW, escalated_at__isnull=True).update(
-                escalated_at=now
-            )
-            if claimed != 1:
-                continue
-            event.escalated_at = now
-            notifications_plan(event=event, reason=Notification.Reason.ESCALATED, now=now)
-        escalated.append(event)
+        try:
+            if _event_escalate(event, now=now):
+                escalated.append(event)
+        except Exception as exc:
+            if is_outage(exc):
+                raise  # the database is away: beat runs the pass again
+            # One bad row (a date at the end of the calendar, say) must not stop the others' escalation.
+            logger.exception("event %s skipped by the escalation pass", event.pk)
     return escalated
+
+
+def _event_escalate(event: Event, *, now: datetime) -> bool:
+    if event.created_at + timedelta(minutes=event.rule.escalate_after_minutes) > now:
+        return False
+    with transaction.atomic():
+        # The conditional update claims the escalation: two beat passes (or an acknowledgement
+        # landing now) cannot both win.
+        claimed = Event.objects.filter(pk=event.pk, status=Event.Status.NEW, escalated_at__isnull=True).update(
+            escalated_at=now
+        )
+        if claimed != 1:
+            return False
+        event.escalated_at = now
+        notifications_plan(event=event, reason=Notification.Reason.ESCALATED, now=now)
+    return True
 
 
 def notifications_resume(*, now: datetime | None = None, grace: timedelta = timedelta(seconds=30)) -> int:

@@ -20,21 +20,39 @@ import numpy as np
 
 from cameras import sources
 from cameras.frames import Frame
-from cameras.readers import CaptureError, ffmpeg_reason, refuse_blocked_host
+from cameras.readers import (
+    HLS_OPTIONS,
+    CaptureError,
+    blocked_reason,
+    ffmpeg_reason,
+    http_proxy_options,
+    pinned_url,
+    refuse_blocked_host,
+)
+from vigilsite import outbound
 
 _BMP_HEADER = 54
 
 
-def input_options(url: str, *, rtsp_transport: str, timeout: float) -> list[str]:
-    """ffmpeg options that open ``url`` as a live stream, ending with ``-i url``."""
+def input_options(
+    url: str, *, rtsp_transport: str, timeout: float, proxy: outbound.CheckingProxy | None = None
+) -> list[str]:
+    """ffmpeg options that open ``url`` as a live stream, ending with ``-i url``.
+
+    Network sources connect only where the blocked-network check allows (``CaptureError`` otherwise):
+    RTSP at the checked address, HTTP and HLS through ``proxy`` (each redirect and segment checked).
+    """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     io_timeout = str(int(timeout * 1_000_000))
     if scheme in sources.STREAM_SCHEMES:
-        return ["-rtsp_transport", rtsp_transport, "-timeout", io_timeout, "-i", url]
+        return ["-rtsp_transport", rtsp_transport, "-timeout", io_timeout, "-i", pinned_url(url)]
     if scheme in sources.HTTP_SCHEMES:
-        live = ["-live_start_index", "-1"] if parts.path.lower().endswith(".m3u8") else []
-        return ["-rw_timeout", io_timeout, *live, "-i", url]
+        live = HLS_OPTIONS if parts.path.lower().endswith(".m3u8") else []
+        refuse_blocked_host(url)  # the reason at once; the proxy checks every connection again
+        if proxy is None:
+            raise ValueError("an HTTP stream is read through a CheckingProxy")
+        return ["-rw_timeout", io_timeout, *http_proxy_options(proxy), *live, "-i", url]
     if scheme == sources.FILE_SCHEME:
         # A file plays in real time, looped, as a camera would show it.
         return ["-re", "-stream_loop", "-1", "-i", str(sources.local_path(url))]
@@ -51,11 +69,13 @@ class StreamReader:
         rtsp_transport: str = "tcp",
     ) -> None:  # fmt: skip
         self.url, self.shown_url = url, shown_url
+        self._ffmpeg_url = url  # what ffmpeg was given (RTSP: at the checked address)
         self.fps, self.max_width, self.stall_seconds = fps, max_width, stall_seconds
         self.rtsp_transport = rtsp_transport
         self.frames_read = 0
         self.frames_skipped = 0
         self._process: subprocess.Popen | None = None
+        self._proxy: outbound.CheckingProxy | None = None  # HTTP and HLS: every connection ffmpeg makes
         self._latest: Frame | None = None
         self._ended: str | None = None
         self._stderr: collections.deque[str] = collections.deque(maxlen=20)
@@ -63,20 +83,29 @@ class StreamReader:
 
     def command(self) -> list[str]:
         scale = f"scale=w=min({self.max_width}\\,iw):h=-2"
+        source = input_options(self.url, rtsp_transport=self.rtsp_transport, timeout=self.stall_seconds,
+                               proxy=self._proxy)  # fmt: skip
         return [
-            "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
-            *input_options(self.url, rtsp_transport=self.rtsp_transport, timeout=self.stall_seconds),
+            "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", *source,
             "-an", "-vf", f"fps={self.fps:g},{scale}", "-f", "image2pipe", "-c:v", "bmp", "-pix_fmt", "bgr24", "-",
         ]  # fmt: skip
 
     def open(self) -> None:
-        refuse_blocked_host(self.url)
+        if urlsplit(self.url).scheme.lower() in sources.HTTP_SCHEMES:
+            self._proxy = outbound.CheckingProxy()
         try:
+            command = self.command()
+            self._ffmpeg_url = command[command.index("-i") + 1]
             self._process = subprocess.Popen(
-                self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=outbound.subprocess_env(),
+            )  # fmt: skip
         except FileNotFoundError:
+            self._close_proxy()
             raise CaptureError("ffmpeg is not installed on this worker (apt-get install ffmpeg)") from None
+        except CaptureError:
+            self._close_proxy()
+            raise
         threading.Thread(target=self._read_frames, daemon=True, name="stream-frames").start()
         threading.Thread(target=self._read_errors, daemon=True, name="stream-errors").start()
 
@@ -94,7 +123,12 @@ class StreamReader:
             frame, self._latest = self._latest, None
             return frame
 
+    def _close_proxy(self) -> None:
+        if self._proxy is not None:
+            self._proxy.close()
+
     def close(self) -> None:
+        self._close_proxy()
         process = self._process
         if process is None:
             return
@@ -126,9 +160,12 @@ class StreamReader:
         time.sleep(0.05)  # let the stderr thread take ffmpeg's last words
         if reason is None:
             said = "\n".join(self._stderr)
-            reason = ffmpeg_reason(said, self.url, self.shown_url) if said else f"{self.shown_url}: the stream ended"
+            reason = (
+                ffmpeg_reason(said, self._ffmpeg_url, self.shown_url) if said else f"{self.shown_url}: the stream ended"
+            )
             if code not in (0, None) and not said:
                 reason = f"{self.shown_url}: ffmpeg stopped with code {code}"
+            reason = blocked_reason(self.shown_url, self._proxy) or reason
         with self._changed:
             self._ended = reason
             self._changed.notify_all()

@@ -2,13 +2,18 @@
 
 Each child runs in its own process group and is told to die with the supervisor
 (``PR_SET_PDEATHSIG``), so neither Ctrl-C nor a crash of the supervisor leaves orphans.
-A child that exits on its own stops the whole run, loudly: nothing is restarted silently.
+A child that exits on its own is restarted, loudly: its exit and each restart are logged, the
+wait before a restart doubles from 1 s to 60 s while it keeps crashing, and ``/healthz`` shows
+the supervisor's view meanwhile (``system/supervision.py``). A child that crashes again and
+again (``RestartPolicy.max_crashes`` within ``window`` seconds) stops the whole run, so a
+broken installation is not left flapping. Redis is restarted too: the others reconnect.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import subprocess
@@ -16,12 +21,24 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
+
 from system import embedded_redis
+from system.supervision import (
+    SUPERVISOR_STATE_KEY,
+    SUPERVISOR_STATE_TTL_SECONDS,
+    ChildState,
+    supervisor_state_dump,
+)
+
+logger = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 10.0
+STATE_REPORT_SECONDS = 2.0
 _print_lock = threading.Lock()
 
 
@@ -37,14 +54,35 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How a crashed child is brought back, and when the supervisor gives up."""
+
+    first_delay: float = 1.0
+    max_delay: float = 60.0
+    # This many crashes of one child within ``window`` seconds stop everything.
+    max_crashes: int = 5
+    window: float = 600.0
+    # A child that ran this long before crashing starts over at ``first_delay``.
+    stable_after: float = 60.0
+
+
 @dataclass
 class Child:
     name: str
     argv: list[str]
     process: subprocess.Popen | None = None
     pump: threading.Thread | None = field(default=None, repr=False)
+    started_at: float = 0.0
+    restarts: int = 0
+    last_exit_code: int | None = None
+    delay: float = 0.0
+    restart_at: float | None = None  # monotonic time of the pending restart
+    crashes: deque[float] = field(default_factory=deque, repr=False)
 
     def start(self, env: dict[str, str], cwd: Path) -> None:
+        self.started_at = time.monotonic()
+        self.restart_at = None
         self.process = subprocess.Popen(
             self.argv,
             cwd=cwd,
@@ -120,38 +158,65 @@ def plan(*, host: str, port: int) -> list[Child]:
 
 
 class Supervisor:
-    """Starts the children, streams their logs, stops them all on a signal or on any exit."""
+    """Starts the children, streams their logs, restarts a crashed one with back-off, and stops
+    them all on a signal or when one keeps crashing."""
 
-    def __init__(self, children: list[Child], *, cwd: Path, health_url: str, login_message: str) -> None:
+    def __init__(
+        self,
+        children: list[Child],
+        *,
+        cwd: Path,
+        health_url: str,
+        login_message: str,
+        policy: RestartPolicy | None = None,
+    ) -> None:
         self.children = children
         self.cwd = cwd
         self.health_url = health_url
         self.login_message = login_message
+        self.policy = policy or RestartPolicy()
         self._stop = threading.Event()
+        self._env: dict[str, str] = {}
+        self._state_lock = threading.Lock()
         self.exit_code = 0
 
     def run(self) -> int:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self._env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        reporter = threading.Thread(target=self._report_state, daemon=True, name="supervisor-state")
         try:
             for child in self.children:
                 if self._stop.is_set():
                     break
-                child.start(env, self.cwd)
+                self._start(child)
                 say("vigil", f"started {child.name} (pid {child.process.pid})")
-                if child.name == "redis":
-                    from django.conf import settings
-
-                    embedded_redis.wait_until_ready(settings.REDIS_URL, process=child.process)
+            reporter.start()
             threading.Thread(target=self._announce_when_healthy, daemon=True).start()
             self._watch()
         except RuntimeError as exc:
             say("vigil", f"cannot start: {exc}")
             self.exit_code = 1
         finally:
+            self._stop.set()
+            if reporter.is_alive():
+                reporter.join(timeout=STATE_REPORT_SECONDS + 2)
+            self._forget_state()  # while Redis still runs
             self.stop_all()
         return self.exit_code
+
+    def _start(self, child: Child) -> None:
+        with self._state_lock:
+            if child.name == "redis":
+                from django.conf import settings
+
+                # A killed server leaves its socket behind; a new one must not find it in the way.
+                embedded_redis.prepare(settings.EMBEDDED_REDIS_SOCKET, settings.DATA_DIR / "redis")
+            child.start(self._env, self.cwd)
+        if child.name == "redis":
+            from django.conf import settings
+
+            embedded_redis.wait_until_ready(settings.REDIS_URL, process=child.process)
 
     def _on_signal(self, signum: int, frame) -> None:
         if not self._stop.is_set():
@@ -159,13 +224,101 @@ class Supervisor:
         self._stop.set()
 
     def _watch(self) -> None:
-        while not self._stop.wait(0.5):
+        while not self._stop.wait(0.2):
+            now = time.monotonic()
             for child in self.children:
-                if child.process is not None and not child.running():
-                    say("vigil", f"{child.name} exited with code {child.process.returncode}; stopping Vigil")
-                    self.exit_code = 1
-                    self._stop.set()
+                if self._stop.is_set():
                     return
+                if child.restart_at is not None:
+                    if now >= child.restart_at:
+                        self._restart(child)
+                elif child.process is not None and not child.running():
+                    self._crashed(child, now)
+
+    def _crashed(self, child: Child, now: float) -> None:
+        """Log the exit loudly; schedule a restart, or stop everything if it keeps crashing."""
+        code = child.process.returncode
+        child.stop(grace=1)  # its grandchildren (Celery's pool) go with it
+        policy = self.policy
+        with self._state_lock:
+            child.last_exit_code = code
+            child.crashes.append(now)
+            while child.crashes and now - child.crashes[0] > policy.window:
+                child.crashes.popleft()
+            crashes = len(child.crashes)
+            if crashes >= policy.max_crashes:
+                say(
+                    "vigil",
+                    f"{child.name} exited with code {code}: {crashes} crashes within {policy.window:.0f}s; "
+                    "stopping Vigil",
+                )
+                self.exit_code = 1
+                self._stop.set()
+                return
+            ran = now - child.started_at
+            child.delay = (
+                policy.first_delay if ran >= policy.stable_after or not child.delay
+                else min(child.delay * 2, policy.max_delay)
+            )  # fmt: skip
+            child.restart_at = now + child.delay
+        say(
+            "vigil",
+            f"{child.name} exited with code {code} after {ran:.0f}s; restarting it in {child.delay:g}s "
+            f"(crash {crashes} of {policy.max_crashes} allowed within {policy.window:.0f}s)",
+        )
+
+    def _restart(self, child: Child) -> None:
+        try:
+            self._start(child)
+        except (RuntimeError, OSError) as exc:
+            say("vigil", f"{child.name} could not be restarted: {exc}")
+            if child.process is None or child.running():
+                raise RuntimeError(f"{child.name} could not be restarted: {exc}") from exc
+            return  # it died during start-up: the watch loop counts it as a crash
+        child.restarts += 1
+        say("vigil", f"restarted {child.name} (pid {child.process.pid}, restart {child.restarts})")
+
+    def child_states(self) -> dict[str, ChildState]:
+        """Each child as ``/healthz`` shows it."""
+        now = time.monotonic()
+        with self._state_lock:
+            states: dict[str, ChildState] = {}
+            for child in self.children:
+                if child.restart_at is not None:
+                    state, restart_in = "restarting", round(max(0.0, child.restart_at - now), 1)
+                else:
+                    state, restart_in = ("running" if child.running() else "stopped"), None
+                states[child.name] = {
+                    "state": state,
+                    "pid": child.process.pid if child.process is not None else None,
+                    "restarts": child.restarts,
+                    "last_exit_code": child.last_exit_code,
+                    "restart_in_s": restart_in,
+                }
+            return states
+
+    def _state_client(self) -> redis.Redis:
+        from django.conf import settings
+
+        return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+
+    def _report_state(self) -> None:
+        """Keep the supervisor's view in Redis for ``/healthz``; Redis may itself be restarting."""
+        client = self._state_client()
+        while not self._stop.is_set():
+            try:
+                state = supervisor_state_dump(self.child_states(), at=time.time())
+                client.set(SUPERVISOR_STATE_KEY, state, ex=SUPERVISOR_STATE_TTL_SECONDS)
+            except (redis.RedisError, OSError) as exc:
+                logger.debug("supervisor state not recorded: %s", exc)
+            self._stop.wait(STATE_REPORT_SECONDS)
+        client.close()
+
+    def _forget_state(self) -> None:
+        with contextlib.suppress(redis.RedisError, OSError, RuntimeError):
+            client = self._state_client()
+            client.delete(SUPERVISOR_STATE_KEY)
+            client.close()
 
     def stop_all(self) -> None:
         # Reverse order: web and workers go before the Redis they talk to.

@@ -1,24 +1,62 @@
 """Celery beat's scheduler: django-celery-beat's database scheduler that reports its ticks.
 
 Beat has no heartbeat of its own; recording each tick in Redis lets ``/healthz`` tell a
-running beat from a dead one.
+running beat from a dead one. One bad schedule row (an interval whose date arithmetic
+overflows, edited under Periodic tasks or written by the shell) is skipped with a logged
+error: it must not stop beat, and with it every camera's capture.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 import redis
+from celery import schedules
 from django.conf import settings
-from django_celery_beat.schedulers import DatabaseScheduler
+from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
+
+from vigilsite.isolation import is_outage
+
+logger = logging.getLogger(__name__)
 
 BEAT_TICK_KEY = "vigil:beat:last_tick"
+# A broken entry is looked at again this often (and logged each time) until someone fixes or removes it.
+BROKEN_ENTRY_RECHECK_SECONDS = 300.0
+
+
+class VigilEntry(ModelEntry):
+    """A schedule row whose due-time check never raises: a broken row waits, the others run."""
+
+    def is_due(self) -> schedules.schedstate:
+        try:
+            return super().is_due()
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            logger.error("beat skips periodic task %r: its schedule cannot be computed (%s: %s)",
+                         self.name, type(exc).__name__, exc)  # fmt: skip
+            return schedules.schedstate(False, BROKEN_ENTRY_RECHECK_SECONDS)
 
 
 class VigilScheduler(DatabaseScheduler):
     """Edits made in the admin take effect at the next sync; every tick is recorded."""
 
+    Entry = VigilEntry
     _redis: redis.Redis | None = None
+
+    def all_as_schedule(self) -> dict[str, VigilEntry]:
+        """Every enabled row as an entry, but a row that cannot become one is logged and left out."""
+        entries = {}
+        for model in self.enabled_models():
+            try:
+                entries[model.name] = self.Entry(model, app=self.app)
+            except Exception as exc:
+                if is_outage(exc):
+                    raise
+                logger.error("beat skips periodic task %r: its schedule is unusable (%s: %s)",
+                             model.name, type(exc).__name__, exc)  # fmt: skip
+        return entries
 
     def tick(self, *args, **kwargs):
         interval = super().tick(*args, **kwargs)

@@ -1,7 +1,15 @@
-"""Reads about the installation's health, for ``/healthz`` and the operators' dashboard."""
+"""Reads about the installation's health, for ``/healthz`` and the operators' dashboard.
+
+A probe must never cost a broker round trip or wait on a worker: workers, beat and the
+supervisor each write their state into Redis, and the report reads it all in one pipeline.
+The computed report is kept for ``HEALTH_CACHE_SECONDS`` and computed by one thread at a time,
+so a storm of probes costs about one report per second, whatever its size.
+"""
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 from typing import Any
 
@@ -10,8 +18,44 @@ from django.conf import settings
 from django.db import connection
 from django.db.utils import Error as DatabaseError
 
+from system.heartbeats import WORKER_HEARTBEATS_KEY, queue_consumers, worker_heartbeats_parse
 from system.scheduler import BEAT_TICK_KEY
-from vigilsite.celery import QUEUES, app
+from system.supervision import SUPERVISOR_STATE_KEY, supervisor_state_parse
+from vigilsite.celery import QUEUES
+
+# Short enough that a recovered component shows within a second or two; long enough that a
+# storm of probes reads a cached verdict.
+HEALTH_CACHE_SECONDS = 1.0
+# A thread finding the report being computed waits this long for it before computing its own.
+_COMPUTE_WAIT_SECONDS = 5.0
+REDIS_TIMEOUT_SECONDS = 1.0
+
+_pool_lock = threading.Lock()
+_pool: tuple[str, redis.BlockingConnectionPool] | None = None
+_cache_lock = threading.Lock()
+_compute_lock = threading.Lock()
+_cached: tuple[float, dict[str, Any]] | None = None
+
+
+def _redis() -> redis.Redis:
+    """A client on a small bounded pool: at most a few connections, none waited on for long."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != settings.REDIS_URL:
+            pool = redis.BlockingConnectionPool.from_url(
+                settings.REDIS_URL,
+                max_connections=4,
+                timeout=REDIS_TIMEOUT_SECONDS,  # waiting for a free connection
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                health_check_interval=30,
+            )
+            _pool = (settings.REDIS_URL, pool)
+        return redis.Redis(connection_pool=_pool[1])
+
+
+def _error(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _check_database() -> dict[str, Any]:
@@ -20,38 +64,16 @@ def _check_database() -> dict[str, Any]:
             cursor.execute("SELECT 1")
         return {"ok": True, "vendor": connection.vendor}
     except DatabaseError as exc:
-        return {"ok": False, "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
+        return {"ok": False, "error": _error(exc)}
 
 
-def _check_redis(client: redis.Redis) -> dict[str, Any]:
-    try:
-        client.ping()
-        return {"ok": True}
-    except (redis.RedisError, OSError) as exc:
-        return {"ok": False, "error": str(exc) or type(exc).__name__}
-
-
-def _check_workers() -> dict[str, Any]:
-    """Which queues have a live consumer, asked of the workers over the broker."""
-    try:
-        replies = app.control.inspect(timeout=1.0).active_queues() or {}
-    except Exception as exc:  # kombu raises transport-specific errors
-        return {queue: {"ok": False, "workers": [], "error": str(exc)} for queue in QUEUES}
-    consumers: dict[str, list[str]] = {queue: [] for queue in QUEUES}
-    for worker, queues in replies.items():
-        for queue in queues:
-            consumers.setdefault(queue["name"], []).append(worker)
-    return {queue: {"ok": bool(workers), "workers": sorted(workers)} for queue, workers in consumers.items()}
-
-
-def _check_beat(client: redis.Redis) -> dict[str, Any]:
-    try:
-        value = client.get(BEAT_TICK_KEY)
-    except (redis.RedisError, OSError) as exc:
-        return {"ok": False, "error": str(exc) or type(exc).__name__}
+def _check_beat(value: bytes | None, now: float) -> dict[str, Any]:
     if value is None:
         return {"ok": False, "error": "beat has not ticked"}
-    age = max(0.0, time.time() - float(value))
+    try:
+        age = max(0.0, now - float(value))
+    except ValueError:
+        return {"ok": False, "error": "beat's tick is unreadable"}
     return {"ok": age <= settings.BEAT_STALE_AFTER_SECONDS, "last_tick_age_s": round(age, 1)}
 
 
@@ -64,7 +86,7 @@ def _check_streams() -> dict[str, Any]:
         cameras = Camera.objects.filter(enabled=True, capture_mode=Camera.CaptureMode.STREAM).count()
         workers = stream_workers()
     except (redis.RedisError, OSError, DatabaseError) as exc:
-        return {"ok": False, "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
+        return {"ok": False, "error": _error(exc)}
     held = sum(len(worker["streams"]) for worker in workers)
     return {
         "ok": cameras == 0 or bool(workers),
@@ -74,30 +96,77 @@ def _check_streams() -> dict[str, Any]:
     }
 
 
-def health_report() -> dict[str, Any]:
-    """Each component's state; ``ok`` only when every one is up."""
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+def _compute_report() -> dict[str, Any]:
+    now = time.time()
+    report: dict[str, Any] = {"database": _check_database()}
     try:
-        report: dict[str, Any] = {"database": _check_database(), "redis": _check_redis(client)}
-        if report["redis"]["ok"]:
-            report["workers"] = _check_workers()
-            report["beat"] = _check_beat(client)
-            report["streams"] = _check_streams()
-        else:
-            down = {"ok": False, "error": "Redis is unreachable"}
-            report["workers"] = {queue: {**down, "workers": []} for queue in QUEUES}
-            report["beat"] = down
-            report["streams"] = down
-    finally:
-        client.close()
+        # One round trip for everything the processes recorded about themselves.
+        pipe = _redis().pipeline(transaction=False)
+        pipe.get(BEAT_TICK_KEY)
+        pipe.hgetall(WORKER_HEARTBEATS_KEY)
+        pipe.get(SUPERVISOR_STATE_KEY)
+        tick, heartbeats, supervisor = pipe.execute()
+    except (redis.RedisError, OSError) as exc:
+        report["redis"] = {"ok": False, "error": _error(exc)}
+        down = {"ok": False, "error": "Redis is unreachable"}
+        report["workers"] = {queue: {**down, "workers": []} for queue in QUEUES}
+        report["beat"] = down
+        report["streams"] = down
+    else:
+        report["redis"] = {"ok": True}
+        report["workers"] = queue_consumers(worker_heartbeats_parse(heartbeats), QUEUES, now=now)
+        report["beat"] = _check_beat(tick, now)
+        report["streams"] = _check_streams()
+        state = supervisor_state_parse(supervisor)
+        if state is not None:
+            report["supervisor"] = state
     ok = (
         report["database"]["ok"]
         and report["redis"]["ok"]
         and report["beat"]["ok"]
         and report["streams"]["ok"]
         and all(queue["ok"] for queue in report["workers"].values())
+        and report.get("supervisor", {"ok": True})["ok"]
     )
     return {"status": "ok" if ok else "error", **report}
+
+
+def health_report(*, cached: bool = True) -> dict[str, Any]:
+    """Each component's state; ``ok`` only when every one is up.
+
+    ``cached``: a report at most ``HEALTH_CACHE_SECONDS`` old will do (anonymous probes).
+    """
+    global _cached
+    fresh = _fresh_report() if cached else None
+    if fresh is not None:
+        return fresh
+    # Single flight: the others wait for this report instead of each computing one.
+    acquired = _compute_lock.acquire(timeout=_COMPUTE_WAIT_SECONDS)
+    try:
+        fresh = _fresh_report() if cached else None
+        if fresh is not None:
+            return fresh
+        report = _compute_report()
+        with _cache_lock:
+            _cached = (time.monotonic(), report)
+        return copy.deepcopy(report)
+    finally:
+        if acquired:
+            _compute_lock.release()
+
+
+def _fresh_report() -> dict[str, Any] | None:
+    with _cache_lock:
+        if _cached is not None and time.monotonic() - _cached[0] < HEALTH_CACHE_SECONDS:
+            return copy.deepcopy(_cached[1])
+    return None
+
+
+def health_report_forget() -> None:
+    """Drop the cached report (tests change the state between two probes)."""
+    global _cached
+    with _cache_lock:
+        _cached = None
 
 
 def health_summary(report: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +175,7 @@ def health_summary(report: dict[str, Any]) -> dict[str, Any]:
     def strip(component: dict[str, Any]) -> dict[str, Any]:
         return {"ok": component["ok"]}
 
-    return {
+    summary = {
         "status": report["status"],
         "database": strip(report["database"]),
         "redis": strip(report["redis"]),
@@ -114,3 +183,6 @@ def health_summary(report: dict[str, Any]) -> dict[str, Any]:
         "beat": strip(report["beat"]),
         "streams": strip(report["streams"]),
     }
+    if "supervisor" in report:
+        summary["supervisor"] = strip(report["supervisor"])
+    return summary

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 DEMO_ADMIN_USERNAME = "admin"
+DEMO_ADMIN_PASSWORD_FILE = "admin-password.txt"  # noqa: S105 - a file name, not a password
 
 
 @transaction.atomic
@@ -19,3 +23,22 @@ def demo_admin_ensure() -> str | None:
     password = secrets.token_urlsafe(12)
     User.objects.create_superuser(username=DEMO_ADMIN_USERNAME, email="", password=password)
     return password
+
+
+def demo_admin_password_file() -> Path:
+    return settings.DATA_DIR / DEMO_ADMIN_PASSWORD_FILE
+
+
+def demo_admin_password_told(password: str, *, terminal: bool) -> str:
+    """How to tell the new demo password: "with password ..." on an interactive terminal; otherwise
+    (a log file, a pipe, journald, docker logs: kept and often shipped elsewhere) the password goes
+    into a file only Vigil's user can read, and the words name that file instead."""
+    if terminal:
+        return f"with password {password}"
+    path = demo_admin_password_file()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(password + "\n")
+    path.chmod(0o600)  # a file left from an earlier run keeps its old mode through O_CREAT
+    return f"with the password in {path} (readable by you only; delete it once you have logged in)"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import timedelta
 
@@ -10,13 +9,15 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.models import ApiToken
+from accounts.services import api_token_find, api_token_used
 
 logger = logging.getLogger(__name__)
 
 
-def token_expires_at(token: Token):
+def token_expires_at(token: ApiToken):
     """When ``token`` stops working, or None when tokens do not expire (``VIGIL_API_TOKEN_TTL_DAYS=0``)."""
     if not settings.API_TOKEN_TTL_DAYS:
         return None
@@ -24,16 +25,22 @@ def token_expires_at(token: Token):
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
-    """``Authorization: Token <key>``; refused with a clear 401 once the token is older than its lifetime."""
+    """``Authorization: Token <key>``, looked up by the key's digest (only that is stored); refused with
+    a clear 401 once the token is older than its lifetime."""
 
     def authenticate_credentials(self, key: str):
-        user, token = super().authenticate_credentials(key)
+        token = api_token_find(key=key)
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
         expires = token_expires_at(token)
         if expires is not None and expires <= timezone.now():
             raise exceptions.AuthenticationFailed(
                 f"Token expired on {expires:%Y-%m-%d}; ask an administrator for a new one."
             )
-        return user, token
+        api_token_used(token=token)
+        return token.user, token
 
 
 class TokenRateThrottle(SimpleRateThrottle):
@@ -49,10 +56,9 @@ class TokenRateThrottle(SimpleRateThrottle):
         return settings.API_THROTTLE_RATE
 
     def get_cache_key(self, request, view) -> str | None:
-        if not isinstance(request.auth, Token):
+        if not isinstance(request.auth, ApiToken):
             return None
-        # A token's primary key is its secret: count under a digest of it, never the secret itself.
-        return f"throttle:token:{hashlib.sha256(request.auth.key.encode()).hexdigest()[:24]}"
+        return f"throttle:token:{request.auth.pk}"
 
     def allow_request(self, request, view) -> bool:
         try:

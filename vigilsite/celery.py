@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from kombu import Queue
 
+from system.heartbeats import HeartbeatStep
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigilsite.settings")
 
 app = Celery("vigil")
@@ -13,4 +15,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # default carries housekeeping (retention of counts, notifications).
 QUEUES = ("default", "capture", "detect")
 app.conf.task_queues = [Queue(name) for name in QUEUES]
+# Each worker records its queues in Redis every few seconds; /healthz reads that, never the broker.
+app.steps["consumer"].add(HeartbeatStep)
 app.autodiscover_tasks()

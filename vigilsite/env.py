@@ -85,8 +85,15 @@ def strings(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    """A comma-separated list of IP networks (``169.254.0.0/16``); a bad one stops the start."""
+def networks(
+    name: str, default: list[str], *, former_name: str | None = None
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of IP networks (``169.254.0.0/16``); a bad one stops the start.
+
+    ``former_name``: the variable's earlier name, still read when the new one is not set.
+    """
+    if former_name is not None and raw(name) is None and raw(former_name) is not None:
+        name = former_name
     result = []
     for item in strings(name, default):
         try:

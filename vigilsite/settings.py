@@ -8,12 +8,15 @@ to start until a real secret key is given. The README documents each variable.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 from vigilsite import env
@@ -29,17 +32,54 @@ DATA_DIR = env.path("DATA_DIR", Path("var"), base=BASE_DIR)
 DEBUG = env.boolean("DEBUG", not PRODUCTION)
 
 
+def _private(path: Path, mode: int) -> None:
+    """Give a file or folder of ours that others could read ``mode`` (its owner only)."""
+    try:
+        status = path.stat()
+        if status.st_uid == os.getuid() and status.st_mode & 0o077:
+            path.chmod(mode)
+    except OSError:
+        pass  # not ours to change (a mounted volume): the deployment sets its permissions
+
+
+def _data_dir_create() -> None:
+    """The data folder holds the SQLite database, the secret key, snapshots of people and uploaded
+    weights: readable by Vigil's user only (0700), also when an earlier version made it 0755."""
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _private(DATA_DIR, 0o700)
+
+
+_data_dir_create()
+_KEY_HINT = "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+def _secret_key_weakness(key: str) -> str | None:
+    """Why ``key`` is too weak to sign sessions and tokens, or None.
+
+    Counting distinct characters is not enough ("abcdefghij" * 5 has ten): a key built by repeating
+    a short pattern has no more different 3-character sequences than the pattern is long, a random
+    50-character key has nearly 50.
+    """
+    if len(key) < 50:
+        return f"it has {len(key)} characters"
+    if key.startswith("django-insecure"):
+        return "it is Django's insecure example key"
+    if len({key[i : i + 3] for i in range(len(key) - 2)}) < 25:
+        return "it repeats a short pattern (or uses very few characters)"
+    return None
+
+
 def _secret_key() -> str:
     key = env.string("SECRET_KEY")
     if PRODUCTION:
         if not key:
             raise ImproperlyConfigured(
-                "VIGIL_SECRET_KEY (or VIGIL_SECRET_KEY_FILE) must be set when VIGIL_ENV=production. "
-                "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+                f"VIGIL_SECRET_KEY (or VIGIL_SECRET_KEY_FILE) must be set when VIGIL_ENV=production. {_KEY_HINT}"
             )
-        if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure"):
+        if weakness := _secret_key_weakness(key):
             raise ImproperlyConfigured(
-                "VIGIL_SECRET_KEY is too weak for production: use at least 50 random characters."
+                f"VIGIL_SECRET_KEY is too weak for production ({weakness}): use at least 50 random characters. "
+                + _KEY_HINT
             )
         return key
     if key:
@@ -47,7 +87,6 @@ def _secret_key() -> str:
     # Development: one key generated on first start and kept, so sessions survive restarts.
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
         key_file.touch(mode=0o600)
         key_file.write_text(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
@@ -58,6 +97,13 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("VIGIL_ALLOWED_HOSTS must list the host names Vigil is served under.")
+# A wildcard would let any Host header through (poisoned links in emails and webhooks, DNS rebinding).
+_wildcard_hosts = [host for host in ALLOWED_HOSTS if "*" in host or not host.strip(".")]
+if PRODUCTION and _wildcard_hosts:
+    raise ImproperlyConfigured(
+        f"VIGIL_ALLOWED_HOSTS may not hold a wildcard in production ({', '.join(_wildcard_hosts)}): "
+        "list the host names Vigil is served under, e.g. vigil.example.org (.example.org for its subdomains)."
+    )
 CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", [])
 
 
@@ -73,10 +119,14 @@ _SQLITE_OPTIONS = {
 def _database() -> dict:
     url = env.string("DATABASE_URL")
     if not url:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        # Created 0600 before SQLite opens it (its -wal and -shm files take the same mode): it holds
+        # camera passwords and sessions.
+        database = DATA_DIR / "vigil.sqlite3"
+        database.touch(mode=0o600)
+        _private(database, 0o600)
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "vigil.sqlite3",
+            "NAME": database,
             "OPTIONS": _SQLITE_OPTIONS,
             # A file, not memory, so Celery workers started by the tests share the test database.
             "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
@@ -121,6 +171,9 @@ CELERY_BROKER_URL = _celery_url(REDIS_URL)
 CELERY_RESULT_BACKEND = _celery_url(REDIS_URL)
 # The live map also catches up from the API this often, in case a broadcast was lost.
 MAP_RESYNC_SECONDS = env.integer("MAP_RESYNC_SECONDS", 60, minimum=1)
+# An open WebSocket checks its session (logged in, active, still allowed) this often, besides at once
+# when a logout or a change of the user's roles is broadcast.
+WS_RECHECK_SECONDS = env.number("WS_RECHECK_SECONDS", 5.0, minimum=0.1)
 # "pubsub" sends a group message once per daphne process instead of once per connected
 # browser; "core" is channels-redis' classic layer (see docs/benchmarks.md for both).
 CHANNEL_LAYER = env.string("CHANNEL_LAYER", "pubsub")
@@ -169,6 +222,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -266,14 +321,22 @@ DEMO_CENTER = tuple(float(x) for x in env.strings("DEMO_CENTER", ["52.3731", "4.
 # --- Cameras and capture --------------------------------------------------------------------
 CAPTURE_TIMEOUT_SECONDS = env.number("CAPTURE_TIMEOUT", 10.0, minimum=1.0)
 CAMERA_OFFLINE_AFTER_FAILURES = env.integer("CAMERA_OFFLINE_AFTER_FAILURES", 2, minimum=1)
-# Camera hosts that are, or resolve to, these addresses are refused: a camera URL must never
-# read a cloud instance's metadata (its credentials) or other link-local services.
-CAMERA_BLOCKED_NETWORKS = env.networks("CAMERA_BLOCKED_NETWORKS", ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128"])
+# Every outbound connection (cameras, webhooks, the flow feed) to a host that is, or resolves to,
+# one of these addresses is refused, when saved and when connecting (vigilsite/outbound.py): no
+# URL may read a cloud instance's metadata (its credentials) or other link-local services.
+# VIGIL_CAMERA_BLOCKED_NETWORKS, its earlier name, still works.
+OUTBOUND_BLOCKED_NETWORKS = env.networks(
+    "OUTBOUND_BLOCKED_NETWORKS",
+    ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32"],
+    former_name="CAMERA_BLOCKED_NETWORKS",
+)
 FRAME_UPLOAD_MAX_BYTES = env.integer("FRAME_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --- Detection ------------------------------------------------------------------------------
 # The name of the detection model for cameras that name none; empty: the admin's default.
 DETECTION_MODEL = env.string("DETECTION_MODEL", "")
+# Largest weights file the admin accepts (YOLO weights are 5-150 MB).
+MODEL_UPLOAD_MAX_BYTES = env.integer("MODEL_UPLOAD_MAX_BYTES", 500 * 1024 * 1024, minimum=1024)
 # Overrides every model's device on this host (a GPU host sets cuda:0); empty: each model's own.
 DETECTION_DEVICE = env.string("DETECTION_DEVICE", "")
 if DETECTION_DEVICE and not re.fullmatch(r"auto|cpu|mps|cuda|cuda:\d+|\d+", DETECTION_DEVICE):
@@ -390,9 +453,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Workers look for such tasks every few seconds (a cheap sorted-set query), not every 100 s.
     "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 20)),
     "unacked_restore_throttle": 1,
+    # No broker call waits forever on a Redis that went away (a publish from a view included).
+    "socket_timeout": 5,
+    "socket_connect_timeout": 3,
 }
 # Through a Redis outage of any length: workers and beat keep reconnecting, never give up and exit.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A web request that publishes a task (a frame push, Capture now, Retry) waits at most this long
+# for one of the pool's broker connections, then fails clearly instead of hanging its thread.
+CELERY_BROKER_POOL_LIMIT = 10
+CELERY_BROKER_POOL_ACQUIRE_TIMEOUT = 3.0
+CELERY_BROKER_CONNECTION_TIMEOUT = 3.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_REDIS_SOCKET_TIMEOUT = 5.0
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3.0
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -428,7 +502,8 @@ REST_FRAMEWORK = {
     # JSON in, JSON out: one body format to document and test (frame ingestion has its own parser).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "vigilsite.api_schema.VigilAutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter, with integers, keys and moments read by vigilsite.query_params (never a 500).
+    "DEFAULT_FILTER_BACKENDS": ["vigilsite.query_params.QueryFilterBackend"],
 }
 # A token older than this many days is refused (0: tokens do not expire).
 API_TOKEN_TTL_DAYS = env.integer("API_TOKEN_TTL_DAYS", 365, minimum=0)
@@ -436,7 +511,20 @@ API_TOKEN_TTL_DAYS = env.integer("API_TOKEN_TTL_DAYS", 365, minimum=0)
 API_THROTTLE_RATE = env.string("API_THROTTLE_RATE", "1200/min")
 # The cache is Redis too, so throttle counts are shared by every web process.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "vigil"}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "vigil",
+        # A bounded pool with timeouts: a request never waits long for Redis (nor for a connection).
+        "OPTIONS": {
+            "pool_class": "redis.BlockingConnectionPool",
+            "max_connections": 50,
+            "timeout": 3,
+            "socket_timeout": 3,
+            "socket_connect_timeout": 3,
+            "health_check_interval": 30,
+        },
+    }
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vigil API",
@@ -460,6 +548,48 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+
+def _tiles_source(url: str) -> str | None:
+    """The CSP source of the map tiles' URL template: its origin, ``*.host`` for a ``{s}`` subdomain."""
+    parts = urlsplit(url.replace("{s}.", "x."))
+    if not parts.scheme:
+        return None  # tiles served by Vigil itself: 'self'
+    host = parts.netloc.split("@")[-1]
+    if "{" in host:
+        return f"{parts.scheme}:"  # a template in the host this CSP cannot name: the scheme only
+    return f"{parts.scheme}://{'*.' + host[2:] if '{s}.' in url else host}"
+
+
+# Content-Security-Policy (django-csp): scripts only from Vigil's own static files (no inline script or
+# handler: an injected <script> or onerror= never runs), pictures from here and the map's tile server,
+# WebSocket and fetch to this origin only ('self' covers ws:/wss: to it, CSP level 3). Styles allow
+# inline attributes: the admin, Leaflet and the server-drawn charts set style= throughout, and CSS
+# cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:", "blob:", *filter(None, [_tiles_source(LEAFLET_CONFIG["TILES"][0][1])])],
+        "font-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "worker-src": [csp.SELF, "blob:"],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+# Permissions-Policy (django-permissions-policy): no page of Vigil uses these browser features, so an
+# injected or framed script cannot either (an operator's webcam, microphone or position).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer", "bluetooth", "browsing-topics", "camera", "display-capture", "geolocation", "gyroscope",
+        "hid", "magnetometer", "microphone", "midi", "payment", "serial", "usb",
+    )
+}  # fmt: skip
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env.boolean("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -469,7 +599,11 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.integer("HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env.boolean("HSTS_PRELOAD", True)
+    # Preloading is a promise to browsers' built-in lists that is slow to undo (months) and binds every
+    # subdomain: only a deployment that means it turns it on.
+    SECURE_HSTS_PRELOAD = env.boolean("HSTS_PRELOAD", False)
+    # Django's deployment check warns while preload is off (W021): off is the deliberate default.
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.string("LOG_LEVEL", "INFO").upper()
@@ -477,7 +611,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A 4xx (a refused probe, a 403) is one line; tracebacks are for the server's own errors.
+    # Credentials in URLs (?pwd=…, user:pass@) never reach a log line; urllib3 logs each request's URL.
+    "filters": {
+        "client_errors_on_one_line": {"()": "vigilsite.log_filters.ClientErrorsOnOneLine"},
+        "redact": {"()": "vigilsite.redact.CredentialFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_on_one_line", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "urllib3.connectionpool": {"filters": ["redact"]},
+    },
 }

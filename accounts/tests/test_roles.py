@@ -27,3 +27,18 @@ def test_operators_cannot_manage_cameras_or_users(make_user):
     assert operator.has_perm("events.change_event")
     assert not operator.has_perm("cameras.change_camera")
     assert not operator.has_perm("auth.add_user")
+
+
+def test_every_permission_a_role_names_exists():
+    from accounts.roles import ROLES
+
+    for name, perms in ROLES.items():
+        assert _perms(name) == set(perms), f"{name}: {set(perms) - _perms(name)} named but not given"
+
+
+def test_administrators_reach_cameras_now_but_no_role_sets_model_weights():
+    administrators = _perms(ADMINISTRATORS)
+    assert {"cameras.capture_camera", "cameras.issue_push_token", "detection.change_detectionmodel"} <= administrators
+    assert "detection.add_detectionmodel" not in administrators  # adding one names its weights
+    assert not any("manage_model_weights" in _perms(role) for role in (VIEWERS, OPERATORS, ADMINISTRATORS))
+    assert not _perms(OPERATORS) & {"cameras.capture_camera", "cameras.issue_push_token"}

@@ -32,6 +32,31 @@ class RawFrameParser(BaseParser):
         return data
 
 
+def frame_body(request: Request) -> bytes:
+    """The pushed frame's bytes, never more than the limit, however the body was sent.
+
+    DRF reads no body at all without a ``Content-Length`` (it hands the view an empty ``{}``), so a
+    chunked upload (``Transfer-Encoding: chunked``, as curl sends from a pipe) would be refused as
+    "empty". Such a body is read here from the server's request stream, capped while reading.
+    """
+    if request.META.get("CONTENT_LENGTH") or "chunked" not in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return request.data if isinstance(request.data, bytes) else b""
+    limit = settings.FRAME_UPLOAD_MAX_BYTES
+    data = request._request.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"The frame is larger than {limit} bytes.")
+    if not data:
+        # A server that does not pass chunked bodies on (WSGI without Content-Length) gives nothing:
+        # say so rather than blame the frame for being empty.
+        raise LengthRequired()
+    return data
+
+
+class LengthRequired(exceptions.APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = "The chunked upload arrived without a body; send the frame with a Content-Length."
+
+
 class FrameAcceptedSerializer(serializers.Serializer):
     accepted = serializers.BooleanField()
     width = serializers.IntegerField()
@@ -59,6 +84,7 @@ class CameraFrameIngestView(APIView):
             400: OpenApiResponse(description="Not a complete JPEG or PNG image"),
             401: OpenApiResponse(description="Missing or wrong push token"),
             409: OpenApiResponse(description="The camera is disabled or not in push mode"),
+            411: OpenApiResponse(description="A chunked upload whose body the server did not pass on"),
             413: OpenApiResponse(description="Larger than VIGIL_FRAME_UPLOAD_MAX_BYTES"),
             429: OpenApiResponse(description="Faster than one frame per capture interval"),
         },
@@ -72,7 +98,7 @@ class CameraFrameIngestView(APIView):
         if declared and declared.isdigit() and int(declared) > settings.FRAME_UPLOAD_MAX_BYTES:
             raise PayloadTooLarge(f"The frame is larger than {settings.FRAME_UPLOAD_MAX_BYTES} bytes.")
         try:
-            frame = camera_push_frame(camera=camera, data=request.data)
+            frame = camera_push_frame(camera=camera, data=frame_body(request))
         except PushRefused as refused:
             headers = {"Retry-After": str(max(1, round(refused.retry_after)))} if refused.retry_after else {}
             return Response({"detail": refused.message}, status=refused.status, headers=headers)

@@ -4,10 +4,12 @@ from rest_framework import serializers
 
 from cameras import sources
 from cameras.models import Camera
+from vigilsite import redact
 
 
 class CameraSerializer(serializers.ModelSerializer):
-    """A camera; its credentials are accepted on write and never returned."""
+    """A camera; its credentials (user, password, credential query parameters) are accepted on write and
+    never returned."""
 
     username = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=150)
     password = serializers.CharField(
@@ -44,6 +46,22 @@ class CameraSerializer(serializers.ModelSerializer):
 
     def get_latest_frame_url(self, camera: Camera) -> str:
         return reverse("camera-latest-frame", args=[camera.slug])
+
+    def to_representation(self, camera: Camera) -> dict:
+        data = super().to_representation(camera)
+        # Readers (Viewers, the map) get the URL without its credentials; writers send back what they
+        # read, and ``validate`` puts the stored values back where they find the mask.
+        if "source_url" in data:
+            data["source_url"] = redact.mask_url(camera.source_url)
+        if data.get("last_error"):
+            data["last_error"] = redact.mask_text(data["last_error"])
+        return data
+
+    def validate_source_url(self, value: str) -> str:
+        stored = self.instance.source_url if isinstance(self.instance, Camera) else ""
+        value = redact.unmask_url(value, stored)
+        sources.validate_source_url(value)
+        return value
 
     def validate(self, attrs: dict) -> dict:
         if "source_url" in attrs:

@@ -36,18 +36,24 @@ def clip_jpegs(clip: Path, count: int = 20, width: int = 640) -> list[bytes]:
 
 
 class CameraHandler(SimpleHTTPRequestHandler):
-    """Serves /snapshot.jpg, /mjpeg, /hls/*, /hang, /garbage and /truncated.jpg."""
+    """Serves /snapshot.jpg, /mjpeg, /hls/*, /hang, /garbage, /truncated.jpg and the ``redirects`` (path → URL)."""
 
     jpegs: list[bytes] = []
     stop: threading.Event
     requests_seen: list[str]
+    redirects: dict[str, str] = {}
 
     def log_message(self, *args) -> None:
         pass
 
     def do_GET(self) -> None:
         self.requests_seen.append(self.path)
-        if self.path == "/snapshot.jpg":
+        if self.path in self.redirects:
+            self.send_response(302)
+            self.send_header("Location", self.redirects[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/snapshot.jpg":
             self._send(200, "image/jpeg", self.jpegs[int(time.time() * 10) % len(self.jpegs)])
         elif self.path == "/garbage":
             self._send(200, "image/jpeg", b"\x00garbage-not-an-image" * 100)
@@ -95,20 +101,27 @@ class CameraHandler(SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def http_camera(jpegs: list[bytes], root: Path) -> Iterator[str]:
-    """A local HTTP camera server; yields its base URL."""
+def http_camera(
+    jpegs: list[bytes], root: Path, *, host: str = "127.0.0.1", redirects: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A local HTTP camera server on ``host`` (any 127.x address); yields its base URL.
+
+    ``redirects`` answers those paths with a 302 to the URL given (which may be set after the start).
+    """
     stop = threading.Event()
-    handler = type("Handler", (CameraHandler,), {"jpegs": jpegs, "stop": stop, "requests_seen": []})
+    redirects = {} if redirects is None else redirects
+    handler = type("Handler", (CameraHandler,), {"jpegs": jpegs, "stop": stop, "requests_seen": [],
+                                                 "redirects": redirects})  # fmt: skip
 
     def factory(*args, **kwargs):
         return handler(*args, directory=str(root), **kwargs)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), factory)
+    server = ThreadingHTTPServer((host, 0), factory)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://{host}:{server.server_address[1]}"
     finally:
         stop.set()
         server.shutdown()

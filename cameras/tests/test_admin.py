@@ -1,10 +1,12 @@
 """The camera admin: status, thumbnails and its actions, driven through the test client."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from cameras.models import Camera
-from cameras.services import camera_capture
+from cameras.services import camera_capture, camera_push_token_valid
 from cameras.tests.factories import make_camera
 from cameras.tests.servers import refusing_url
 
@@ -46,12 +48,22 @@ def test_the_latest_frame_needs_a_login(client, photo_camera):
     assert response.status_code == 302
 
 
-def test_a_new_push_token_is_shown_once(admin_client, photo_camera):
-    response = _action(admin_client, "rotate_push_token", [photo_camera])
-    text = str(next(iter(response.context["messages"])))
-    assert "new push token" in text
+def test_a_new_push_token_is_shown_once_on_the_page_never_in_the_messages_cookie(admin_client, photo_camera):
+    response = admin_client.post(
+        reverse("admin:cameras_camera_changelist"),
+        {"action": "rotate_push_token", "_selected_action": [photo_camera.pk]},
+    )
+
+    assert response.status_code == 200
+    token = re.search(r'class="push-token"[^>]*>([\w-]{40,})<', response.text).group(1)
     photo_camera.refresh_from_db()
-    assert photo_camera.push_token_hash and photo_camera.push_token_hash not in text
+    assert camera_push_token_valid(camera=photo_camera, token=token)
+    assert photo_camera.push_token_hash not in response.text
+    # Messages travel in a signed, readable cookie: the token must be in none of them.
+    assert all(token not in cookie.value for cookie in response.cookies.values())
+    assert all(token not in cookie.value for cookie in admin_client.cookies.values())
+    later = admin_client.get(reverse("admin:cameras_camera_changelist"))
+    assert token not in later.text and all(token not in str(m) for m in later.context["messages"])
 
 
 def test_the_change_page_has_a_map_from_local_files(admin_client, photo_camera):
@@ -59,3 +71,31 @@ def test_the_change_page_has_a_map_from_local_files(admin_client, photo_camera):
     assert 'id="camera-map"' in page
     assert "/static/leaflet/leaflet.js" in page
     assert "unpkg" not in page and "cdnjs" not in page
+
+
+@pytest.fixture
+def broker_away():
+    """The Celery app pointed at a port that refuses connections; restored afterwards."""
+    from kombu import pools
+
+    from vigilsite.celery import app
+    from vigilsite.testing import free_port
+
+    def reset() -> None:
+        pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    reset()
+    yield
+    app.conf.broker_url = saved
+    reset()
+
+
+def test_capture_now_says_so_when_the_task_queue_is_away(admin_client, photo_camera, broker_away):
+    response = _action(admin_client, "capture_now", [photo_camera])
+    assert response.status_code == 200
+    texts = [str(m) for m in response.context["messages"]]
+    assert texts == ["Capture could not be queued for 1 camera(s): the task queue is unavailable; try again shortly."]

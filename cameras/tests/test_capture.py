@@ -35,7 +35,7 @@ def test_a_healthy_camera_goes_online_with_its_frame_stored(server):
     assert camera.status == Camera.Status.ONLINE
     assert (camera.frame_width, camera.frame_height) == (640, 360)
     assert camera.last_latency_ms is not None and camera.last_error == ""
-    assert default_storage.exists(frame_store.latest_frame_path(camera.slug))
+    assert default_storage.exists(frame_store.latest_frame_path(camera.pk))
 
 
 @pytest.mark.django_db

@@ -152,3 +152,92 @@ def test_the_map_gets_each_cameras_newest_counts(client, make_user, camera):
     assert feature["geometry"]["type"] == "Point"
     # The properties are the camera as the JSON answer gives it (one schema for both formats).
     assert feature["properties"].keys() == client.get(f"/api/cameras/{camera.pk}/").json().keys()
+
+
+# --- Credentials in the query string (?usr=admin&pwd=…) ----------------------------------------
+
+QUERY_SECRET = "qs-S3cr3t-77"
+QUERY_URL = f"http://10.3.3.3/cgi-bin/snapshot.cgi?usr=admin&pwd={QUERY_SECRET}&channel=1"
+QUERY_SHOWN = "http://10.3.3.3/cgi-bin/snapshot.cgi?usr=admin&pwd=***&channel=1"
+
+
+@pytest.fixture
+def query_camera(db) -> Camera:
+    return Camera.objects.create(name="Foscam", latitude="52.1", longitude="4.1", source_url=QUERY_URL)
+
+
+def test_viewers_never_get_a_credential_from_the_url_query(client, make_user, query_camera):
+    client.force_login(make_user("watcher", "Viewers", staff=True))
+    detail = client.get(f"/api/cameras/{query_camera.pk}/")
+    pages = [
+        detail,
+        client.get("/api/cameras/"),
+        client.get("/api/cameras/?format=geojson"),  # what the map's popups show
+        client.get(reverse("admin:cameras_camera_changelist")),
+        client.get(reverse("admin:cameras_camera_change", args=[query_camera.pk])),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert QUERY_SECRET not in page.content.decode()
+    assert detail.json()["source_url"] == QUERY_SHOWN
+    assert QUERY_SHOWN.replace("&", "&amp;") in pages[-1].content.decode()
+
+
+def test_the_admin_shows_a_query_credential_masked_and_keeps_it_when_sent_back(admin_client, query_camera):
+    page = admin_client.get(reverse("admin:cameras_camera_change", args=[query_camera.pk])).content.decode()
+    assert QUERY_SECRET not in page and "pwd=***" in page
+    form = {
+        "name": "Foscam gate", "slug": query_camera.slug, "description": "", "enabled": "on", "latitude": "52.1",
+        "longitude": "4.1", "address": "", "heading": "", "district": "", "tags": "[]",
+        "source_url": QUERY_SHOWN, "username": "", "password": "",
+        "capture_mode": "interval", "capture_interval": "15", "rtsp_transport": "tcp",
+        "detect": "on", "motion_gate": "on", "motion_threshold": "0.5",
+    }  # fmt: skip
+    response = admin_client.post(reverse("admin:cameras_camera_change", args=[query_camera.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    query_camera.refresh_from_db()
+    assert (query_camera.name, query_camera.source_url) == ("Foscam gate", QUERY_URL)
+    form["source_url"] = QUERY_SHOWN.replace("pwd=***", "pwd=rotated-1")
+    admin_client.post(reverse("admin:cameras_camera_change", args=[query_camera.pk]), form)
+    query_camera.refresh_from_db()
+    assert query_camera.source_url == QUERY_URL.replace(QUERY_SECRET, "rotated-1")
+
+
+def test_the_api_keeps_a_query_credential_sent_back_masked(admin_client, query_camera):
+    shown = admin_client.get(f"/api/cameras/{query_camera.pk}/").json()
+    body = {key: shown[key] for key in ("name", "latitude", "longitude", "source_url")} | {"name": "Renamed"}
+    response = admin_client.put(f"/api/cameras/{query_camera.pk}/", body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert QUERY_SECRET not in response.content.decode()
+    query_camera.refresh_from_db()
+    assert (query_camera.name, query_camera.source_url) == ("Renamed", QUERY_URL)
+
+
+def test_capture_errors_and_logs_never_carry_a_query_credential(db, caplog, settings, tmp_path):
+    import logging
+
+    from cameras.services import camera_capture
+    from cameras.tests.servers import http_camera, refusing_url
+
+    settings.CAPTURE_TIMEOUT_SECONDS = 3
+    with http_camera([], tmp_path) as base:
+        urls = [f"{refusing_url()}?pwd={QUERY_SECRET}", f"{base}/missing.m3u8?token={QUERY_SECRET}",
+                f"{base}/missing.jpg?auth={QUERY_SECRET}"]  # fmt: skip
+        for n, url in enumerate(urls):
+            camera = Camera.objects.create(name=f"Query {n}", latitude="52.1", longitude="4.1", source_url=url)
+            with caplog.at_level(logging.DEBUG):
+                camera_capture(camera_id=camera.pk)
+            camera.refresh_from_db()
+            assert camera.last_error and QUERY_SECRET not in camera.last_error
+    assert QUERY_SECRET not in caplog.text
+
+
+def test_errors_stored_before_masking_are_masked_by_the_migration(query_camera):
+    import importlib
+
+    from django.apps import apps
+
+    Camera.objects.filter(pk=query_camera.pk).update(last_error=f"{QUERY_URL} answered HTTP 500")
+    importlib.import_module("cameras.migrations.0009_mask_credentials_in_errors").mask_errors(apps, None)
+    query_camera.refresh_from_db()
+    assert query_camera.last_error == f"{QUERY_SHOWN} answered HTTP 500"

@@ -15,16 +15,17 @@ from rest_framework.views import APIView
 from cameras.models import Camera
 from detection.models import CountMinute
 from detection.series import BUCKETS, count_series
+from vigilsite.query_params import QueryDateTimeSerializerField, QueryIntegerSerializerField
 
 MAX_POINTS = 10_000
 
 
 class CountQuerySerializer(serializers.Serializer):
-    camera = serializers.IntegerField(required=False, help_text="A camera's id (or give a district).")
+    camera = QueryIntegerSerializerField(required=False, min_value=1, help_text="A camera's id (or give a district).")
     district = serializers.CharField(required=False, help_text="Every camera of this district, added up.")
     bucket = serializers.ChoiceField(choices=list(BUCKETS), default="hour")
-    since = serializers.DateTimeField(required=False, help_text="Default: 24 hours before `until`.")
-    until = serializers.DateTimeField(required=False, help_text="Default: now.")
+    since = QueryDateTimeSerializerField(required=False, help_text="Default: 24 hours before `until`.")
+    until = QueryDateTimeSerializerField(required=False, help_text="Default: now.")
     label = serializers.ListField(child=serializers.CharField(), required=False, help_text="Repeatable; default all.")
 
     def validate(self, attrs: dict) -> dict:

@@ -268,3 +268,34 @@ def test_a_task_redelivered_after_its_worker_died_takes_its_whole_batch_again(of
     # Recorded and done: a further redelivery finds only its own frame, already counted.
     [again] = frames_detect_waiting(entry=entries[0], batch_id="t1", redelivered=True)
     assert again.recorded is False and CountSample.objects.count() == 3
+
+
+def test_a_rule_that_raises_loses_neither_the_frame_nor_the_other_rules_or_cameras(offline_model, caplog):
+    people = rule(name="People")
+    cam, other = camera(name="Broken rule here"), camera(name="Elsewhere")
+    broken = rule(name="Broken", scope=ThreatRule.Scope.CAMERAS)  # runs first: rules go by name
+    broken.cameras.add(cam)
+    # Written past validation (the shell, an old row): no polygon can be made of this zone.
+    ThreatRule.objects.filter(pk=broken.pk).update(zone=[[0, 0], [1], [0.5, 0.5, 0.5]])
+
+    outcomes = frames_analyse([(cam, photo("bus.jpg")), (other, photo("zidane.jpg"))])
+
+    assert [(o.recorded, o.error) for o in outcomes] == [(True, ""), (True, "")]
+    assert CountSample.objects.filter(camera__in=[cam, other]).count() == 2
+    assert set(Event.objects.filter(rule=people).values_list("camera", flat=True)) == {cam.pk, other.pk}
+    assert not Event.objects.filter(rule=broken).exists()
+    assert f"threat rule #{broken.pk} failed on a frame of camera #{cam.pk}" in caplog.text
+
+
+def test_a_frame_that_breaks_inference_is_skipped_and_the_rest_of_the_batch_is_recorded(offline_model, caplog):
+    people = rule(name="People")
+    cams = [camera(name=f"Cam {i}") for i in range(3)]
+    broken = photo("bus.jpg")
+    broken.image = np.zeros((0, 0, 3), np.uint8)  # no pixels at all: the model cannot take it
+
+    outcomes = frames_analyse([(cams[0], photo("bus.jpg")), (cams[1], broken), (cams[2], photo("zidane.jpg"))])
+
+    assert [o.recorded for o in outcomes] == [True, False, True]
+    assert outcomes[1].error.startswith("inference failed")
+    assert set(Event.objects.filter(rule=people).values_list("camera", flat=True)) == {cams[0].pk, cams[2].pk}
+    assert f"frame of camera #{cams[1].pk}" in caplog.text

@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from events.models import Event, Severity
+from vigilsite.query_params import QueryDateTimeFilter, QueryFilterSet
 
 
 class BoundingBoxField(forms.CharField):
@@ -37,7 +38,7 @@ class BoundingBoxFilter(django_filters.Filter):
         return queryset.filter(longitude__gte=west, longitude__lte=east, latitude__gte=south, latitude__lte=north)
 
 
-class EventFilterSet(django_filters.FilterSet):
+class EventFilterSet(QueryFilterSet):
     """Filters of the event list; ``changed_since`` is how the live map catches up after a reconnect."""
 
     # distinct=False: django-filter's default SELECT DISTINCT defeats the ordering index (a
@@ -45,9 +46,9 @@ class EventFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Event.Status.choices, distinct=False)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, distinct=False)
     is_open = django_filters.BooleanFilter(method="filter_open", label="Only events still being handled")
-    changed_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    seen_since = django_filters.IsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
-    seen_before = django_filters.IsoDateTimeFilter(field_name="last_seen", lookup_expr="lt")
+    changed_since = QueryDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    seen_since = QueryDateTimeFilter(field_name="last_seen", lookup_expr="gte")
+    seen_before = QueryDateTimeFilter(field_name="last_seen", lookup_expr="lt")
     district = django_filters.CharFilter(field_name="camera__district", help_text="The cameras' district.")
     bbox = BoundingBoxFilter(help_text="Only events inside min_lon,min_lat,max_lon,max_lat (degrees).")
 

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from events.models import Event, EventAction, ThreatRule
 from events.workflow import actions_allowed
+from vigilsite.bounds import validate_plain_text
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -57,7 +58,9 @@ class EventActionRequestSerializer(serializers.Serializer):
     """What an operator sends with a workflow action."""
 
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    dispatched_to = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
+    dispatched_to = serializers.CharField(
+        required=False, allow_blank=True, max_length=120, default="", validators=[validate_plain_text]
+    )
 
 
 LOCAL_TIME = r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"

@@ -1,4 +1,4 @@
-from django_filters.rest_framework import DjangoFilterBackend
+from django.db import models
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, filters, mixins, permissions, viewsets
 from rest_framework.decorators import action
@@ -17,6 +17,7 @@ from events.api.serializers import (
 from events.models import Event, EventAction, ThreatRule
 from events.workflow import TransitionRefused, event_transition
 from vigilsite.geojson import GeoJSONMixin
+from vigilsite.query_params import BadParameter, QueryFilterBackend, parse_integer, parse_moment
 
 
 class EventPagination(CursorPagination):
@@ -26,6 +27,22 @@ class EventPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def decode_cursor(self, request: Request):
+        # The position inside a cursor is typed by whoever sends it: it is read as the ordering
+        # field's type before it reaches a query (an overflowing moment would fail there).
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            name = self.ordering[0].lstrip("-")
+            field = Event._meta.get_field(name)
+            try:
+                if isinstance(field, models.DateTimeField):
+                    parse_moment(self.cursor_query_param, cursor.position)
+                else:
+                    parse_integer(self.cursor_query_param, cursor.position)
+            except BadParameter:
+                raise exceptions.NotFound(self.invalid_cursor_message) from None
+        return cursor
 
 
 class CanWorkEvents(permissions.BasePermission):
@@ -45,7 +62,7 @@ class EventViewSet(GeoJSONMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     serializer_class = EventSerializer
     filterset_class = EventFilterSet
     pagination_class = EventPagination
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [QueryFilterBackend, filters.OrderingFilter]
     ordering_fields = ["updated_at", "first_seen", "last_seen", "peak_count"]
 
     def get_permissions(self) -> list:

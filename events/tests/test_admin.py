@@ -108,7 +108,7 @@ def test_the_rule_zone_editor_offers_cameras_with_a_frame_and_stores_the_drawn_p
     from cameras.models import Camera
 
     camera = make_camera("file:///dev/null", name="Square", slug="square")
-    frame_store.latest_frame_save(camera.slug, photo("bus.jpg"))
+    frame_store.latest_frame_save(camera.pk, photo("bus.jpg"))
     Camera.objects.filter(pk=camera.pk).update(last_frame_at=camera.created_at)
 
     form = admin_client.get(reverse("admin:events_threatrule_add"))

@@ -85,7 +85,7 @@ def test_the_event_list_announces_new_events_and_refreshes_with_its_filters(
 
 def test_an_administrator_draws_a_rule_zone_over_the_cameras_latest_frame(browser, asgi_server, make_user):
     camera = make_camera("file:///dev/null", name="Square", slug="square")
-    frame_store.latest_frame_save(camera.slug, photo("bus.jpg"))
+    frame_store.latest_frame_save(camera.pk, photo("bus.jpg"))
     Camera.objects.filter(pk=camera.pk).update(last_frame_at=timezone.now())
     admin = make_user("root", staff=True)
     admin.is_superuser = True
@@ -116,4 +116,24 @@ def test_an_administrator_draws_a_rule_zone_over_the_cameras_latest_frame(browse
     assert len(zone) == 4
     for (x, y), (want_x, want_y) in zip(zone, corners, strict=True):
         assert abs(x - want_x) < 0.01 and abs(y - want_y) < 0.01, (zone, corners)
+    page.close()
+
+
+def test_the_event_list_says_the_session_ended_and_stops_reconnecting(browser, asgi_server, make_user):
+    from django.contrib.sessions.models import Session
+
+    page = _admin_log_in(browser, asgi_server, make_user("olga", "Operators", staff=True), "/admin/events/event/")
+    banner = page.locator("#live-banner")
+    expect(banner).to_have_attribute("data-connection", "live", timeout=20_000)
+    reconnects = []
+    page.on("websocket", lambda socket: reconnects.append(socket.url))
+
+    Session.objects.all().delete()  # logged out elsewhere, or by an administrator
+
+    expect(banner).to_have_attribute("data-connection", "logged-out", timeout=15_000)
+    expect(banner).to_contain_text("Your session has ended")
+    page.wait_for_timeout(3000)  # an absence cannot be waited for: the old client retried after 1 s
+    assert reconnects == []
+    banner.get_by_role("button").click()
+    expect(page).to_have_url(f"{asgi_server.url}/accounts/login/?next=/admin/events/event/")
     page.close()

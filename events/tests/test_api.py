@@ -154,3 +154,12 @@ def test_filtering_by_status_keeps_the_query_plain(viewer):
 
     assert len(listed.json()["results"]) == 1
     assert not [q["sql"] for q in queries if "events_event" in q["sql"] and "DISTINCT" in q["sql"]]
+
+
+def test_a_dispatch_to_a_name_with_a_line_break_is_refused(operator):
+    event = _open("Quay")
+    response = operator.post(f"/api/events/{event.pk}/dispatch/", {"dispatched_to": "Unit 7\nBcc: all@example.com"},
+                             content_type="application/json")  # fmt: skip
+    assert response.status_code == 400 and "line breaks" in str(response.json()["dispatched_to"])
+    event.refresh_from_db()
+    assert event.status == "new" and not EventAction.objects.exists()

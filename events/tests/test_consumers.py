@@ -3,49 +3,36 @@
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.db import transaction
 
 from events.broadcast import broadcast_on_commit
+from events.tests.sockets import SITE_HEADERS, close_code_after_accept, session_cookie
 from vigilsite.asgi import application
 
-ORIGIN = [(b"origin", b"http://localhost")]
-
-
-def _connect(headers):
-    async def scenario():
-        communicator = WebsocketCommunicator(application, "/ws/events/", headers=headers)
-        connected, code = await communicator.connect(timeout=5)
-        await communicator.disconnect()
-        return connected, code
-
-    return async_to_sync(scenario)()
+ORIGIN = SITE_HEADERS
 
 
 def _session_cookie(client, user) -> tuple[bytes, bytes]:
     client.force_login(user)
-    return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode())
+    return session_cookie(client)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_refuses_anonymous_users():
-    connected, code = _connect(ORIGIN)
-    assert not connected
-    assert code == 4401
+def test_it_accepts_then_closes_with_4401_for_anonymous_users():
+    """Closed after the accept, so the browser sees 4401 (a refused handshake reaches it as 1006)."""
+    assert async_to_sync(close_code_after_accept)(ORIGIN) == 4401
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_refuses_users_who_may_not_view_events(client, make_user):
-    connected, code = _connect([*ORIGIN, _session_cookie(client, make_user("nobody"))])
-    assert not connected
-    assert code == 4403
+def test_it_accepts_then_closes_with_4403_for_users_who_may_not_view_events(client, make_user):
+    assert async_to_sync(close_code_after_accept)([*ORIGIN, _session_cookie(client, make_user("nobody"))]) == 4403
 
 
 @pytest.mark.django_db(transaction=True)
 def test_it_refuses_a_foreign_origin(client, make_user):
     user = make_user("viewer", "Viewers")
-    connected, _ = _connect([(b"origin", b"http://evil.example.org"), _session_cookie(client, user)])
-    assert not connected
+    headers = [(b"host", b"localhost"), (b"origin", b"http://evil.example.org"), _session_cookie(client, user)]
+    assert async_to_sync(close_code_after_accept)(headers) is None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import timezone
 
 from accounts.roles import ADMINISTRATORS, OPERATORS, VIEWERS
 from cameras.tests.factories import make_camera
-from flow.models import CountingLine, Crossing
+from flow.models import Area, CountingLine, Crossing, Occupancy
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_lines_and_zones_are_drawn_over_the_cameras_latest_frame(admin_client):
     from detection.tests.frames import photo
 
     camera = make_camera("file:///dev/null", name="Hall", slug="hall")
-    frame_store.latest_frame_save(camera.slug, photo("bus.jpg"))
+    frame_store.latest_frame_save(camera.pk, photo("bus.jpg"))
     Camera.objects.filter(pk=camera.pk).update(last_frame_at=camera.created_at)
     line = CountingLine.objects.create(camera=camera, name="Door", start=[0.2, 0.7], end=[0.8, 0.7])
     page = admin_client.get(f"/admin/flow/countingline/{line.pk}/change/").content.decode()
@@ -79,3 +80,18 @@ def test_nobody_edits_a_crossing(admin_client):
     admin_client.post(f"/admin/flow/crossing/{crossing.pk}/change/", {"direction": "out"})
     crossing.refresh_from_db()
     assert crossing.direction == "in"
+
+
+def test_a_correction_past_the_largest_venue_or_with_a_line_break_is_refused_with_a_field_error(client, make_user):
+    _login(client, make_user, ADMINISTRATORS)
+    occupancy = Occupancy.objects.create(area=Area.objects.create(name="Hall"), label="person",
+                                         period_start=timezone.now())  # fmt: skip
+    url = f"/admin/flow/occupancy/{occupancy.pk}/correct/"
+
+    page = client.post(url, {"value": 2**40, "note": "counted\nby hand"})
+
+    assert page.status_code == 200  # the form again, with its errors: no 500
+    errors = page.context["form"].errors
+    assert "less than or equal to 1000000" in str(errors["value"]) and "line breaks" in str(errors["note"])
+    occupancy.refresh_from_db()
+    assert occupancy.current == 0 and not occupancy.corrections.exists()

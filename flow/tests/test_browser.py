@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 def test_an_administrator_redraws_a_counting_line_over_the_latest_frame(browser, asgi_server, make_user,
                                                                           artifacts_dir):  # fmt: skip
     camera = make_camera("file:///dev/null", name="Square", slug="square")
-    frame_store.latest_frame_save(camera.slug, photo("bus.jpg"))
+    frame_store.latest_frame_save(camera.pk, photo("bus.jpg"))
     Camera.objects.filter(pk=camera.pk).update(last_frame_at=timezone.now())
     line = CountingLine.objects.create(camera=camera, name="Door", start=[0.1, 0.2], end=[0.3, 0.2])
     admin = make_user("root", "Administrators", staff=True)

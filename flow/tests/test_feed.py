@@ -67,3 +67,25 @@ def test_the_feed_reconnects_and_sends_the_present(dashboard, django_capture_on_
         assert len(again.lines) <= 2
     finally:
         again.stop()
+
+
+def test_the_feed_never_connects_to_a_blocked_address(settings, caplog):
+    import ipaddress
+    import logging
+
+    from flow.feed import FeedTarget
+
+    settings.OUTBOUND_BLOCKED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]  # the dashboard is the "metadata"
+    server = LineServer()
+    target = None
+    try:
+        with caplog.at_level(logging.INFO, logger="flow.feed"):
+            target = FeedTarget(server.address)
+            target.put("camera-1", b'{"camera": 1}\n')
+            refused = "link-local or cloud metadata address; refused"
+            wait_until(lambda: refused in caplog.text, 10, "the feed never tried its target")
+        assert server.connections == 0 and server.lines == []
+    finally:
+        if target is not None:
+            target.close()
+        server.stop()

@@ -153,3 +153,20 @@ def test_a_notification_link_opens_its_event_even_when_older_than_the_maps_windo
 
     expect(page.locator(f'.event-popup[data-event-id="{event.pk}"]')).to_contain_text("Seen three days ago")
     page.close()
+
+
+def test_a_user_who_loses_the_role_is_told_and_the_map_stops_reconnecting(browser, asgi_server, make_user):
+    from django.contrib.auth.models import Group
+
+    user = make_user("vera", "Viewers")
+    page = _log_in(browser, asgi_server, user)
+    reconnects = []
+    page.on("websocket", lambda socket: reconnects.append(socket.url))
+
+    user.groups.remove(Group.objects.get(name="Viewers"))
+
+    expect(page.locator("body")).to_have_attribute("data-connection", "expired", timeout=15_000)
+    expect(page.locator("#connection")).to_contain_text("your account may no longer view events")
+    page.wait_for_timeout(3000)  # an absence cannot be waited for: the old map retried within 1 s
+    assert reconnects == []
+    page.close()

@@ -6,10 +6,8 @@ import json
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
 
-from vigilsite.asgi import application
+from events.tests.sockets import close_code_after_accept, site_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,18 +15,8 @@ MAP_APIS = ["/api/events/", "/api/events/?format=geojson", "/api/cameras/?format
 
 
 def _socket_refusal(client) -> int | None:
-    headers = [(b"origin", b"http://localhost")]
-    if settings.SESSION_COOKIE_NAME in client.cookies:
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-
-    async def scenario():
-        communicator = WebsocketCommunicator(application, "/ws/events/", headers=headers)
-        connected, code = await communicator.connect(timeout=5)
-        await communicator.disconnect()
-        return None if connected else code
-
-    return async_to_sync(scenario)()
+    """The code the socket is closed with after its handshake (it is accepted, so the browser sees the code)."""
+    return async_to_sync(close_code_after_accept)(site_headers(client))
 
 
 def test_anonymous_visitors_are_refused_everywhere(client):

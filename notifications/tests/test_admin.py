@@ -25,11 +25,15 @@ FORM = {
 
 
 def test_a_new_webhook_gets_a_random_secret_shown_once_and_never_again(admin_client):
-    response = admin_client.post(reverse("admin:notifications_notificationchannel_add"), FORM, follow=True)
+    response = admin_client.post(reverse("admin:notifications_notificationchannel_add"), FORM)
 
     channel = NotificationChannel.objects.get()
     assert len(channel.secret) >= 40
-    assert channel.secret in response.text  # the one time: the message after saving
+    assert response.status_code == 200 and channel.secret in response.text  # the one time: the page after saving
+    # Not in a message: those travel in the messages cookie, which anyone holding it can read.
+    assert all(channel.secret not in cookie.value for cookie in response.cookies.values())
+    assert all(channel.secret not in cookie.value for cookie in admin_client.cookies.values())
+    assert all(channel.secret not in str(message) for message in admin_client.get("/admin/").context["messages"])
     page = admin_client.get(reverse("admin:notifications_notificationchannel_change", args=[channel.pk]))
     listing = admin_client.get(reverse("admin:notifications_notificationchannel_changelist"))
     assert channel.secret not in page.text and channel.secret not in listing.text

@@ -91,3 +91,36 @@ def test_send_test_reaches_the_mailbox_at_once(smtp):
     (message,) = smtp.messages
     assert message["Subject"].strip() == "[Vigil] Test message from Vigil to channel “Duty officers”"
     assert "email notifications reach you" in message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.django_db
+def test_a_line_break_in_the_camera_and_rule_names_still_sends_a_one_line_subject(offline_model, smtp):
+    channel = mailing_list()
+    # Names written past validation (the shell, an old row): the title carries the line breaks.
+    event = crowd_event(camera_name="Bus\nstop", rule_name="People\r\nBcc: everyone@example.com")
+    notification = Notification.objects.get(channel=channel, event=event)
+
+    assert notification_deliver(notification_id=notification.pk) is None
+
+    (message,) = smtp.messages
+    assert message["Subject"] == "[Vigil] CRITICAL: People Bcc: everyone@example.com: Bus stop"
+    assert message["Bcc"] is None
+    assert smtp.mailbox.recipients == [["duty@city.example", "supervisor@city.example"]]
+    notification.refresh_from_db()
+    assert notification.status == "sent"
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_while_sending_is_recorded_as_a_failed_attempt(offline_model, smtp, settings):
+    channel = mailing_list()
+    event = crowd_event()
+    notification = Notification.objects.get(channel=channel, event=event)
+    event.annotated_snapshot.storage.delete(event.annotated_snapshot.name)  # the attachment is gone from disk
+
+    assert notification_deliver(notification_id=notification.pk) == settings.NOTIFY_RETRY_SECONDS
+
+    notification.refresh_from_db()
+    delivery = notification.deliveries.get()
+    assert (notification.status, notification.attempts, notification.claimed_until) == ("retrying", 1, None)
+    assert delivery.status == "retry" and delivery.error.startswith("FileNotFoundError")
+    assert smtp.messages == []

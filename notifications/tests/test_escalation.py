@@ -114,3 +114,29 @@ def test_a_camera_going_offline_notifies_channels_that_want_system_events(offlin
 
     assert again == event
     assert list(wants.notifications.values_list("event_id", "reason")) == [(event.pk, "opened")]
+
+
+@pytest.mark.django_db
+def test_an_event_whose_dates_overflow_is_skipped_and_the_others_are_still_escalated(offline_model, caplog):
+    pager = channel("Supervisor pager", on_open=False, on_escalation=True)
+    good = escalating_event(minutes=5)
+    bad = crowd_event(camera_name="Quay")  # the same rule, newer: the pass meets it first
+    # A date at the end of the calendar (written by the shell or a clock gone wrong): +5 min overflows.
+    Event.objects.filter(pk=bad.pk).update(created_at=datetime.max.replace(tzinfo=ZoneInfo("UTC")))
+
+    assert events_escalate(now=good.created_at + timedelta(minutes=10)) == [good]
+
+    assert list(pager.notifications.values_list("event", flat=True)) == [good.pk]
+    assert f"event {bad.pk} skipped by the escalation pass" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_channel_whose_filters_cannot_be_read_is_skipped_and_the_event_still_opens(offline_model, caplog):
+    working = channel("Control room")
+    broken = channel("Old pager")
+    NotificationChannel.objects.filter(pk=broken.pk).update(districts=[5])  # past validation: not a name
+
+    event = crowd_event()
+
+    assert list(Notification.objects.filter(event=event).values_list("channel", flat=True)) == [working.pk]
+    assert f"notification channel {broken.pk} skipped" in caplog.text

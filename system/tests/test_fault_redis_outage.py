@@ -14,9 +14,9 @@ from datetime import timedelta
 
 import requests
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import OPERATORS
+from accounts.services import api_token_issue
 from cameras.models import Camera
 from cameras.services import camera_push_token_rotate
 from cameras.tests.factories import make_camera
@@ -48,7 +48,7 @@ def test_a_one_minute_redis_outage_loses_and_duplicates_nothing(
         Camera.objects.get(pk=camera.pk).save()  # re-sync the beat schedule to the new interval
     edge = make_camera("device://0", name="Edge", capture_mode=Camera.CaptureMode.PUSH, capture_interval=1)
     push_token = camera_push_token_rotate(camera=edge)
-    api = {"Authorization": f"Token {Token.objects.create(user=make_user('ops', OPERATORS)).key}"}
+    api = {"Authorization": f"Token {api_token_issue(user=make_user('ops', OPERATORS))[1]}"}
 
     workers = [
         celery_workers("capture-outage", queue="capture", concurrency=4),

@@ -1,4 +1,4 @@
-"""/healthz checks real components: the test run's embedded Redis, no workers, no beat."""
+"""/healthz checks real components: the test run's embedded Redis, heartbeats written into it, no workers."""
 
 import time
 
@@ -14,7 +14,7 @@ from system.scheduler import BEAT_TICK_KEY
 def redis_client(redis_url):
     client = redis.Redis.from_url(redis_url)
     yield client
-    client.delete(BEAT_TICK_KEY)
+    client.delete(BEAT_TICK_KEY, "vigil:workers:heartbeats", "vigil:supervisor:state")
     client.close()
 
 
@@ -54,3 +54,38 @@ def test_it_reports_redis_down(client, settings):
     body = response.json()
     assert body["redis"] == {"ok": False}
     assert body["workers"]["capture"] == {"ok": False}
+
+
+@pytest.mark.django_db
+def test_it_reads_worker_heartbeats_and_ignores_stale_ones(client, admin_client, redis_client):
+    from system.heartbeats import WORKER_STALE_AFTER_SECONDS, worker_heartbeat_record
+
+    worker_heartbeat_record(client=redis_client, name="capture@fresh", queues=["capture", "default"])
+    worker_heartbeat_record(
+        client=redis_client, name="detect@gone", queues=["detect"], now=time.time() - WORKER_STALE_AFTER_SECONDS - 1
+    )
+    workers = admin_client.get(reverse("healthz")).json()["workers"]
+    assert workers["capture"] == {"ok": True, "workers": ["capture@fresh"]}
+    assert workers["default"] == {"ok": True, "workers": ["capture@fresh"]}
+    assert workers["detect"] == {"ok": False, "workers": []}
+    assert client.get(reverse("healthz")).json()["workers"]["capture"] == {"ok": True}
+
+
+@pytest.mark.django_db
+def test_it_shows_a_child_the_supervisor_is_restarting(client, admin_client, redis_client):
+    from system.supervision import SUPERVISOR_STATE_KEY, supervisor_state_dump
+
+    running = {"state": "running", "pid": 10, "restarts": 0, "last_exit_code": None, "restart_in_s": None}
+    restarting = {"state": "restarting", "pid": 11, "restarts": 3, "last_exit_code": -9, "restart_in_s": 4.0}
+    redis_client.set(SUPERVISOR_STATE_KEY, supervisor_state_dump({"web": running, "beat": restarting}, at=time.time()))
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["supervisor"] == {"ok": False}
+    supervisor = admin_client.get(reverse("healthz")).json()["supervisor"]
+    assert supervisor["error"] == "not running: beat"
+    assert supervisor["children"]["beat"] == restarting
+
+
+@pytest.mark.django_db
+def test_it_has_no_supervisor_component_without_a_supervisor(client):
+    assert "supervisor" not in client.get(reverse("healthz")).json()

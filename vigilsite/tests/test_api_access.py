@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
+from accounts.models import ApiToken
+from accounts.services import api_token_issue
 from cameras.tests.factories import make_camera
 from events.models import Event
 from events.services import event_open_system
@@ -17,35 +21,72 @@ from events.services import event_open_system
 pytestmark = pytest.mark.django_db
 
 
-def _system(make_user, name: str, role: str = "Viewers") -> Token:
-    return Token.objects.create(user=make_user(name, role))
+def _system(make_user, name: str, role: str = "Viewers") -> str:
+    """A system's user in ``role`` and the key of its new token."""
+    return api_token_issue(user=make_user(name, role))[1]
 
 
-def _with(token: Token) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+def _with(key: str) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Token {key}")
+
+
+def _key_on(page: str) -> str:
+    return re.search(r'id="api-token"[^>]*>([0-9a-f]{40})<', page).group(1)
 
 
 def test_an_administrator_makes_a_token_that_is_shown_once(client, make_user):
     client.force_login(make_user("ada", "Administrators", staff=True))
     system = make_user("dispatch-system", "Viewers")
 
-    made = client.post(reverse("admin:accounts_apitoken_add"), {"user": system.pk})
+    made = client.post(reverse("admin:accounts_apitoken_add"), {"user": system.pk, "name": "dispatch"})
 
-    token = Token.objects.get(user=system)
-    assert made.status_code == 200 and token.key in made.text  # the one time it is shown
+    key, token = _key_on(made.text), ApiToken.objects.get(user=system)
+    assert made.status_code == 200 and "no-store" in made["Cache-Control"]  # the one time it is shown
     listing = client.get(reverse("admin:accounts_apitoken_changelist"))
-    assert token.key[:6] in listing.text and token.key not in listing.text
-    assert _with(token).get("/api/events/").status_code == 200
+    assert key[:8] in listing.text and key not in listing.text
+    assert _with(key).get("/api/events/").status_code == 200
 
-    client.post(reverse("admin:accounts_apitoken_delete", args=[system.pk]), {"post": "yes"})
-    revoked = _with(token).get("/api/events/")
+    client.post(reverse("admin:accounts_apitoken_delete", args=[token.pk]), {"post": "yes"})
+    revoked = _with(key).get("/api/events/")
     assert revoked.status_code == 401 and revoked.json() == {"detail": "Invalid token."}
 
     # The secret is kept nowhere else: not in the action log, not in a message cookie.
     logged = list(LogEntry.objects.values_list("object_id", "object_repr"))
-    assert logged == [(str(system.pk), "API token of dispatch-system")] * 2
-    assert token.key not in client.get(reverse("admin:index")).text
-    assert all(token.key not in cookie.value for cookie in client.cookies.values())
+    assert logged == [(str(token.pk), f"API token {key[:8]}… of dispatch-system")] * 2
+    assert key not in client.get(reverse("admin:index")).text
+    assert all(key not in cookie.value for cookie in client.cookies.values())
+
+
+def test_the_database_holds_no_usable_key(make_user):
+    token, key = api_token_issue(user=make_user("board", "Viewers"))
+
+    stored = " ".join(str(value) for value in ApiToken.objects.values_list().get(pk=token.pk))
+
+    assert key not in stored and key[8:] not in stored
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert _with(token.key_hash).get("/api/events/").status_code == 401  # the digest is no key
+
+
+def test_every_admin_url_names_a_token_by_its_id_not_its_key(client, make_user):
+    client.force_login(make_user("ada", "Administrators", staff=True))
+    made = client.post(reverse("admin:accounts_apitoken_add"), {"user": make_user("board", "Viewers").pk})
+    key, token = _key_on(made.text), ApiToken.objects.get()
+
+    pages = [reverse(f"admin:accounts_apitoken_{page}", args=[token.pk]) for page in ("change", "history", "delete")]
+    answers = [client.get(page) for page in pages]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert all(key not in answer.text and key[:12] not in answer.text for answer in answers)
+    assert all(f"/accounts/apitoken/{token.pk}/" in page for page in pages)
+
+
+def test_the_last_use_of_a_token_is_recorded(make_user):
+    token, key = api_token_issue(user=make_user("board", "Viewers"))
+
+    _with(key).get("/api/events/")
+
+    token.refresh_from_db()
+    assert token.last_used is not None
 
 
 def test_operators_may_not_make_tokens(client, make_user):
@@ -67,15 +108,15 @@ def test_a_token_acts_with_its_users_role(make_user):
 
 def test_an_expired_token_is_refused_with_a_clear_message(make_user, settings):
     settings.API_TOKEN_TTL_DAYS = 30
-    token = _system(make_user, "old-board")
-    Token.objects.filter(pk=token.pk).update(created=token.created - timedelta(days=31))
+    key = _system(make_user, "old-board")
+    ApiToken.objects.update(created=timezone.now() - timedelta(days=31))
 
-    response = _with(token).get("/api/events/")
+    response = _with(key).get("/api/events/")
 
     assert response.status_code == 401
     assert "Token expired on" in response.json()["detail"] and "ask an administrator" in response.json()["detail"]
     settings.API_TOKEN_TTL_DAYS = 0
-    assert _with(token).get("/api/events/").status_code == 200  # 0: tokens do not expire
+    assert _with(key).get("/api/events/").status_code == 200  # 0: tokens do not expire
 
 
 def test_each_token_is_throttled_on_its_own_and_sessions_are_not(client, make_user, settings):

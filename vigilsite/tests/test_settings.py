@@ -6,6 +6,8 @@ Each case runs Django's set-up in a fresh interpreter, as a real start would.
 import stat
 from pathlib import Path
 
+import pytest
+
 from vigilsite.testing import run_python
 
 SETUP = "import django; django.setup(); from django.conf import settings; "
@@ -139,3 +141,85 @@ def test_it_refuses_starttls_and_ssl_together(tmp_path):
     result = run_python(SETUP, VIGIL_EMAIL_STARTTLS="true", VIGIL_EMAIL_SSL="true", VIGIL_DATA_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "VIGIL_EMAIL_STARTTLS and VIGIL_EMAIL_SSL exclude each other" in result.stderr
+
+
+@pytest.mark.parametrize("hosts", ["*", "vigil.example.org,*", ".", "*.example.org", "..."])
+def test_it_refuses_wildcard_allowed_hosts_in_production(tmp_path, hosts):
+    env = {**PRODUCTION, "VIGIL_ALLOWED_HOSTS": hosts}
+    result = run_python(SETUP, **env, VIGIL_SECRET_KEY=GOOD_KEY, VIGIL_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "VIGIL_ALLOWED_HOSTS may not hold a wildcard in production" in result.stderr
+
+
+def test_it_accepts_subdomains_in_production_and_a_wildcard_in_development(tmp_path):
+    env = {**PRODUCTION, "VIGIL_ALLOWED_HOSTS": ".example.org"}
+    production = run_python(SETUP + "print(settings.ALLOWED_HOSTS)", **env, VIGIL_SECRET_KEY=GOOD_KEY,
+                            VIGIL_DATA_DIR=str(tmp_path))  # fmt: skip
+    development = run_python(SETUP + "print(settings.ALLOWED_HOSTS)", VIGIL_ALLOWED_HOSTS="*",
+                             VIGIL_DATA_DIR=str(tmp_path))  # fmt: skip
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.strip() == "['.example.org']"
+    assert development.returncode == 0, development.stderr
+    assert development.stdout.strip() == "['*']"
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["abc" * 20, "abcdefghij" * 6, "k3y-" + "Zr4Tv8Wn6Yb1" * 5, "".join(("0", "1")[i * 7 % 3 == 0] for i in range(60))],
+    ids=["abc", "ten-letters", "prefixed-pattern", "two-characters"],
+)
+def test_it_refuses_a_production_secret_key_made_of_a_repeated_short_pattern(tmp_path, key):
+    result = run_python(SETUP, **PRODUCTION, VIGIL_SECRET_KEY=key, VIGIL_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "VIGIL_SECRET_KEY is too weak for production (it repeats a short pattern" in result.stderr
+
+
+def test_a_random_production_secret_key_is_accepted(tmp_path):
+    import secrets
+
+    key = secrets.token_hex(32)  # 64 characters from only 16: still random, still accepted
+    result = run_python(SETUP + "print(len(settings.SECRET_KEY))", **PRODUCTION, VIGIL_SECRET_KEY=key,
+                        VIGIL_DATA_DIR=str(tmp_path))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "64"
+
+
+def test_hsts_preload_is_opt_in(tmp_path):
+    show = SETUP + "print(settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_PRELOAD)"
+    default = run_python(show, **PRODUCTION, VIGIL_SECRET_KEY=GOOD_KEY, VIGIL_DATA_DIR=str(tmp_path))
+    opted_in = run_python(show, **PRODUCTION, VIGIL_SECRET_KEY=GOOD_KEY, VIGIL_HSTS_PRELOAD="true",
+                          VIGIL_DATA_DIR=str(tmp_path))  # fmt: skip
+    assert default.returncode == 0 and opted_in.returncode == 0, default.stderr + opted_in.stderr
+    assert default.stdout.split() == ["31536000", "False"]
+    assert opted_in.stdout.split() == ["31536000", "True"]
+
+
+def test_the_data_folder_and_the_sqlite_database_are_readable_by_their_owner_only(tmp_path):
+    data = tmp_path / "data"
+    # The write-ahead log exists while the connection is open: its mode is read from inside.
+    write = SETUP + (
+        "import os; from django.db import connection; connection.cursor().execute('create table t (x int)'); "
+        "print(oct(os.stat(str(settings.DATABASES['default']['NAME']) + '-wal').st_mode & 0o777))"
+    )
+
+    result = run_python(write, VIGIL_DATABASE_URL=None, VIGIL_SECRET_KEY=None, VIGIL_DATA_DIR=str(data))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0o600"
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    for name in ("vigil.sqlite3", "secret_key"):
+        assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
+
+
+def test_an_existing_world_readable_data_folder_and_database_are_tightened(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    (data / "vigil.sqlite3").touch()
+    (data / "vigil.sqlite3").chmod(0o644)
+
+    result = run_python(SETUP, VIGIL_DATABASE_URL=None, VIGIL_DATA_DIR=str(data))
+
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "vigil.sqlite3").stat().st_mode) == 0o600

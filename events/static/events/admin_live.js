@@ -28,10 +28,20 @@
     };
     socket.onclose = (close) => {
       banner.dataset.connection = "closed";
-      if (close.code === 4401 || close.code === 4403) return; // logged out or no permission: stop
+      if (close.code === 4401 || close.code === 4403) { ended(close.code); return; } // reconnecting would be refused
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };
+  }
+
+  // The server closed the socket for good: logged out (4401) or no longer allowed (4403). The click
+  // reloads the page, which takes a logged-out user to the login page.
+  function ended(code) {
+    banner.dataset.connection = code === 4401 ? "logged-out" : "forbidden";
+    button.textContent = code === 4401
+      ? "Your session has ended — click to log in again"
+      : "Live updates stopped: your account may no longer view events — click to reload";
+    banner.hidden = false;
   }
 
   button.addEventListener("click", () => location.reload());

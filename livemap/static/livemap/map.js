@@ -108,6 +108,13 @@
     });
   }
 
+  // A camera without a frame yet: its picture says so. One listener (error events do not bubble, so
+  // it listens in the capture phase) instead of an onerror= attribute, which the CSP never runs.
+  document.addEventListener("error", (event) => {
+    const image = event.target;
+    if (image instanceof HTMLImageElement && image.dataset.noFrame) image.replaceWith(image.dataset.noFrame);
+  }, true);
+
   function cameraPopup(data) {
     const counts = Object.entries(data.latest_counts || {});
     const countsHtml = counts.length
@@ -115,7 +122,7 @@
       : "<dt>Counts</dt><dd>none yet</dd>";
     return `<div class="popup camera-popup" data-camera-id="${data.id}">
       <h3>${esc(data.name)}</h3>
-      <img alt="Latest frame of ${esc(data.name)}" src="${esc(data.latest_frame_url)}?t=${Date.now()}" onerror="this.replaceWith('No frame yet.')">
+      <img alt="Latest frame of ${esc(data.name)}" src="${esc(data.latest_frame_url)}?t=${Date.now()}" data-no-frame="No frame yet.">
       <dl><dt>Status</dt><dd><span class="status">${esc(data.status)}</span></dd>
       <dt>Last frame</dt><dd>${when(data.last_frame_at)}</dd>${countsHtml}
       ${data.counted_at ? `<dt>Counted</dt><dd>${when(data.counted_at)}</dd>` : ""}</dl>
@@ -377,6 +384,7 @@
         // Subscribed first, then caught up: nothing committed in between is lost.
         await Promise.all([loadCameras(), loadEvents(newestChange)]);
         if (!fitted) { fitToContent(); await focusLinkedEvent(); }
+        if (attempt < 0) return; // closed for good (4401/4403) while catching up
         setConnection("live", "Live");
       } catch (error) {
         handleLoadError(error);
@@ -387,7 +395,16 @@
       if (type === "camera.status") upsertCamera(data);
       else if (type.startsWith("event.")) { upsertEvent(data, { live: true }); renderFeed(); }
     });
-    socket.addEventListener("close", () => scheduleReconnect());
+    socket.addEventListener("close", (close) => {
+      // Closed for good by the server: logged out (4401) or no longer allowed (4403); do not reconnect.
+      if (close.code === 4401) { handleLoadError(new SessionExpired("4401")); return; }
+      if (close.code === 4403) {
+        attempt = -1;
+        setConnection("expired", "Live updates stopped: your account may no longer view events — <a href=\"\">reload</a>");
+        return;
+      }
+      scheduleReconnect();
+    });
   }
 
   function handleLoadError(error) {

@@ -1,10 +1,12 @@
+import sys
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from cameras.services import camera_demo_seed
 from system import runner
-from system.services import DEMO_ADMIN_USERNAME, demo_admin_ensure
+from system.services import DEMO_ADMIN_USERNAME, demo_admin_ensure, demo_admin_password_told
 
 
 class Command(BaseCommand):
@@ -23,13 +25,16 @@ class Command(BaseCommand):
         login = f"log in at {url} "
         if settings.DEMO and not no_demo:
             password = demo_admin_ensure()
+            # The password itself only on a terminal: a log keeps it (and ships it) for good.
+            terminal = sys.stdout.isatty()
+            told = demo_admin_password_told(password, terminal=terminal) if password else ""
             if password:
-                # Printed at once too, so it is not lost if a later step fails.
-                runner.say("vigil", f"created administrator '{DEMO_ADMIN_USERNAME}' with password {password}")
+                # Said at once too, so it is not lost if a later step fails.
+                runner.say("vigil", f"created administrator '{DEMO_ADMIN_USERNAME}' {told}")
             for camera in camera_demo_seed():
                 runner.say("vigil", f"demo camera '{camera.name}' created")
             if password:
-                login += f"as '{DEMO_ADMIN_USERNAME}' with password {password} (shown only this once)"
+                login += f"as '{DEMO_ADMIN_USERNAME}' {told}" + (" (shown only this once)" if terminal else "")
             else:
                 login += (
                     f"as '{DEMO_ADMIN_USERNAME}' (password shown at first run; reset it with "

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from cameras.services import camera_demo_seed
 from events.services import rule_demo_seed
-from system.services import DEMO_ADMIN_USERNAME, demo_admin_ensure
+from system.services import DEMO_ADMIN_USERNAME, demo_admin_ensure, demo_admin_password_told
 
 
 class Command(BaseCommand):
@@ -11,8 +11,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         password = demo_admin_ensure()
         if password:
-            self.stdout.write(f"Created administrator '{DEMO_ADMIN_USERNAME}' with password: {password}")
-            self.stdout.write("This password is shown only now.")
+            terminal = self.stdout.isatty()
+            told = demo_admin_password_told(password, terminal=terminal)  # a log gets a private file's path
+            self.stdout.write(f"Created administrator '{DEMO_ADMIN_USERNAME}' {told}")
+            if terminal:
+                self.stdout.write("This password is shown only now.")
         created = camera_demo_seed()
         for camera in created:
             self.stdout.write(f"Created demo camera '{camera.name}' ({camera.masked_source_url})")
