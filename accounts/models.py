@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from vigilsite.bounds import validate_plain_text
+from core.bounds import validate_plain_text
 
 
 class ApiToken(models.Model):

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from cameras.forms import CameraAdminForm
 from cameras.models import Camera
 from cameras.services import camera_capture_request, camera_push_token_rotate, camera_test_connection
-from vigilsite import redact
+from core import redact
 from vigilsite.badges import CAMERA_STATUS_COLOURS, field_badge
 from vigilsite.maps import tiles_context
 

@@ -1,7 +1,7 @@
 from django import forms
 
 from cameras.models import Camera
-from vigilsite import redact
+from core import redact
 
 
 class CameraAdminForm(forms.ModelForm):

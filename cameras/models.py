@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.text import slugify
 
 from cameras import sources
-from vigilsite.bounds import COUNTER_MAX, range_check, validate_plain_text, within
+from core.bounds import COUNTER_MAX, range_check, validate_plain_text, within
 
 # A day between snapshots at most: beat's and the capture spacing's date arithmetic stay far from overflowing.
 CAPTURE_INTERVAL_MAX = 86_400

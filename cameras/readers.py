@@ -10,7 +10,7 @@
 Every failure raises ``CaptureError`` with a message an operator can act on; URLs in messages
 never carry credentials.
 
-Every connection is checked against the blocked networks where it is made (vigilsite/outbound.py):
+Every connection is checked against the blocked networks where it is made (core/outbound.py):
 requests through a checked session (no redirects), ffmpeg's RTSP at the checked address, ffmpeg's
 HTTP and HLS through the checking proxy, which checks each redirect hop and playlist entry.
 """
@@ -29,7 +29,7 @@ import requests
 
 from cameras import sources
 from cameras.frames import Frame, InvalidImage, decode_image
-from vigilsite import outbound, redact
+from core import outbound, redact
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 MJPEG_MAX_FRAME_BYTES = 20 * 1024 * 1024

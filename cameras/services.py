@@ -23,11 +23,11 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from cameras import frame_store, readers
 from cameras.frames import Frame, InvalidImage, decode_image
 from cameras.models import Camera
+from core import redact
+from core.bounds import COUNTER_MAX
 from detection.services import frame_submit
 from events.broadcast import broadcast_on_commit
 from events.services import event_close_system, event_open_system
-from vigilsite import redact
-from vigilsite.bounds import COUNTER_MAX
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from vigilsite import outbound, redact
+from core import outbound, redact
 
 STREAM_SCHEMES = {"rtsp", "rtsps"}
 HTTP_SCHEMES = {"http", "https"}
@@ -24,7 +24,7 @@ DEVICE_SCHEME = "device"  # device://0 is the first USB/V4L camera of an edge ma
 ALLOWED_SCHEMES = STREAM_SCHEMES | HTTP_SCHEMES | {FILE_SCHEME, DEVICE_SCHEME}
 
 
-BlockedHost = outbound.BlockedAddress  # the policy is every outbound connection's (vigilsite/outbound.py)
+BlockedHost = outbound.BlockedAddress  # the policy is every outbound connection's (core/outbound.py)
 
 
 def address_blocked(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

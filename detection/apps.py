@@ -8,8 +8,8 @@ class DetectionConfig(AppConfig):
     verbose_name = "Detection"
 
     def ready(self) -> None:
+        from core.stored_files import stored_files_follow_rows
         from detection.models import DetectionModel
-        from vigilsite.stored_files import stored_files_follow_rows
 
         # Uploaded weights go with their model row.
         stored_files_follow_rows(DetectionModel, "weights_file")

@@ -7,8 +7,8 @@ from django.core.validators import FileExtensionValidator
 from django.db import models, transaction
 from django.db.models import Q
 
+from core.bounds import COUNTER_MAX, has_control_characters, range_check, validate_plain_text, within
 from detection.weights import file_sha256, validate_weights_file
-from vigilsite.bounds import COUNTER_MAX, has_control_characters, range_check, validate_plain_text, within
 
 LABEL_MAX_LENGTH = 50  # Event.label's column
 

@@ -16,11 +16,11 @@ from django.conf import settings
 from cameras import frame_store
 from cameras.frames import Frame, InvalidImage, decode_image
 from cameras.models import Camera
+from core.isolation import is_outage
 from detection import motion, queue
 from detection.detector import Detection, Detector, WeightsUnavailable, default_model, detector_for
 from detection.models import DetectionModel
 from detection.services import camera_detection_failed, frame_result_record
-from vigilsite.isolation import is_outage
 
 logger = logging.getLogger(__name__)
 

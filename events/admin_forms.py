@@ -2,9 +2,9 @@
 
 from django import forms
 
+from core.bounds import validate_plain_text
 from events.models import EventAction
 from events.workflow import TRANSITIONS
-from vigilsite.bounds import validate_plain_text
 
 Action = EventAction.Action
 

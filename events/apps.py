@@ -12,8 +12,8 @@ class EventsConfig(AppConfig):
 
         signals_connect()  # logout, deactivation, role changes close open WebSockets
 
+        from core.stored_files import stored_files_follow_rows
         from events.models import Event
-        from vigilsite.stored_files import stored_files_follow_rows
 
         # An event's snapshots go with it (deleted by hand, by retention or with its camera).
         stored_files_follow_rows(Event, "snapshot", "annotated_snapshot")

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from core.csv_cells import CsvLines
 from events.models import Event, EventAction
-from vigilsite.csv_cells import CsvLines
 
 COLUMNS = [
     "id", "title", "kind", "camera", "district", "rule", "label", "severity", "status", "peak_count",

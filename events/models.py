@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from vigilsite.bounds import COUNTER_MAX, range_check, validate_plain_text, within
+from core.bounds import COUNTER_MAX, range_check, validate_plain_text, within
 
 # Realistic limits of what a person sets on a rule (and what the event copies).
 MIN_COUNT_MAX = 1_000  # detections in one frame: YOLO reports at most 300 by default

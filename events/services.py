@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from cameras.frames import Frame
 from cameras.models import Camera
+from core.bounds import COUNTER_MAX, fit
+from core.isolation import is_outage
 from detection.detector import Detection
 from events import rules as threat_rules
 from events import snapshots
@@ -20,8 +22,6 @@ from events.models import Event, RuleStreak, ThreatRule
 from events.payloads import event_payload
 from notifications.models import Notification
 from notifications.services import notifications_plan
-from vigilsite.bounds import COUNTER_MAX, fit
-from vigilsite.isolation import is_outage
 
 logger = logging.getLogger(__name__)
 

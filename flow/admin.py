@@ -7,10 +7,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core.bounds import validate_plain_text
 from flow.admin_forms import CountingLineAdminForm, CountingZoneAdminForm
 from flow.models import CAPACITY_MAX, Area, CountingLine, CountingZone, Crossing, Occupancy, OccupancyCorrection
 from flow.services import occupancy_correct
-from vigilsite.bounds import validate_plain_text
 
 
 @admin.register(CountingLine)

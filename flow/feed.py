@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
-from vigilsite import outbound
+from core import outbound
 
 logger = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core.bounds import COUNTER_MAX, range_check, validate_plain_text, within
 from events.models import validate_zone
 from flow.crossing import IN, OUT, Line
-from vigilsite.bounds import COUNTER_MAX, range_check, validate_plain_text, within
 
 CAPACITY_MAX = 1_000_000  # the largest stadium holds a tenth of that
 

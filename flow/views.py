@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cameras.models import Camera
+from core.csv_cells import csv_lines
+from core.query_params import BadParameter, optional, parse_integer, parse_moment
 from flow import charts, selectors
 from flow.live import camera_counters
-from vigilsite.csv_cells import csv_lines
-from vigilsite.query_params import BadParameter, optional, parse_integer, parse_moment
 
 RANGES = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 EXPORT_MAX = timedelta(days=93)

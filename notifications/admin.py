@@ -8,10 +8,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core import redact
 from notifications.admin_forms import NotificationChannelForm
 from notifications.models import Delivery, Notification, NotificationChannel
 from notifications.services import channel_test_send, notification_retry
-from vigilsite import redact
 from vigilsite.badges import badge, field_badge
 
 NOTIFICATION_STATUS_COLOURS = {

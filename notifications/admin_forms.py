@@ -6,8 +6,8 @@ import secrets
 
 from django import forms
 
+from core import redact
 from notifications.models import NotificationChannel
-from vigilsite import redact
 
 
 class NotificationChannelForm(forms.ModelForm):

@@ -10,9 +10,9 @@ from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone
 
+from core.bounds import single_line
 from events.models import Event
 from notifications.models import Notification
-from vigilsite.bounds import single_line
 
 SCHEMA = "vigil.notification/1"
 TYPES = {

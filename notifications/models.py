@@ -5,9 +5,9 @@ from django.core.validators import URLValidator, validate_email
 from django.db import models
 from django.utils import timezone
 
+from core import outbound, redact
+from core.bounds import COUNTER_MAX, range_check, validate_plain_text, within
 from events.models import Severity, validate_labels
-from vigilsite import outbound, redact
-from vigilsite.bounds import COUNTER_MAX, range_check, validate_plain_text, within
 
 MAX_PER_MINUTE_MAX = 10_000
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from core.isolation import is_outage
 from events.models import Event
 from events.rules import hours_contain
 from notifications.models import SEVERITY_ORDER, Notification, NotificationChannel
-from vigilsite.isolation import is_outage
 
 logger = logging.getLogger(__name__)
 

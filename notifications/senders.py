@@ -17,9 +17,9 @@ import requests
 from django.conf import settings
 from django.core.mail import get_connection
 
+from core import outbound, redact
 from notifications import messages, signing
 from notifications.models import Notification, NotificationChannel
-from vigilsite import outbound, redact
 
 USER_AGENT = "Vigil-Notifications/1"
 

@@ -17,11 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.isolation import is_outage
 from events.models import Event
 from notifications import senders
 from notifications.models import Delivery, Notification, NotificationChannel
 from notifications.selectors import channels_for
-from vigilsite.isolation import is_outage
 
 logger = logging.getLogger(__name__)
 

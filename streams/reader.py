@@ -29,7 +29,7 @@ from cameras.readers import (
     pinned_url,
     refuse_blocked_host,
 )
-from vigilsite import outbound
+from core import outbound
 
 _BMP_HEADER = 54
 

@@ -16,7 +16,7 @@ from celery import schedules
 from django.conf import settings
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
-from vigilsite.isolation import is_outage
+from core.isolation import is_outage
 
 logger = logging.getLogger(__name__)
 

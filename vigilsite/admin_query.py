@@ -4,7 +4,7 @@ Django's change list turns most malformed filters into ``IncorrectLookupParamete
 to ``?e=1``), but not all: a moment that overflows when it is turned into UTC, or a
 date-hierarchy year of 9999 (its next day, month or year cannot be computed), fail later, when
 the query runs or the page is drawn. Here every filter value is read up front with
-:mod:`vigilsite.query_params`, by the type of the field it filters, so that the list and every
+:mod:`core.query_params`, by the type of the field it filters, so that the list and every
 custom view built on it (the events' CSV export) refuse it before any query is built.
 
 Every ModelAdmin registered on Vigil's admin site gets this change list, Django's own
@@ -25,7 +25,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import DataError, models
 from django.db.models.constants import LOOKUP_SEP
 
-from vigilsite.query_params import FIRST_YEAR, LAST_YEAR, BadParameter, parse_integer, parse_moment
+from core.query_params import FIRST_YEAR, LAST_YEAR, BadParameter, parse_integer, parse_moment
 
 # Lookups whose value is one value of the field's own type; ``in`` and ``range`` take several.
 _ONE_VALUE = {"exact", "iexact", "gt", "gte", "lt", "lte"}

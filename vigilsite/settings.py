@@ -322,7 +322,7 @@ DEMO_CENTER = tuple(float(x) for x in env.strings("DEMO_CENTER", ["52.3731", "4.
 CAPTURE_TIMEOUT_SECONDS = env.number("CAPTURE_TIMEOUT", 10.0, minimum=1.0)
 CAMERA_OFFLINE_AFTER_FAILURES = env.integer("CAMERA_OFFLINE_AFTER_FAILURES", 2, minimum=1)
 # Every outbound connection (cameras, webhooks, the flow feed) to a host that is, or resolves to,
-# one of these addresses is refused, when saved and when connecting (vigilsite/outbound.py): no
+# one of these addresses is refused, when saved and when connecting (core/outbound.py): no
 # URL may read a cloud instance's metadata (its credentials) or other link-local services.
 # VIGIL_CAMERA_BLOCKED_NETWORKS, its earlier name, still works.
 OUTBOUND_BLOCKED_NETWORKS = env.networks(
@@ -502,8 +502,8 @@ REST_FRAMEWORK = {
     # JSON in, JSON out: one body format to document and test (frame ingestion has its own parser).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "vigilsite.api_schema.VigilAutoSchema",
-    # django-filter, with integers, keys and moments read by vigilsite.query_params (never a 500).
-    "DEFAULT_FILTER_BACKENDS": ["vigilsite.query_params.QueryFilterBackend"],
+    # django-filter, with integers, keys and moments read by core.query_params (never a 500).
+    "DEFAULT_FILTER_BACKENDS": ["core.query_params.QueryFilterBackend"],
 }
 # A token older than this many days is refused (0: tokens do not expire).
 API_TOKEN_TTL_DAYS = env.integer("API_TOKEN_TTL_DAYS", 365, minimum=0)
@@ -614,8 +614,8 @@ LOGGING = {
     # A 4xx (a refused probe, a 403) is one line; tracebacks are for the server's own errors.
     # Credentials in URLs (?pwd=…, user:pass@) never reach a log line; urllib3 logs each request's URL.
     "filters": {
-        "client_errors_on_one_line": {"()": "vigilsite.log_filters.ClientErrorsOnOneLine"},
-        "redact": {"()": "vigilsite.redact.CredentialFilter"},
+        "client_errors_on_one_line": {"()": "core.log_filters.ClientErrorsOnOneLine"},
+        "redact": {"()": "core.redact.CredentialFilter"},
     },
     "handlers": {
         "console": {

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from cameras import sources
 from cameras.models import Camera
-from vigilsite import redact
+from core import redact
 
 
 class CameraSerializer(serializers.ModelSerializer):

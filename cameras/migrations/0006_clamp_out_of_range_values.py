@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db import migrations
 
-from vigilsite.bounds import clamp_rows
+from core.bounds import clamp_rows
 
 BOUNDS = {
     "Camera": {

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def mask_errors(apps, schema_editor):
-    from vigilsite.redact import mask_text
+    from core.redact import mask_text
 
     Camera = apps.get_model("cameras", "Camera")
     for camera in Camera.objects.exclude(last_error="").only("pk", "last_error").iterator():

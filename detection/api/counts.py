@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cameras.models import Camera
+from core.query_params import QueryDateTimeSerializerField, QueryIntegerSerializerField
 from detection.models import CountMinute
 from detection.series import BUCKETS, count_series
-from vigilsite.query_params import QueryDateTimeSerializerField, QueryIntegerSerializerField
 
 MAX_POINTS = 10_000
 

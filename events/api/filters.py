@@ -3,8 +3,8 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.query_params import QueryDateTimeFilter, QueryFilterSet
 from events.models import Event, Severity
-from vigilsite.query_params import QueryDateTimeFilter, QueryFilterSet
 
 
 class BoundingBoxField(forms.CharField):

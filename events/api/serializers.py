@@ -5,9 +5,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.bounds import validate_plain_text
 from events.models import Event, EventAction, ThreatRule
 from events.workflow import actions_allowed
-from vigilsite.bounds import validate_plain_text
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ constraints cannot fail on old rows (the limits are written out: a migration mus
 
 from django.db import migrations
 
-from vigilsite.bounds import clamp_rows
+from core.bounds import clamp_rows
 
 BOUNDS = {
     "Crossing": {

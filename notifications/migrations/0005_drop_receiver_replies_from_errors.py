@@ -10,7 +10,7 @@ _REPLY = re.compile(r"^HTTP (\d{3}): .*", re.DOTALL)
 
 
 def _clean(error: str) -> str:
-    from vigilsite.redact import mask_text
+    from core.redact import mask_text
 
     reply = _REPLY.match(error)
     if not reply:

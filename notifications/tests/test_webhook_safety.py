@@ -11,11 +11,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from core.tests.test_outbound import METADATA_SPELLINGS
 from events.tests.scenes import crowd_event
 from notifications.models import Delivery, Notification, NotificationChannel
 from notifications.services import notification_deliver
 from notifications.tests.receivers import WebhookReceiver
-from vigilsite.tests.test_outbound import METADATA_SPELLINGS
 
 SECRET = "a-webhook-secret-of-enough-length"
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import requests
 
 from cameras.readers import CaptureError
 from cameras.tests.servers import http_camera, make_hls
+from core.outbound import CheckingProxy
 from streams.reader import StreamReader, input_options
-from vigilsite.outbound import CheckingProxy
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cameras.models import Camera
 from cameras.tests.factories import make_camera
+from core.bounds import COUNTER_MAX, fit, single_line, validate_plain_text
 from detection.models import CountMinute, CountSample, DetectionModel
 from events.models import Event, RuleStreak, ThreatRule
 from flow.models import (
@@ -34,7 +35,6 @@ from flow.models import (
     OccupancyMinute,
 )
 from notifications.models import Delivery, Notification, NotificationChannel
-from vigilsite.bounds import COUNTER_MAX, fit, single_line, validate_plain_text
 from vigilsite.testing import BASE_DIR
 
 NUMBER_FIELDS = (models.IntegerField, models.FloatField, models.DecimalField)

@@ -17,10 +17,7 @@ from django.test import Client, RequestFactory
 from django_filters.rest_framework import DjangoFilterBackend
 
 from cameras.tests.factories import make_camera
-from events.services import event_open_system
-from vigilsite.admin_query import SafeChangeListMixin
-from vigilsite.api_urls import router
-from vigilsite.query_params import (
+from core.query_params import (
     BadParameter,
     QueryDateTimeField,
     QueryFilterBackend,
@@ -30,6 +27,9 @@ from vigilsite.query_params import (
     parse_integer,
     parse_moment,
 )
+from events.services import event_open_system
+from vigilsite.admin_query import SafeChangeListMixin
+from vigilsite.api_urls import router
 
 # Each reported request, and the parameter its 400 must name.
 REFUSED = [

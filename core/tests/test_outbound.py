@@ -1,4 +1,4 @@
-"""The outbound policy (vigilsite/outbound.py): blocked addresses in every spelling, at save and at connect,
+"""The outbound policy (core/outbound.py): blocked addresses in every spelling, at save and at connect,
 and connections that go to the address that was checked."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import pytest
 import requests
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
-from vigilsite import env, outbound
+from core import outbound
+from vigilsite import env
 
 # 169.254.169.254 (the cloud metadata server) and other blocked addresses, as the C library, ffmpeg
 # and requests would all connect to them.

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from vigilsite.redact import CredentialFilter, mask_text, mask_url, unmask_url
+from core.redact import CredentialFilter, mask_text, mask_url, unmask_url
 
 CREDENTIAL_NAMES = [
     "pwd", "PWD", "password", "Password", "pass", "passwd", "pw", "token", "access_token", "Auth_Token", "key",
