@@ -1,6 +1,8 @@
 # One image for every Vigil process (web, capture, detect, default, beat); the command differs.
 FROM python:3.11-slim-bookworm
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 VIGIL_VENV=/opt/venv PATH=/opt/venv/bin:$PATH
+# An image is a deployment: production by default (no DEBUG; a secret key and host names required).
+ENV VIGIL_ENV=production
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt pyproject.toml ./

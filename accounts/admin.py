@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from rest_framework.authtoken.models import TokenProxy
 
@@ -90,7 +91,9 @@ class ApiTokenForm(forms.ModelForm):
     def clean_user(self):
         user = self.cleaned_data["user"]
         if not may_manage_user(self.actor, user):
-            raise ValidationError("Only a superuser may issue a token for this user (it holds more than you do).")
+            raise ValidationError(
+                "Only a superuser may issue a token for this user (a staff account, or one holding more than you do)."
+            )
         return user
 
 
@@ -120,7 +123,8 @@ class ApiTokenAdmin(_Guarded, admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user" and not request.user.is_superuser:
-            kwargs["queryset"] = User.objects.filter(is_superuser=False)
+            # Not a superuser, nor another staff account: their tokens are theirs and superusers' to make.
+            kwargs["queryset"] = User.objects.filter(Q(is_staff=False) | Q(pk=request.user.pk), is_superuser=False)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None) -> bool:

@@ -4,8 +4,8 @@ Django's user admin lets anyone with ``auth.change_user`` tick *Superuser status
 permission, or change a superuser's password; ``auth.change_group`` lets them add any permission to
 their own group. These rules close that: a user who is not a superuser
 - never changes ``is_superuser``, ``is_staff`` or a user's own permissions (the admin shows them read only),
-- manages (edits, deletes, gives a token to) only accounts that are not superusers and hold no
-  permission they lack themselves,
+- manages (edits, deletes, gives a token to) only accounts that are not superusers, not another
+  staff account (only superusers manage staff) and hold no permission they lack themselves,
 - gives users only groups, and groups only permissions, that they hold themselves.
 """
 
@@ -30,6 +30,8 @@ def may_manage_user(actor, target) -> bool:
         return True
     if target.is_superuser:
         return False
+    if target.is_staff and target.pk != actor.pk:
+        return False  # another staff account: its password, token or groups would hand over its admin access
     return target.get_all_permissions() <= actor.get_all_permissions()
 
 

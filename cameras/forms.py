@@ -1,5 +1,6 @@
 from django import forms
 
+from cameras import sources
 from cameras.models import Camera
 from core import redact
 
@@ -44,4 +45,12 @@ class CameraAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("clear_password"):
             cleaned["password"] = ""
+        elif self.instance.pk and "source_url" in cleaned and "password" in self.fields:
+            url = cleaned["source_url"]
+            typed = bool(self.data.get(self.add_prefix("password")) or sources.split_credentials(url)[2])
+            if not typed and sources.password_must_be_retyped(self.instance, url):
+                self.add_error("password", PASSWORD_ADDRESS_CHANGED)
         return cleaned
+
+
+PASSWORD_ADDRESS_CHANGED = "The address changed: type the password for the new address again, or tick “Clear password”."  # noqa: S105 - a message, not a password

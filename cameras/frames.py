@@ -93,6 +93,52 @@ def _jpeg_pixels(data: bytes, *, max_pixels: int, min_side: int | None) -> np.nd
     return image
 
 
+def jpeg_end(data: bytes | bytearray, start: int = 0) -> int | None:
+    """Where the JPEG that starts at ``start`` ends (just past its end-of-image marker), or None
+    while it is incomplete.
+
+    The first ``FFD9`` is not the end: an EXIF thumbnail in APP1 carries its own. So the marker
+    segments are skipped by their lengths up to each scan, and a scan's entropy-coded data is read
+    up to the next marker that is not a stuffed byte (``FF00``), a restart marker or fill.
+    Raises InvalidImage when the bytes are not JPEG structure at all.
+    """
+    size = len(data)
+    i = start + 2  # past SOI
+    while True:
+        if i + 1 >= size:
+            return None
+        if data[i] != 0xFF:
+            raise InvalidImage("the JPEG image has bytes where a marker should be")
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            i += 1
+            continue
+        if marker == 0xD9:
+            return i + 2
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            i += 2
+            continue
+        if i + 3 >= size:
+            return None
+        length = (data[i + 2] << 8) | data[i + 3]
+        if length < 2:
+            raise InvalidImage("the JPEG image has a marker segment shorter than its own length field")
+        i += 2 + length
+        if marker != 0xDA:  # not a scan: the next marker follows the segment
+            continue
+        while True:  # entropy-coded data of the scan
+            i = data.find(b"\xff", i)
+            if i < 0 or i + 1 >= size:
+                return None
+            following = data[i + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                i += 2
+            elif following == 0xFF:
+                i += 1
+            else:
+                break
+
+
 def _png_pixels(data: bytes, *, max_pixels: int) -> np.ndarray:
     """The PNG's pixels (BGR); libpng refuses a short image stream, so a fake IEND is not enough."""
     if b"IEND" not in data[-16:]:

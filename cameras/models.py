@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.text import slugify
 
 from cameras import sources
-from core.bounds import COUNTER_MAX, range_check, validate_plain_text, within
+from core.bounds import COUNTER_MAX, range_check, validate_names, validate_plain_text, validate_text_size, within
 
 # A day between snapshots at most: beat's and the capture spacing's date arithmetic stay far from overflowing.
 CAPTURE_INTERVAL_MAX = 86_400
@@ -16,10 +16,7 @@ FRAME_SIDE_MAX = 8192 * 8192
 
 
 def validate_tags(value: object) -> None:
-    if not isinstance(value, list) or not all(isinstance(tag, str) and 0 < len(tag) <= 40 for tag in value):
-        raise ValidationError('Give a list of short tags, e.g. ["entrance", "night"].')
-    for tag in value:
-        validate_plain_text(tag)
+    validate_names(value, what="short tags", example='["entrance", "night"]')
 
 
 class Camera(models.Model):
@@ -38,7 +35,7 @@ class Camera(models.Model):
 
     name = models.CharField(max_length=120, validators=[validate_plain_text])
     slug = models.SlugField(max_length=120, unique=True, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[validate_text_size])
     latitude = models.DecimalField(
         max_digits=9,
         decimal_places=6,

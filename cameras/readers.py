@@ -28,7 +28,7 @@ import numpy as np
 import requests
 
 from cameras import sources
-from cameras.frames import Frame, InvalidImage, decode_image
+from cameras.frames import Frame, InvalidImage, decode_image, jpeg_end
 from core import outbound, redact
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
@@ -43,6 +43,16 @@ class CaptureError(Exception):
 def grab_frame(url: str, *, timeout: float, rtsp_transport: str = "tcp", shown_url: str | None = None) -> Frame:
     """Return one fresh frame from ``url`` (which may carry credentials) or raise ``CaptureError``."""
     shown = shown_url or redact.mask_url(url)
+    try:
+        return _grab(url, shown, timeout, rtsp_transport)
+    except (cv2.error, OverflowError, ValueError) as exc:
+        # OpenCV and the URL/number parsing raise these for a source they cannot use; the operator
+        # gets the reason as the camera's last error, never a 500 or a task traceback.
+        reason = redact.mask_text(str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__)
+        raise CaptureError(f"{shown} cannot be read: {reason[:300]}") from None
+
+
+def _grab(url: str, shown: str, timeout: float, rtsp_transport: str) -> Frame:
     scheme = urlsplit(url).scheme.lower()
     # Each way in checks where it connects: RTSP at the address checked here (ffmpeg is handed it),
     # requests through the checked session, HLS through the checking proxy (after a check here that
@@ -57,8 +67,7 @@ def grab_frame(url: str, *, timeout: float, rtsp_transport: str = "tcp", shown_u
     if scheme == sources.FILE_SCHEME:
         return _grab_file(sources.local_path(url))
     if scheme == sources.DEVICE_SCHEME:
-        parts = urlsplit(url)
-        return _grab_device(int(parts.netloc or parts.path.strip("/")), timeout)
+        return _grab_device(sources.device_index(url), timeout)
     raise CaptureError(f"Unsupported source {shown}")
 
 
@@ -71,10 +80,10 @@ def refuse_blocked_host(url: str) -> None:
 
 
 def pinned_url(url: str) -> str:
-    """``url`` at its checked address (see ``sources.pinned_url``); ``CaptureError`` when blocked."""
+    """``url`` at its checked address (see ``sources.pinned_url``); ``CaptureError`` when blocked or unresolved."""
     try:
         return sources.pinned_url(url)
-    except sources.BlockedHost as exc:
+    except (sources.BlockedHost, sources.UnresolvedHost) as exc:
         raise CaptureError(str(exc)) from None
 
 
@@ -196,7 +205,7 @@ def _read_body(response: requests.Response, deadline: float, shown: str) -> byte
 
 
 def _first_mjpeg_frame(response: requests.Response, deadline: float, shown: str) -> bytes:
-    """The first complete JPEG of a multipart stream, found by its start and end markers."""
+    """The first complete JPEG of a multipart stream: from its start marker to its real end (``jpeg_end``)."""
     buffer = bytearray()
     while True:
         # read1 returns what has arrived; read(n) would wait for the next frame to fill n bytes.
@@ -206,9 +215,12 @@ def _first_mjpeg_frame(response: requests.Response, deadline: float, shown: str)
         buffer += chunk
         start = buffer.find(b"\xff\xd8\xff")
         if start >= 0:
-            end = buffer.find(b"\xff\xd9", start + 3)
-            if end >= 0:
-                return bytes(buffer[start : end + 2])
+            try:
+                end = jpeg_end(buffer, start)
+            except InvalidImage as exc:
+                raise CaptureError(f"{shown} sent something that is not a usable image: {exc}") from None
+            if end is not None:
+                return bytes(buffer[start:end])
         if len(buffer) > MJPEG_MAX_FRAME_BYTES:
             raise CaptureError(f"{shown} sent {MJPEG_MAX_FRAME_BYTES} bytes without a complete JPEG frame")
         if time.monotonic() > deadline:

@@ -21,10 +21,15 @@ STREAM_SCHEMES = {"rtsp", "rtsps"}
 HTTP_SCHEMES = {"http", "https"}
 FILE_SCHEME = "file"
 DEVICE_SCHEME = "device"  # device://0 is the first USB/V4L camera of an edge machine
+DEVICE_INDEX_MAX = 63  # /dev/video0../dev/video63: what V4L numbers on one machine
 ALLOWED_SCHEMES = STREAM_SCHEMES | HTTP_SCHEMES | {FILE_SCHEME, DEVICE_SCHEME}
 
 
 BlockedHost = outbound.BlockedAddress  # the policy is every outbound connection's (core/outbound.py)
+
+
+class UnresolvedHost(ValueError):
+    """A camera host that does not resolve (or is no valid name): nothing is connected to."""
 
 
 def address_blocked(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -53,8 +58,9 @@ def pinned_url(url: str) -> str:
     """``url`` with its host replaced by the checked address it resolves to (``BlockedHost`` if blocked).
 
     For ffmpeg's RTSP, which resolves by itself: handed a literal address it connects where the check
-    looked, even if the name resolves elsewhere a moment later. A name that does not resolve is kept
-    (ffmpeg then reports it). The URL is rebuilt from its parsed parts, so ffmpeg reads the same host.
+    looked, even if the name resolves elsewhere a moment later. A name Python cannot resolve or encode
+    raises ``UnresolvedHost``: ffmpeg's own resolver might read it differently, so it never gets an
+    unchecked name. The URL is rebuilt from its parsed parts, so ffmpeg reads the same host.
     """
     parts = urlsplit(url)
     host = parts.hostname
@@ -62,8 +68,8 @@ def pinned_url(url: str) -> str:
         return url
     try:
         family, sockaddr = outbound.resolve_checked(host, parts.port)[0]
-    except (socket.gaierror, UnicodeError, IndexError):
-        return url
+    except (socket.gaierror, UnicodeError, IndexError) as exc:
+        raise UnresolvedHost(f"{host} does not resolve ({exc or 'no address'}); not connecting") from None
     address = str(sockaddr[0])
     netloc = f"[{address}]" if family == socket.AF_INET6 else address
     if parts.port:
@@ -99,9 +105,29 @@ def with_credentials(url: str, username: str, password: str) -> str:
     return urlunsplit((parts.scheme, f"{userinfo}@{parts.netloc}", parts.path, parts.query, parts.fragment))
 
 
+def password_must_be_retyped(camera, url: str) -> bool:
+    """Whether saving ``camera`` with ``url`` would send its stored password to another scheme, host or port.
+
+    The stored password belongs to the address it was typed for; following a host change silently
+    would hand it to whoever runs the new host. The caller refuses instead of clearing it, so the
+    operator learns why and a mistyped host loses nothing.
+    """
+    return bool(camera.password) and not redact.same_address(url, camera.source_url)
+
+
 def masked(url: str, username: str) -> str:
     """The URL as shown to people and logs: the user name, never the password nor a credential parameter."""
     return redact.mask_url(url, username)
+
+
+def device_index(url: str) -> int:
+    """The camera index of a ``device://N`` URL (``ValueError`` unless N is 0..``DEVICE_INDEX_MAX`` in ASCII digits)."""
+    parts = urlsplit(url)
+    text = parts.netloc or parts.path.strip("/")
+    # str.isdigit() takes "²" and other digits int() refuses; a long number overflows OpenCV's C int.
+    if not (text.isascii() and text.isdigit() and len(text) <= 2 and int(text) <= DEVICE_INDEX_MAX):
+        raise ValueError(f"A device URL names the camera's index 0 to {DEVICE_INDEX_MAX}, e.g. device://0.")
+    return int(text)
 
 
 def local_path(url: str) -> Path:
@@ -123,8 +149,10 @@ def validate_source_url(url: str) -> None:
     if scheme == FILE_SCHEME:
         _validate_local_file(url)
     elif scheme == DEVICE_SCHEME:
-        if not (parts.netloc or parts.path.strip("/")).isdigit():
-            raise ValidationError("A device URL names the camera's index, e.g. device://0.")
+        try:
+            device_index(url)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
     else:
         _validate_network_host(url)
 

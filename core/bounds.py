@@ -8,6 +8,7 @@ constraint refuses whatever the shell or an ``update()`` writes.
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 
@@ -23,6 +24,10 @@ COUNTER_MAX = 2_147_483_647
 # C0 and C1 control characters and the Unicode line/paragraph separators: nothing a name needs,
 # and each can end a mail header line or a CSV/log line early.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Invisible characters that change how a name reads: the bidi controls (U+202E turns "gpj.exe" into
+# "exe.jpg" in a title or mail subject), the byte order mark, the zero-width space and the word joiner.
+# The zero-width joiner and non-joiner (U+200D, U+200C) stay: Persian and Indic names and emoji need them.
+_INVISIBLE = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ufeff\u200b\u2060]")
 ELLIPSIS = "…"
 
 
@@ -38,20 +43,31 @@ def range_check(model: str, field: str, low: Number, high: Number) -> models.Che
 
 
 def has_control_characters(text: str) -> bool:
-    return bool(_CONTROL.search(text))
+    """Whether ``text`` holds a control character or an invisible bidi/zero-width one."""
+    return bool(_CONTROL.search(text) or _INVISIBLE.search(text))
 
 
 def validate_plain_text(value: str) -> None:
-    """Names and titles are one line of text: no line breaks, tabs or other control characters."""
-    if isinstance(value, str) and has_control_characters(value):
+    """Names and titles are one line of visible text: no line breaks, tabs, other control characters,
+    nor invisible characters that reorder or hide what is read."""
+    if not isinstance(value, str):
+        return
+    if _CONTROL.search(value):
         raise ValidationError(
             "Use a single line without line breaks, tabs or other control characters.", code="control_characters"
+        )
+    invisible = _INVISIBLE.search(value)
+    if invisible:
+        raise ValidationError(
+            f"Remove the invisible character U+{ord(invisible[0]):04X} (text direction or zero width): "
+            "it changes how the name reads.",
+            code="invisible_characters",
         )
 
 
 def single_line(text: str) -> str:
     """``text`` with every control character (CR, LF, tab…) turned into a space: safe in a mail header."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    return " ".join(_INVISIBLE.sub("", _CONTROL.sub(" ", text)).split())
 
 
 def fit(text: str, max_length: int) -> str:
@@ -64,3 +80,93 @@ def clamp_rows(model: type[models.Model], bounds: dict[str, tuple[Number, Number
     for field, (low, high) in bounds.items():
         model._default_manager.filter(**{f"{field}__lt": low}).update(**{field: low})
         model._default_manager.filter(**{f"{field}__gt": high}).update(**{field: high})
+
+
+# Realistic sizes of the text and JSON values people type (the API, admin and ``full_clean`` refuse more).
+TEXT_MAX_LENGTH = 10_000  # a description, a note, instructions: pages of text, not a document
+NAMES_MAX_ITEMS = 100  # tags, labels, districts in one list
+NAME_MAX_LENGTH = 50  # one of them (Event.label's column)
+LABEL_MAP_MAX_ENTRIES = 200  # model classes → labels (the largest common datasets have 80-365 classes)
+POLYGON_MAX_POINTS = 100
+JSON_MAX_BYTES = 512 * 1024  # what Vigil writes itself (detections, counts, classes), encoded
+_AREA_MIN = 1e-6  # a millionth of the picture: a polygon smaller than this can never contain a detection
+
+
+def validate_text_size(value: object) -> None:
+    """A free text (description, note, recommended actions) of at most ``TEXT_MAX_LENGTH`` characters."""
+    if isinstance(value, str) and len(value) > TEXT_MAX_LENGTH:
+        raise ValidationError(
+            f"Keep this under {TEXT_MAX_LENGTH:,} characters (it has {len(value):,}).", code="max_length"
+        )
+
+
+def validate_json_size(value: object) -> None:
+    """Any JSON value Vigil stores is at most ``JSON_MAX_BYTES`` once encoded."""
+    try:
+        size = len(json.dumps(value))
+    except (TypeError, ValueError, RecursionError):
+        raise ValidationError("This is not a JSON value Vigil can store.", code="not_json") from None
+    if size > JSON_MAX_BYTES:
+        raise ValidationError(
+            f"This value is too large ({size:,} bytes, at most {JSON_MAX_BYTES:,}).", code="too_large"
+        )
+
+
+def validate_names(value: object, *, what: str, example: str) -> None:
+    """A list of at most ``NAMES_MAX_ITEMS`` one-line names of 1..``NAME_MAX_LENGTH`` characters."""
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ValidationError(f"Give a list of {what}, e.g. {example}.", code="not_a_list")
+    if len(value) > NAMES_MAX_ITEMS:
+        raise ValidationError(f"Give at most {NAMES_MAX_ITEMS} {what} (there are {len(value):,}).", code="too_many")
+    for item in value:
+        if len(item) > NAME_MAX_LENGTH:
+            raise ValidationError(f"Each of the {what} is at most {NAME_MAX_LENGTH} characters.", code="max_length")
+        validate_plain_text(item)
+
+
+def validate_label_map(value: object) -> None:
+    """Model class → Vigil label: at most ``LABEL_MAP_MAX_ENTRIES`` pairs of one-line names."""
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
+    ):
+        raise ValidationError("Give an object of class name → label strings.", code="not_a_map")
+    if len(value) > LABEL_MAP_MAX_ENTRIES:
+        raise ValidationError(
+            f"Map at most {LABEL_MAP_MAX_ENTRIES} classes (there are {len(value):,}).", code="too_many"
+        )
+    for name in (*value.keys(), *value.values()):
+        if len(name) > NAME_MAX_LENGTH or has_control_characters(name):
+            raise ValidationError(
+                f"Class names and labels are one line of at most {NAME_MAX_LENGTH} characters.", code="max_length"
+            )
+
+
+def is_fraction(value: object) -> bool:
+    """A real number in 0..1 (``True`` is no coordinate, nor NaN)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+def validate_point(value: object) -> None:
+    """An [x, y] point in normalised picture coordinates (0..1, y down)."""
+    if not (isinstance(value, list | tuple) and len(value) == 2 and all(is_fraction(c) for c in value)):
+        raise ValidationError(f"{str(value)[:60]} is not an [x, y] point with both values between 0 and 1.")
+
+
+def polygon_area(points: list) -> float:
+    """The area of a simple polygon (shoelace formula), as a fraction of the picture."""
+    total = 0.0
+    for (x1, y1), (x2, y2) in zip(points, [*points[1:], points[0]], strict=True):
+        total += x1 * y2 - x2 * y1
+    return abs(total) / 2
+
+
+def validate_polygon(value: object) -> None:
+    """3..``POLYGON_MAX_POINTS`` [x, y] points in 0..1 enclosing a non-zero area."""
+    if not isinstance(value, list) or len(value) < 3:
+        raise ValidationError("A zone needs at least three [x, y] points.")
+    if len(value) > POLYGON_MAX_POINTS:
+        raise ValidationError(f"A zone has at most {POLYGON_MAX_POINTS} points (this one has {len(value):,}).")
+    for point in value:
+        validate_point(point)
+    if polygon_area(value) < _AREA_MIN:
+        raise ValidationError("The zone's points enclose no area: spread them out (they are on one spot or one line).")

@@ -44,6 +44,10 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: any RFC 6052 prefix length inside it
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # SIIT (RFC 6145): ::ffff:0:a.b.c.d
+# The cloud metadata services (AWS, GCP, Azure, OpenStack; AWS over IPv6; Alibaba): whatever
+# VIGIL_OUTBOUND_BLOCKED_NETWORKS says, a start-up warning names any of them left reachable.
+METADATA_ADDRESSES = [ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")]
 
 
 class BlockedAddress(ValueError):
@@ -66,6 +70,8 @@ def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]
     found: list[ipaddress.IPv4Address] = []
     if address.ipv4_mapped is not None:
         found.append(address.ipv4_mapped)
+    if address in _IPV4_TRANSLATED:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     if address in _IPV4_COMPATIBLE and int(address) > 1:
         found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     if address in _NAT64_WELL_KNOWN:
@@ -86,6 +92,22 @@ def address_blocked(address: Address) -> bool:
         candidates += embedded_ipv4(address)
     networks = blocked_networks()
     return any(candidate in network for candidate in candidates for network in networks)
+
+
+def warn_if_metadata_reachable() -> list[Address]:
+    """Log a WARNING (once, at start-up) for each cloud metadata address the configured list leaves open.
+
+    ``VIGIL_OUTBOUND_BLOCKED_NETWORKS`` replaces the default list (a city may need link-local cameras),
+    so a list written for another purpose (``10.0.0.0/8``) can unblock the metadata service unnoticed.
+    """
+    reachable = [address for address in METADATA_ADDRESSES if not address_blocked(address)]
+    for address in reachable:
+        logger.warning(
+            "VIGIL_OUTBOUND_BLOCKED_NETWORKS leaves the cloud metadata address %s reachable: a camera or webhook "
+            "URL could read this server's cloud credentials. Add it to the list unless no cloud runs here.",
+            address,
+        )
+    return reachable
 
 
 def numeric_host(host: str) -> Address | None:
@@ -134,6 +156,10 @@ def validate_url_host(url: str, *, what: str = "host") -> None:
         raise ValidationError("The URL holds a space or a control character; percent-encode it (%20).")
     if "\\" in parts.netloc or parts.netloc.count("@") > 1:
         raise ValidationError("The URL's host part is ambiguous (a \\ or two @); percent-encode the user name.")
+    # ``169%2e254%2e169%2e254``: one client decodes it, another does not; an IPv6 zone (``[fe80::1%25eth0]``)
+    # is the only % a host needs.
+    if "%" in host and not parts.netloc.rpartition("@")[2].startswith("["):
+        raise ValidationError("The host name holds a %; type it without percent-encoding.")
     try:
         host_refuse_blocked_spelling(host)
     except BlockedAddress:

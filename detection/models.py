@@ -7,12 +7,25 @@ from django.core.validators import FileExtensionValidator
 from django.db import models, transaction
 from django.db.models import Q
 
-from core.bounds import COUNTER_MAX, has_control_characters, range_check, validate_plain_text, within
+from core.bounds import (
+    COUNTER_MAX,
+    range_check,
+    validate_json_size,
+    validate_label_map,
+    validate_names,
+    validate_plain_text,
+    within,
+)
 from detection.weights import file_sha256, validate_weights_file
 
 LABEL_MAX_LENGTH = 50  # Event.label's column
 
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda|cuda:\d+|\d+)$")
+
+
+def validate_keep_labels(value: object) -> None:
+    # Labels become event and crossing labels (the label map's limits, core/bounds.py): one line, short.
+    validate_names(value, what="labels", example='["person", "vehicle"]')
 
 
 def validate_device(value: str) -> None:
@@ -58,14 +71,20 @@ class DetectionModel(models.Model):
     label_map = models.JSONField(
         default=dict,
         blank=True,
+        validators=[validate_label_map],
         help_text='Model class → Vigil label, e.g. {"car": "vehicle", "Fall": "person_down"}. '
         "Unmapped classes keep their own name.",
     )
     keep_labels = models.JSONField(
-        default=list, blank=True, help_text='Vigil labels to keep, e.g. ["person", "vehicle"]; empty keeps all.'
+        default=list,
+        blank=True,
+        validators=[validate_keep_labels],
+        help_text='Vigil labels to keep, e.g. ["person", "vehicle"]; empty keeps all.',
     )
     is_default = models.BooleanField(default=False, help_text="Used by cameras that name no model.")
-    classes = models.JSONField(default=list, blank=True, editable=False, help_text="Read from the weights.")
+    classes = models.JSONField(
+        default=list, blank=True, editable=False, validators=[validate_json_size], help_text="Read from the weights."
+    )
     last_error = models.CharField(max_length=500, blank=True)
     loaded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -108,15 +127,6 @@ class DetectionModel(models.Model):
     def clean(self) -> None:
         if not self.weights and not self.weights_file:
             raise ValidationError("Name the weights or upload a weights file.")
-        if not isinstance(self.label_map, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v for k, v in self.label_map.items()
-        ):
-            raise ValidationError({"label_map": "Give an object of class name → label strings."})
-        # Labels become event and crossing labels: one line, short enough for their columns.
-        if any(len(v) > LABEL_MAX_LENGTH or has_control_characters(v) for v in self.label_map.values()):
-            raise ValidationError({"label_map": f"Labels are one line of at most {LABEL_MAX_LENGTH} characters."})
-        if not isinstance(self.keep_labels, list) or not all(isinstance(x, str) for x in self.keep_labels):
-            raise ValidationError({"keep_labels": "Give a list of label strings."})
 
     def label_for(self, class_name: str) -> str:
         return self.label_map.get(class_name, class_name)
@@ -130,7 +140,7 @@ class CountSample(models.Model):
 
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="count_samples")
     captured_at = models.DateTimeField()
-    counts = models.JSONField(default=dict)
+    counts = models.JSONField(default=dict, validators=[validate_json_size])
     total = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
     unchanged = models.BooleanField(default=False, help_text="Skipped by the motion gate; counts carried over.")
     inference_ms = models.PositiveIntegerField(null=True, blank=True, validators=within(0, COUNTER_MAX))
@@ -158,8 +168,12 @@ class CountMinute(models.Model):
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="count_minutes")
     minute = models.DateTimeField()
     samples = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
-    sums = models.JSONField(default=dict, help_text="Sum of each label's counts over the samples.")
-    peaks = models.JSONField(default=dict, help_text="Highest count of each label in the minute.")
+    sums = models.JSONField(
+        default=dict, validators=[validate_json_size], help_text="Sum of each label's counts over the samples."
+    )
+    peaks = models.JSONField(
+        default=dict, validators=[validate_json_size], help_text="Highest count of each label in the minute."
+    )
 
     class Meta:
         ordering = ["-minute"]

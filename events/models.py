@@ -6,7 +6,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from core.bounds import COUNTER_MAX, range_check, validate_plain_text, within
+from core.bounds import (
+    COUNTER_MAX,
+    range_check,
+    validate_json_size,
+    validate_names,
+    validate_plain_text,
+    validate_polygon,
+    validate_text_size,
+    within,
+)
 
 # Realistic limits of what a person sets on a rule (and what the event copies).
 MIN_COUNT_MAX = 1_000  # detections in one frame: YOLO reports at most 300 by default
@@ -25,25 +34,14 @@ class Severity(models.TextChoices):
 
 
 def validate_zone(value: object) -> None:
-    """A zone is a polygon of at least three [x, y] points in normalised image coordinates (0..1)."""
+    """A zone is a polygon of 3 to 100 [x, y] points in normalised image coordinates (0..1), with an area."""
     if value in (None, []):
         return
-    if not isinstance(value, list) or len(value) < 3:
-        raise ValidationError("A zone needs at least three [x, y] points.")
-    for point in value:
-        if not (
-            isinstance(point, list | tuple)
-            and len(point) == 2
-            and all(isinstance(c, int | float) and 0 <= c <= 1 for c in point)
-        ):
-            raise ValidationError(f"{point!r} is not an [x, y] point with both values between 0 and 1.")
+    validate_polygon(value)
 
 
 def validate_labels(value: object) -> None:
-    if not isinstance(value, list) or not all(isinstance(x, str) and x for x in value):
-        raise ValidationError('Give a list of labels, e.g. ["person"].')
-    for label in value:
-        validate_plain_text(label)
+    validate_names(value, what="labels", example='["person"]')
 
 
 class ThreatRule(models.Model):
@@ -84,7 +82,9 @@ class ThreatRule(models.Model):
     danger_radius_m = models.PositiveIntegerField(
         default=50, validators=within(0, DANGER_RADIUS_MAX_M), help_text="Perimeter drawn on the map; up to 50 km."
     )
-    recommended_actions = models.TextField(blank=True, help_text="Instructions shown to operators.")
+    recommended_actions = models.TextField(
+        blank=True, validators=[validate_text_size], help_text="Instructions shown to operators."
+    )
     cooldown_seconds = models.PositiveIntegerField(
         default=300,
         validators=within(0, COOLDOWN_MAX_SECONDS),
@@ -182,15 +182,17 @@ class Event(models.Model):
     last_seen = models.DateTimeField()
     hit_count = models.PositiveIntegerField(default=1, validators=within(0, COUNTER_MAX))
     peak_count = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
-    detail = models.TextField(blank=True)
+    detail = models.TextField(blank=True, validators=[validate_text_size])
     snapshot = models.FileField(upload_to="events/", blank=True, help_text="The newest frame that matched.")
     annotated_snapshot = models.FileField(upload_to="events/", blank=True, help_text="The same with boxes drawn.")
-    detections = models.JSONField(default=list, blank=True, help_text="Detections on the newest snapshot.")
-    recommended_actions = models.TextField(blank=True)
+    detections = models.JSONField(
+        default=list, blank=True, validators=[validate_json_size], help_text="Detections on the newest snapshot."
+    )
+    recommended_actions = models.TextField(blank=True, validators=[validate_text_size])
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    resolution_note = models.TextField(blank=True)
+    resolution_note = models.TextField(blank=True, validators=[validate_text_size])
     resolved_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="When it was escalated (once at most).")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -239,7 +241,7 @@ class EventAction(models.Model):
     from_status = models.CharField(max_length=15, choices=Event.Status.choices)
     to_status = models.CharField(max_length=15, choices=Event.Status.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=[validate_text_size])
     dispatched_to = models.CharField(
         max_length=120, blank=True, validators=[validate_plain_text], help_text="Unit or person sent."
     )

@@ -32,7 +32,7 @@ class CountingLineAdminForm(forms.ModelForm):
     def clean_points(self) -> list:
         try:
             points = json.loads(self.cleaned_data["points"])
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             raise ValidationError("Give the line as JSON: [[0.1, 0.6], [0.9, 0.6]].") from None
         if not isinstance(points, list) or len(points) != 2:
             raise ValidationError("A line is two points: its start and its end.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core import bounds
 from core.bounds import COUNTER_MAX, range_check, validate_plain_text, within
 from events.models import validate_zone
 from flow.crossing import IN, OUT, Line
@@ -14,12 +15,7 @@ CAPACITY_MAX = 1_000_000  # the largest stadium holds a tenth of that
 
 def validate_point(value: object) -> None:
     """An [x, y] point in normalised picture coordinates (0..1, y down)."""
-    if not (
-        isinstance(value, list | tuple)
-        and len(value) == 2
-        and all(isinstance(c, int | float) and not isinstance(c, bool) and 0 <= c <= 1 for c in value)
-    ):
-        raise ValidationError(f"{value!r} is not an [x, y] point with both values between 0 and 1.")
+    bounds.validate_point(value)
 
 
 class CountingLine(models.Model):

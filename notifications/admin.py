@@ -34,7 +34,7 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     form = NotificationChannelForm
     list_display = ["name", "kind", "enabled", "where", "when", "min_severity", "sent_count", "failed"]
     list_filter = ["kind", "enabled", "on_open", "on_escalation"]
-    search_fields = ["name", "recipients", "url"]
+    search_fields = ["name", "recipients"]  # never url: it may carry a token
     filter_horizontal = ["cameras"]
     actions = ["send_test", "enable", "disable"]
     fieldsets = [

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from core import outbound, redact
-from core.bounds import COUNTER_MAX, range_check, validate_plain_text, within
+from core.bounds import COUNTER_MAX, range_check, validate_names, validate_plain_text, validate_text_size, within
 from events.models import Severity, validate_labels
 
 MAX_PER_MINUTE_MAX = 10_000
@@ -15,10 +15,7 @@ SEVERITY_ORDER = [value for value, _ in Severity.choices]  # info … critical
 
 
 def validate_districts(value: object) -> None:
-    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
-        raise ValidationError('Give a list of district names, e.g. ["Centre"].')
-    for district in value:
-        validate_plain_text(district)
+    validate_names(value, what="district names", example='["Centre"]')
 
 
 class NotificationChannel(models.Model):
@@ -31,7 +28,9 @@ class NotificationChannel(models.Model):
     name = models.CharField(max_length=120, unique=True, validators=[validate_plain_text])
     kind = models.CharField(max_length=10, choices=Kind.choices)
     enabled = models.BooleanField(default=True)
-    recipients = models.TextField(blank=True, help_text="Email: addresses, one per line or comma-separated.")
+    recipients = models.TextField(
+        blank=True, validators=[validate_text_size], help_text="Email: addresses, one per line or comma-separated."
+    )
     url = models.CharField(max_length=500, blank=True, help_text="Webhook: the receiver's http(s) URL.")
     secret = models.CharField(
         max_length=200, blank=True, help_text="Webhook: key of the HMAC-SHA256 signature (X-Vigil-Signature)."
@@ -144,7 +143,7 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(help_text="When it may be sent (again).")
     claimed_until = models.DateTimeField(null=True, blank=True, help_text="A worker is sending it until then.")
     sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, validators=[validate_text_size])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -185,7 +184,7 @@ class Delivery(models.Model):
     response_code = models.PositiveIntegerField(
         null=True, blank=True, validators=within(0, 999), help_text="HTTP status or SMTP reply code."
     )
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, validators=[validate_text_size])
     duration_ms = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
     created_at = models.DateTimeField(default=timezone.now, db_index=True, help_text="When the attempt was made.")
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
 from core.isolation import is_outage
+from system.periodic import system_entry_names
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,14 @@ class VigilScheduler(DatabaseScheduler):
                 logger.error("beat skips periodic task %r: its schedule is unusable (%s: %s)",
                              model.name, type(exc).__name__, exc)  # fmt: skip
         return entries
+
+    def setup_schedule(self) -> None:
+        super().setup_schedule()
+        # Start rewrites each system entry but keeps its ``enabled`` flag: a superuser's choice
+        # stands, said here and by /healthz (not ok while one is off).
+        disabled = self.Model.objects.filter(name__in=system_entry_names(), enabled=False)
+        for name in disabled.values_list("name", flat=True):
+            logger.warning("system task %r is disabled: beat does not run it until a superuser enables it", name)
 
     def tick(self, *args, **kwargs):
         interval = super().tick(*args, **kwargs)

@@ -77,6 +77,19 @@ def _check_beat(value: bytes | None, now: float) -> dict[str, Any]:
     return {"ok": age <= settings.BEAT_STALE_AFTER_SECONDS, "last_tick_age_s": round(age, 1)}
 
 
+def _check_system_entries(beat: dict[str, Any]) -> dict[str, Any]:
+    """A ticking beat that skips a system entry (disabled, deleted) is not ok: escalation would stop silently."""
+    from system.periodic import system_entries_problem
+
+    if not beat["ok"]:
+        return beat
+    try:
+        problem = system_entries_problem()
+    except DatabaseError as exc:
+        return {**beat, "ok": False, "error": _error(exc)}
+    return beat if problem is None else {**beat, "ok": False, "error": problem}
+
+
 def _check_streams() -> dict[str, Any]:
     """Stream cameras need a live stream worker; each worker's heartbeat lists the streams it holds."""
     from cameras.models import Camera
@@ -115,7 +128,7 @@ def _compute_report() -> dict[str, Any]:
     else:
         report["redis"] = {"ok": True}
         report["workers"] = queue_consumers(worker_heartbeats_parse(heartbeats), QUEUES, now=now)
-        report["beat"] = _check_beat(tick, now)
+        report["beat"] = _check_system_entries(_check_beat(tick, now))
         report["streams"] = _check_streams()
         state = supervisor_state_parse(supervisor)
         if state is not None:

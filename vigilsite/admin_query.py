@@ -26,6 +26,8 @@ from django.db import DataError, models
 from django.db.models.constants import LOOKUP_SEP
 
 from core.query_params import FIRST_YEAR, LAST_YEAR, BadParameter, parse_integer, parse_moment
+from vigilsite.admin_input import SafeInputAdminMixin
+from vigilsite.admin_secrets import SecretFieldsAdminMixin
 
 # Lookups whose value is one value of the field's own type; ``in`` and ``range`` take several.
 _ONE_VALUE = {"exact", "iexact", "gt", "gte", "lt", "lte"}
@@ -116,8 +118,10 @@ def safe_changelist(base: type[ChangeList]) -> type[ChangeList]:
     return type(f"Safe{base.__name__}", (SafeChangeListMixin, base), {})
 
 
-class SafeQueryAdminMixin:
-    """A ModelAdmin whose list (and every view built on it) refuses bad filter values cleanly."""
+class SafeQueryAdminMixin(SecretFieldsAdminMixin, SafeInputAdminMixin):
+    """A ModelAdmin whose list (and every view built on it) refuses bad filter values cleanly,
+    never shows, filters or searches a secret (:mod:`vigilsite.admin_secrets`), and whose forms and
+    actions refuse keys and JSON that would crash a query or the parser (:mod:`vigilsite.admin_input`)."""
 
     def get_changelist(self, request, **kwargs):
         return safe_changelist(super().get_changelist(request, **kwargs))

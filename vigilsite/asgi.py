@@ -11,6 +11,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from vigilsite.request_limits import install as install_request_limits  # noqa: E402
 from vigilsite.routing import websocket_urlpatterns  # noqa: E402
 from vigilsite.warm_start import load_and_freeze  # noqa: E402
 from vigilsite.ws_origin import SameOriginValidator  # noqa: E402
@@ -23,4 +24,6 @@ application = ProtocolTypeRouter(
     }
 )
 
+# Body caps and a 20 s idle timeout inside daphne itself: it reads a whole body before calling us.
+install_request_limits()
 load_and_freeze()

@@ -30,6 +30,9 @@ PRODUCTION = VIGIL_ENV == "production"
 
 DATA_DIR = env.path("DATA_DIR", Path("var"), base=BASE_DIR)
 DEBUG = env.boolean("DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    # A debug page shows settings, code and request data to whoever causes an error.
+    raise ImproperlyConfigured("VIGIL_DEBUG=true is refused when VIGIL_ENV=production.")
 
 
 def _private(path: Path, mode: int) -> None:
@@ -227,6 +230,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A body that cannot be read (nested too deeply, too big, too many fields) is a 400/413, not a 500.
+    "vigilsite.request_errors.BodyErrorMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "vigilsite.middleware.LoginRequiredMiddleware",
@@ -324,13 +329,19 @@ CAMERA_OFFLINE_AFTER_FAILURES = env.integer("CAMERA_OFFLINE_AFTER_FAILURES", 2, 
 # Every outbound connection (cameras, webhooks, the flow feed) to a host that is, or resolves to,
 # one of these addresses is refused, when saved and when connecting (core/outbound.py): no
 # URL may read a cloud instance's metadata (its credentials) or other link-local services.
+# 0.0.0.0/8 and :: are "this host": Linux connects them to the server itself. The setting REPLACES
+# this list (a city may need link-local cameras); a list that leaves a cloud metadata address open
+# logs a WARNING at every start (core.outbound.warn_if_metadata_reachable).
 # VIGIL_CAMERA_BLOCKED_NETWORKS, its earlier name, still works.
 OUTBOUND_BLOCKED_NETWORKS = env.networks(
     "OUTBOUND_BLOCKED_NETWORKS",
-    ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32"],
+    ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32", "0.0.0.0/8", "::/128"],
     former_name="CAMERA_BLOCKED_NETWORKS",
 )
 FRAME_UPLOAD_MAX_BYTES = env.integer("FRAME_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Any other request body daphne accepts (vigilsite/request_limits.py; the frames endpoint and the
+# model admin get their upload limit plus 1 MiB): a larger one is answered 413 before it is read.
+REQUEST_MAX_BYTES = 8 * 1024 * 1024
 
 # --- Detection ------------------------------------------------------------------------------
 # The name of the detection model for cameras that name none; empty: the admin's default.
@@ -453,6 +464,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Workers look for such tasks every few seconds (a cheap sorted-set query), not every 100 s.
     "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 20)),
     "unacked_restore_throttle": 1,
+    # A sweep holds a Redis lock for milliseconds; kombu lets it expire only after 300 s, so a worker
+    # killed mid-sweep held every other worker's redelivery for five minutes (met by the SIGKILL test).
+    "unacked_mutex_expire": 10,
     # No broker call waits forever on a Redis that went away (a publish from a view included).
     "socket_timeout": 5,
     "socket_connect_timeout": 3,
@@ -500,7 +514,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # JSON in, JSON out: one body format to document and test (frame ingestion has its own parser).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Its JSON parser refuses JSON nested too deeply with a 400 (DRF's lets the RecursionError out).
+    "DEFAULT_PARSER_CLASSES": ["vigilsite.request_errors.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "vigilsite.api_schema.VigilAutoSchema",
     # django-filter, with integers, keys and moments read by core.query_params (never a 500).
     "DEFAULT_FILTER_BACKENDS": ["core.query_params.QueryFilterBackend"],

@@ -32,5 +32,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
+handler400 = "vigilsite.errors.client_error"
 handler404 = "vigilsite.errors.not_found"
 handler500 = "vigilsite.errors.server_error"

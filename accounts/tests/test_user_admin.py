@@ -146,3 +146,35 @@ def test_an_administrator_neither_sees_nor_issues_a_superusers_api_token(client,
     assert token.prefix not in listing.text and page.status_code == 302  # "no such token"
     assert made.status_code == 200 and "Select a valid choice" in made.text
     assert deleted.status_code == 302 and root.api_tokens.count() == 1
+
+
+def test_an_administrator_cannot_take_over_another_staff_account(client, ada, make_user):
+    other = make_user("ada2", ADMINISTRATORS, staff=True)
+    password_page = reverse("admin:auth_user_password_change", args=[other.pk])
+    new_password = {"password1": "a-Takeover-pass-42", "password2": "a-Takeover-pass-42", "usable_password": "true"}
+
+    answers = [
+        client.post(password_page, new_password).status_code,
+        client.post(reverse("admin:auth_user_change", args=[other.pk]), _user_form(other, groups=[])).status_code,
+        client.post(reverse("admin:auth_user_change", args=[other.pk]), _user_form(other, is_active=None)).status_code,
+        client.post(reverse("admin:auth_user_delete", args=[other.pk]), {"post": "yes"}).status_code,
+    ]
+    token = client.post(reverse("admin:accounts_apitoken_add"), {"user": other.pk, "name": "mine now"})
+
+    assert answers == [403, 403, 403, 403]
+    assert token.status_code == 200 and "Select a valid choice" in token.text
+    other = User.objects.get(pk=other.pk)
+    assert not other.check_password("a-Takeover-pass-42") and other.is_active
+    assert list(other.groups.values_list("name", flat=True)) == [ADMINISTRATORS] and not other.api_tokens.exists()
+
+
+def test_an_administrator_still_sets_passwords_and_issues_tokens_for_non_staff_users(client, ada, make_user):
+    viewer = make_user("vera", VIEWERS)
+
+    changed = client.post(reverse("admin:auth_user_password_change", args=[viewer.pk]),
+                          {"password1": "a-New-pass-for-vera-42", "password2": "a-New-pass-for-vera-42",
+                           "usable_password": "true"})  # fmt: skip
+    made = client.post(reverse("admin:accounts_apitoken_add"), {"user": viewer.pk, "name": "dashboard"})
+
+    assert changed.status_code == 302 and User.objects.get(pk=viewer.pk).check_password("a-New-pass-for-vera-42")
+    assert made.status_code == 200 and viewer.api_tokens.count() == 1

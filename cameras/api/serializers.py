@@ -70,4 +70,12 @@ class CameraSerializer(serializers.ModelSerializer):
             if username:
                 attrs["username"] = username
                 attrs["password"] = password or attrs.get("password", "")
+            if (
+                isinstance(self.instance, Camera)
+                and "password" not in attrs
+                and sources.password_must_be_retyped(self.instance, url)
+            ):
+                raise serializers.ValidationError(
+                    {"password": 'The address changed: type the password for the new address again (or send "").'}
+                )
         return attrs

@@ -241,3 +241,73 @@ def test_errors_stored_before_masking_are_masked_by_the_migration(query_camera):
     importlib.import_module("cameras.migrations.0009_mask_credentials_in_errors").mask_errors(apps, None)
     query_camera.refresh_from_db()
     assert query_camera.last_error == f"{QUERY_SHOWN} answered HTTP 500"
+
+
+# --- Stored credentials stay with the address they were typed for --------------------------------
+
+MOVED_SHOWN = "http://127.0.0.1:9999/cgi-bin/snapshot.cgi?usr=admin&pwd=***&channel=1"
+
+
+@pytest.fixture
+def secret_camera(db) -> Camera:
+    return Camera.objects.create(
+        name="Secret", latitude="52.1", longitude="4.1", source_url=QUERY_URL, username="camuser", password=PASSWORD
+    )
+
+
+def test_the_api_refuses_a_masked_credential_sent_to_another_host(admin_client, secret_camera):
+    response = admin_client.patch(
+        f"/api/cameras/{secret_camera.pk}/", {"source_url": MOVED_SHOWN}, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert "address changed" in response.json()["source_url"][0]
+    secret_camera.refresh_from_db()
+    assert secret_camera.source_url == QUERY_URL
+
+
+def test_the_api_refuses_a_host_change_that_keeps_the_stored_password(admin_client, secret_camera):
+    moved = MOVED_SHOWN.replace("pwd=***", "pwd=new-one")
+    url = f"/api/cameras/{secret_camera.pk}/"
+    response = admin_client.patch(url, {"source_url": moved}, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "address changed" in response.json()["password"][0]
+    secret_camera.refresh_from_db()
+    assert secret_camera.source_url == QUERY_URL
+    retyped = admin_client.patch(url, {"source_url": moved, "password": "p2"}, content_type="application/json")
+    assert retyped.status_code == 200, retyped.content
+    secret_camera.refresh_from_db()
+    assert (secret_camera.source_url, secret_camera.password) == (moved, "p2")
+
+
+def test_the_api_keeps_stored_credentials_when_only_the_path_changes(admin_client, secret_camera):
+    same_host = QUERY_SHOWN.replace("channel=1", "channel=2")
+    response = admin_client.patch(
+        f"/api/cameras/{secret_camera.pk}/", {"source_url": same_host}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    secret_camera.refresh_from_db()
+    assert (secret_camera.source_url, secret_camera.password) == (QUERY_URL.replace("channel=1", "channel=2"), PASSWORD)
+
+
+def test_the_admin_refuses_a_host_change_that_keeps_stored_credentials(admin_client, secret_camera):
+    change = reverse("admin:cameras_camera_change", args=[secret_camera.pk])
+    form = {
+        "name": "Secret", "slug": secret_camera.slug, "description": "", "enabled": "on", "latitude": "52.1",
+        "longitude": "4.1", "address": "", "heading": "", "district": "", "tags": "[]",
+        "source_url": MOVED_SHOWN, "username": "camuser", "password": "",
+        "capture_mode": "interval", "capture_interval": "15", "rtsp_transport": "tcp",
+        "detect": "on", "motion_gate": "on", "motion_threshold": "0.5",
+    }  # fmt: skip
+    response = admin_client.post(change, form)
+    assert response.status_code == 200
+    assert "address changed" in response.context["adminform"].form.errors["source_url"][0]
+    form["source_url"] = MOVED_SHOWN.replace("pwd=***", "pwd=new-one")
+    response = admin_client.post(change, form)
+    assert response.status_code == 200
+    assert "address changed" in response.context["adminform"].form.errors["password"][0]
+    secret_camera.refresh_from_db()
+    assert (secret_camera.source_url, secret_camera.password) == (QUERY_URL, PASSWORD)
+    form["password"] = "typed-for-the-new-host"
+    assert admin_client.post(change, form).status_code == 302
+    secret_camera.refresh_from_db()
+    assert secret_camera.password == "typed-for-the-new-host" and QUERY_SECRET not in secret_camera.source_url

@@ -2,9 +2,11 @@
 
 import time
 
+import cv2
 import numpy as np
 import pytest
 
+from cameras.frames import InvalidImage, jpeg_end
 from cameras.readers import CaptureError, grab_frame
 from cameras.tests.servers import clip_jpegs, http_camera, make_hls, refusing_url, rtsp_camera
 
@@ -112,3 +114,41 @@ def test_credentials_never_appear_in_errors():
     with pytest.raises(CaptureError) as caught:
         grab_frame(url, timeout=3, shown_url="http://op:***@127.0.0.1/")
     assert "hunter2" not in str(caught.value)
+
+
+def _with_exif_thumbnail(jpeg: bytes) -> bytes:
+    """``jpeg`` with an APP1 (EXIF) segment holding a small JPEG thumbnail, as many IP cameras send:
+    the thumbnail's own end marker comes before the picture's."""
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    thumbnail = cv2.imencode(".jpg", cv2.resize(image, (160, 90)))[1].tobytes()
+    payload = b"Exif\x00\x00" + thumbnail
+    after_app0 = 4 + int.from_bytes(jpeg[4:6], "big") if jpeg[2:4] == b"\xff\xe0" else 2
+    app1 = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+    return jpeg[:after_app0] + app1 + jpeg[after_app0:]
+
+
+def test_an_mjpeg_frame_with_an_exif_thumbnail_is_read_to_its_real_end(concourse_jpegs, tmp_path):
+    jpegs = [_with_exif_thumbnail(jpeg) for jpeg in concourse_jpegs[:3]]
+    assert jpegs[0].find(b"\xff\xd9") < len(jpegs[0]) - 2  # an end marker long before the end
+
+    with http_camera(jpegs, tmp_path) as base:
+        frame = grab_frame(f"{base}/mjpeg", timeout=5)
+
+    assert (frame.width, frame.height) == (640, 359)
+    assert frame.jpeg in jpegs
+
+
+def test_the_end_of_a_jpeg_is_found_past_stuffed_bytes_restart_markers_and_thumbnails(concourse_jpegs):
+    whole = _with_exif_thumbnail(concourse_jpegs[0])
+    assert jpeg_end(whole) == len(whole)
+    assert jpeg_end(b"--frame\r\n\r\n" + whole + b"\r\n--frame", len(b"--frame\r\n\r\n")) == len(
+        b"--frame\r\n\r\n"
+    ) + len(whole)
+    restarts = cv2.imencode(
+        ".jpg", cv2.imdecode(np.frombuffer(whole, np.uint8), 1), [cv2.IMWRITE_JPEG_RST_INTERVAL, 4]
+    )[1].tobytes()
+    assert jpeg_end(restarts) == len(restarts)
+    for cut in (len(whole) // 3, len(whole) - 1):
+        assert jpeg_end(whole[:cut]) is None  # incomplete: wait for more
+    with pytest.raises(InvalidImage):
+        jpeg_end(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00garbage where a marker should be")

@@ -217,3 +217,12 @@ def test_an_hls_playlist_cannot_name_a_local_file_as_a_segment(hls_root):
     (hls_root / "hls" / "local.m3u8").write_text(local + "\n")
     with http_camera([], hls_root) as camera, pytest.raises(CaptureError):
         grab_frame(f"{camera}/hls/local.m3u8", timeout=10)
+
+
+@pytest.mark.parametrize("host", ["no-such-camera.invalid", "a..b", "x" * 70 + ".example"])
+def test_ffmpeg_is_never_given_a_name_that_could_not_be_checked(host):
+    # gaierror and UnicodeError (an empty or overlong label) are refusals, not a pass-through to ffmpeg's resolver.
+    with pytest.raises(sources.UnresolvedHost, match="does not resolve"):
+        sources.pinned_url(f"rtsp://op:pw@{host}:554/live")
+    with pytest.raises(CaptureError, match="does not resolve"):
+        grab_frame(f"rtsp://{host}:554/live", timeout=5)

@@ -4,6 +4,7 @@ and connections that go to the address that was checked."""
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +31,8 @@ METADATA_SPELLINGS = [
     "[::ffff:169.254.169.254]",  # IPv4-mapped
     "[::ffff:a9fe:a9fe]",
     "[::169.254.169.254]",  # IPv4-compatible
+    "[::ffff:0:a9fe:a9fe]",  # SIIT translated (::ffff:0:0/96)
+    "[::ffff:0:169.254.169.254]",
     "[64:ff9b::a9fe:a9fe]",  # NAT64, well-known prefix
     "[64:ff9b::169.254.169.254]",
     "[64:ff9b:1::a9fe:a9fe]",  # NAT64, local-use prefix (/96 inside 64:ff9b:1::/48)
@@ -241,3 +244,36 @@ def test_https_connects_to_the_checked_address_and_still_verifies_the_name(tmp_p
         assert tunnelled.text == "ok" and receiver.paths == ["/tls", "/tunnel"]
     finally:
         receiver.close()
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "0",  # 0.0.0.0, "this host": Linux connects it to the server itself
+        "0.0.0.0",  # noqa: S104 - a host refused, not a bind
+        "[::]",
+    ],
+)
+def test_it_refuses_this_host_addresses_at_save(host):
+    with pytest.raises(ValidationError, match="Link-local and cloud metadata"):
+        outbound.validate_url_host(f"http://{host}/latest/meta-data/")
+
+
+@pytest.mark.parametrize("host", ["169%2e254%2e169%2e254", "%31%36%39.254.169.254", "cam%2eexample"])
+def test_it_refuses_a_percent_encoded_host_at_save(host):
+    with pytest.raises(ValidationError, match="without percent-encoding"):
+        outbound.validate_url_host(f"http://{host}/latest/meta-data/")
+
+
+def test_a_blocked_list_that_leaves_a_metadata_address_open_logs_a_warning(settings, caplog):
+    settings.OUTBOUND_BLOCKED_NETWORKS = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fd00:ec2::254")]
+    with caplog.at_level(logging.WARNING, logger="core.outbound"):
+        reachable = outbound.warn_if_metadata_reachable()
+    assert [str(a) for a in reachable] == ["169.254.169.254", "100.100.100.200"]
+    assert "169.254.169.254 reachable" in caplog.text and "fd00:ec2::254" not in caplog.text
+
+
+def test_the_default_blocked_list_logs_no_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="core.outbound"):
+        assert outbound.warn_if_metadata_reachable() == []
+    assert caplog.text == ""

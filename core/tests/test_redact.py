@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from core.redact import CredentialFilter, mask_text, mask_url, unmask_url
 
@@ -49,3 +50,34 @@ def test_log_records_lose_their_credentials():
     record = logging.LogRecord("urllib3", logging.DEBUG, __file__, 1, '"GET %s HTTP/1.1" 200', ("/a?token=t0k",), None)
     assert CredentialFilter().filter(record)
     assert record.getMessage() == '"GET /a?token=*** HTTP/1.1" 200'
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://h/a.cgi?usr=admin&loginpas=S3CR&psw=S3CR&pas=S3CR", "http://h/a.cgi?usr=admin&loginpas=***&psw=***&pas=***"),
+        ("http://h/a.cgi?p%61ss=S3CR&%70wd=S3CR", "http://h/a.cgi?p%61ss=***&%70wd=***"),
+        ("rtsp://h/live;pwd=S3CR;user=op/ch1", "rtsp://h/live;pwd=***;user=op/ch1"),
+        ("rtsp://h/user=admin_password=S3CR_channel=1_stream=0.sdp", "rtsp://h/user=admin_password=***_channel=1_stream=0.sdp"),
+        ("rtsp://h/user=admin_password=S3CR_x_channel=1", "rtsp://h/user=admin_password=***_channel=1"),
+    ],
+)  # fmt: skip
+def test_it_masks_short_encoded_and_path_credentials(url, shown):
+    assert mask_url(url) == shown
+    assert "S3CR" not in mask_text(f"ffmpeg: {url}: 401 Unauthorized")
+    assert unmask_url(shown, url) == url
+
+
+def test_a_mask_sent_to_another_scheme_host_or_port_is_refused():
+    stored = "http://127.0.0.1:9/snap.cgi?usr=admin&pwd=TOPSECRETPWD"
+    for moved in (
+        "http://127.0.0.1:9999/snap.cgi?usr=admin&pwd=***",
+        "http://127.0.0.2:9/snap.cgi?usr=admin&pwd=***",
+        "https://127.0.0.1:9/snap.cgi?usr=admin&pwd=***",
+        "rtsp://127.0.0.1:9/user=admin_password=***",
+    ):
+        with pytest.raises(ValidationError, match="address changed"):
+            unmask_url(moved, stored)
+    assert unmask_url("http://127.0.0.1:9999/snap.cgi?pwd=typed", stored) == "http://127.0.0.1:9999/snap.cgi?pwd=typed"
+    assert unmask_url("HTTP://127.0.0.1:9/other.cgi?pwd=***", stored) == "http://127.0.0.1:9/other.cgi?pwd=TOPSECRETPWD"
+    assert unmask_url("http://h.example:80/a?key=***", "http://h.example/a?key=k") == "http://h.example:80/a?key=k"

@@ -51,7 +51,10 @@ def test_an_operator_sees_a_new_event_appear_and_acknowledges_it(
     pin.click()
     popup = page.locator(f'.event-popup[data-event-id="{event.pk}"]')
     expect(popup).to_contain_text("Keep the platform clear.")
-    assert popup.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    # The snapshot loads after the popup's text: wait for the picture itself (a broken one never gets a width).
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=popup.locator("img").element_handle(), timeout=10_000
+    )
     admin_link = popup.locator("a", has_text="Open in admin")
     expect(admin_link).to_have_attribute("href", f"/admin/events/event/{event.pk}/change/")
     page.wait_for_timeout(300)  # let the popup finish fading in before the picture

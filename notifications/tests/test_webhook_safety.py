@@ -146,3 +146,17 @@ def test_the_admin_shows_a_token_in_the_webhook_url_masked_and_keeps_it(admin_cl
     assert response.status_code == 302, response.content.decode()[:3000]
     channel.refresh_from_db()
     assert channel.url == url
+
+
+def test_the_admin_refuses_a_masked_token_sent_to_another_host(admin_client):
+    url = "http://127.0.0.1:9/hook?token=HOOKTOKENSECRET"
+    channel = channel_for(url)
+    form = {"name": "Control room", "kind": "webhook", "enabled": "on", "secret": "",
+            "url": "http://127.0.0.1:9999/hook?token=***", "on_open": "on", "min_severity": "low",
+            "labels": "[]", "districts": "[]", "max_per_minute": "20"}  # fmt: skip
+    change_url = reverse("admin:notifications_notificationchannel_change", args=[channel.pk])
+    response = admin_client.post(change_url, form)
+    assert response.status_code == 200
+    assert "address changed" in response.context["adminform"].form.errors["url"][0]
+    channel.refresh_from_db()
+    assert channel.url == url

@@ -16,7 +16,7 @@ from vigilsite.testing import wait_until
 
 @pytest.mark.django_db(transaction=True)
 def test_beat_keeps_scheduling_captures_when_one_schedule_row_overflows(celery_beat):
-    # Rows an administrator can save under Periodic tasks (django-celery-beat bounds neither), each at
+    # Rows a superuser can save under Periodic tasks (django-celery-beat bounds neither), each at
     # most 2**31 - 1 so PostgreSQL stores them too: one overflows timedelta, one the calendar.
     too_long = IntervalSchedule.objects.create(every=2**31 - 1, period=IntervalSchedule.DAYS)
     past_9999 = IntervalSchedule.objects.create(every=3_000_000, period=IntervalSchedule.DAYS)

@@ -49,7 +49,8 @@ OPERATIONS = [
     Operation("get", "/api/cameras/{camera}/", READ),
     Operation("post", "/api/cameras/", [*MANAGE_ONLY, 201], CAMERA),
     Operation("patch", "/api/cameras/{camera}/", [*MANAGE_ONLY, 200], {"district": "Zuid"}),
-    Operation("put", "/api/cameras/{camera}/", [*MANAGE_ONLY, 200], CAMERA),
+    # Moving the camera to another address: its stored password must be retyped or cleared explicitly.
+    Operation("put", "/api/cameras/{camera}/", [*MANAGE_ONLY, 200], {**CAMERA, "password": ""}),
     Operation("delete", "/api/cameras/{camera}/", [*MANAGE_ONLY, 204]),
     Operation("get", "/api/events/", READ),
     Operation("get", "/api/events/?format=geojson&bbox=4,52,5,53&status=new", READ),

@@ -96,6 +96,32 @@ def test_every_name_and_title_refuses_control_characters():
     assert len(names) >= 15
     for model, field in names:
         assert validate_plain_text in field.validators, f"{model._meta.label}.{field.name}"
+        for char in INVISIBLE_CHARACTERS:
+            with pytest.raises(ValidationError):
+                field.run_validators(f"Gate{char}North")
+        field.run_validators(JOINED_NAMES)  # the joiners Persian, Indic names and emoji need stay allowed
+
+
+# Bidi controls (a U+202E title reads backwards), the byte order mark, zero-width space, word joiner.
+INVISIBLE_CHARACTERS = [
+    *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)), "\u200e", "\u200f", "\u061c",
+    "\ufeff", "\u200b", "\u2060",
+]  # fmt: skip
+JOINED_NAMES = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \u0915\u094d\u200d\u0937 \U0001f468\u200d\U0001f469"
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_a_rule_name_with_invisible_text_direction_characters(client, make_user):
+    client.force_login(make_user("ada", "Administrators"))
+    for char in ("\u202e", "\u200e", "\ufeff"):
+        response = client.post("/api/rules/", {"name": f"Crowd{char}gpj.exe", "labels": ["person"]},
+                               content_type="application/json")  # fmt: skip
+        assert response.status_code == 400, response.content
+        assert "invisible character" in str(response.json()["name"])
+    kept = client.post("/api/rules/", {"name": f"Crowd {JOINED_NAMES}", "labels": ["person"]},
+                       content_type="application/json")  # fmt: skip
+    assert kept.status_code == 201, kept.content
+    assert single_line("Crowd\u202egpj.exe") == "Crowdgpj.exe"
 
 
 def _beyond(value: object, step: int) -> object:

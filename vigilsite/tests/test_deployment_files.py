@@ -38,3 +38,10 @@ def test_compose_runs_every_process_with_a_gpu_for_detection():
     assert services["streams"]["deploy"]["resources"]["reservations"]["devices"][0]["capabilities"] == ["gpu"]
     for name in ("web", "capture", "detect", "default", "beat", "streams"):
         assert services[name]["environment"]["VIGIL_ENV"] == "production"
+
+
+def test_the_image_alone_runs_in_production_mode():
+    """``docker run`` without compose must not serve debug pages: the image defaults to production."""
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    assert re.search(r"^ENV\s+(.*\s)?VIGIL_ENV=production(\s|$)", dockerfile, flags=re.MULTILINE)
+    assert "VIGIL_DEBUG" not in dockerfile

@@ -223,3 +223,11 @@ def test_an_existing_world_readable_data_folder_and_database_are_tightened(tmp_p
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert stat.S_IMODE((data / "vigil.sqlite3").stat().st_mode) == 0o600
+
+
+def test_it_refuses_debug_in_production(tmp_path):
+    result = run_python(
+        SETUP, **PRODUCTION, VIGIL_SECRET_KEY=GOOD_KEY, VIGIL_DEBUG="true", VIGIL_DATA_DIR=str(tmp_path)
+    )
+    assert result.returncode != 0
+    assert "VIGIL_DEBUG=true is refused when VIGIL_ENV=production" in result.stderr
