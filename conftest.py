@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -251,6 +252,28 @@ def _fresh_media() -> Iterator[None]:
     # never does): one test's snapshots must not show up in the next test's folders.
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def rebinding_name(monkeypatch) -> list[str]:
+    """``rebind.test`` answers 127.0.0.1 the first time and 127.0.0.2 after, as a hostile DNS would
+    (tests block 127.0.0.2); returns the answers given (append to it to use up the first answer).
+
+    A mock, because no DNS server can be pointed at here; every connection is real. ffmpeg, a
+    separate process, cannot resolve the name at all, so a frame through it proves it connected to
+    the address Vigil checked.
+    """
+    real = socket.getaddrinfo
+    answers: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != "rebind.test":
+            return real(host, port, *args, **kwargs)
+        answers.append("127.0.0.1" if not answers else "127.0.0.2")
+        return real(answers[-1], port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
 
 
 PASSWORD = "a-long-passphrase-1"  # noqa: S105 - test users only

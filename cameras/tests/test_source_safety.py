@@ -1,7 +1,6 @@
 """Camera URLs cannot be turned against the host: metadata addresses refused before and at connection."""
 
 import ipaddress
-import socket
 
 import pytest
 import requests
@@ -169,26 +168,6 @@ def test_an_http_camera_redirect_is_not_followed(metadata_standin, hls_root):
     with camera as base, pytest.raises(CaptureError, match="HTTP 302"):
         grab_frame(f"{base}/snapshot.cgi", timeout=5)
     assert _contacted(metadata_standin) == []
-
-
-@pytest.fixture
-def rebinding_name(monkeypatch):
-    """``rebind.test`` answers 127.0.0.1 the first time, 127.0.0.2 (blocked) after, as a hostile DNS would.
-
-    The one mock: no DNS server can be pointed at here. ffmpeg, a separate process, cannot resolve the
-    name at all, so a frame through it proves it connected to the address Vigil checked.
-    """
-    real = socket.getaddrinfo
-    answers: list[str] = []
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host != "rebind.test":
-            return real(host, port, *args, **kwargs)
-        answers.append("127.0.0.1" if not answers else "127.0.0.2")
-        return real(answers[-1], port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return answers
 
 
 def test_an_http_camera_is_read_from_the_address_that_was_checked(metadata_standin, hls_root, rebinding_name):

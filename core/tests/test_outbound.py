@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -128,26 +127,6 @@ def camera_and_metadata(settings):
     yield camera, metadata
     camera.close()
     metadata.close()
-
-
-@pytest.fixture
-def rebinding_name(monkeypatch):
-    """``rebind.test`` answers 127.0.0.1 the first time and 127.0.0.2 (blocked) after, as a hostile DNS would.
-
-    The one mock here, because no DNS server can be pointed at; every connection is real.
-    """
-    real = socket.getaddrinfo
-    answers = []
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host != "rebind.test":
-            return real(host, port, *args, **kwargs)
-        address = "127.0.0.1" if not answers else "127.0.0.2"
-        answers.append(address)
-        return real(address, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return answers
 
 
 def test_a_request_goes_to_the_address_that_was_checked_not_a_second_answer(camera_and_metadata, rebinding_name):
