@@ -21,6 +21,7 @@ from events.admin_paging import CappedPaginator
 from events.exports import events_csv_lines
 from events.models import Event, EventAction, ThreatRule
 from events.rule_forms import ThreatRuleAdminForm
+from events.rules import rule_describe
 from events.workflow import TransitionRefused, actions_allowed, event_transition, events_transition
 from notifications.admin import EventDeliveryInline
 from vigilsite.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
@@ -37,12 +38,19 @@ class ThreatRuleAdmin(admin.ModelAdmin):
     search_fields = ["name", "district", "recommended_actions"]
     filter_horizontal = ["cameras"]
     fieldsets = [
-        (None, {"fields": ["name", "enabled", "severity", "recommended_actions"]}),
+        (None, {"fields": ["in_plain_words", "name", "enabled", "severity", "recommended_actions"]}),
         ("Where", {"fields": ["scope", "cameras", "district", "zone"]}),
-        ("What", {"fields": ["labels", "min_confidence", "min_count", "hold_frames"]}),
+        ("What", {"fields": ["labels", "min_confidence", "min_count", "box_shape", "ignore_edge", "min_box_percent"]}),
+        ("For how long", {"fields": ["hold_frames", "sustain_seconds"]}),
         ("When", {"fields": ["active_from", "active_until", "cooldown_seconds", "escalate_after_minutes"]}),
         ("Map", {"fields": ["danger_radius_m"]}),
     ]
+    readonly_fields = ["in_plain_words"]
+
+    @admin.display(description="in plain words")
+    def in_plain_words(self, rule: ThreatRule) -> str:
+        # The rule as saved: what it does now, for the operator to check against what they meant.
+        return rule_describe(rule) if rule.pk else "Save the rule to read here what it does."
 
     @admin.display(description="active hours")
     def hours(self, rule: ThreatRule) -> str:

@@ -22,6 +22,7 @@ MIN_COUNT_MAX = 1_000  # detections in one frame: YOLO reports at most 300 by de
 HOLD_FRAMES_MAX = 3_600  # an hour of frames at one per second
 DANGER_RADIUS_MAX_M = 50_000  # a city
 COOLDOWN_MAX_SECONDS = 7 * 86_400
+SUSTAIN_MAX_SECONDS = 3_600  # an hour: longer is a "still there" report, not an alarm
 ESCALATE_AFTER_MAX_MINUTES = 7 * 1_440
 
 
@@ -52,6 +53,11 @@ class ThreatRule(models.Model):
         CAMERAS = "cameras", "Chosen cameras"
         DISTRICT = "district", "Cameras of a district"
 
+    class BoxShape(models.TextChoices):
+        ANY = "any", "Any shape"
+        LYING = "lying", "Lying (box wider than tall)"
+        STANDING = "standing", "Upright (box taller than wide)"
+
     name = models.CharField(max_length=120, unique=True, validators=[validate_plain_text])
     enabled = models.BooleanField(default=True)
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ALL)
@@ -78,6 +84,28 @@ class ThreatRule(models.Model):
         validators=within(1, HOLD_FRAMES_MAX),
         help_text="Processed frames in a row that must match; 1 to 3,600.",
     )
+    sustain_seconds = models.PositiveIntegerField(
+        default=0,
+        validators=within(0, SUSTAIN_MAX_SECONDS),
+        help_text="The same object (same track, or a box that stays in place) must match for this long, seen "
+        "at least every few seconds; interval cameras take a quick burst of pictures to check. 0: one frame "
+        "is enough. Up to an hour.",
+    )
+    box_shape = models.CharField(
+        max_length=10,
+        choices=BoxShape.choices,
+        default=BoxShape.ANY,
+        help_text="Count only boxes of this shape, in pixels (a person lying down has a wide box).",
+    )
+    ignore_edge = models.BooleanField(
+        default=False,
+        help_text="Do not count boxes that touch the picture's edge (an object cut by the frame is guessed at).",
+    )
+    min_box_percent = models.FloatField(
+        default=0.0,
+        validators=within(0.0, 100.0),
+        help_text="Count only boxes covering at least this percentage of the picture (0 to 100).",
+    )
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
     danger_radius_m = models.PositiveIntegerField(
         default=50, validators=within(0, DANGER_RADIUS_MAX_M), help_text="Perimeter drawn on the map; up to 50 km."
@@ -103,8 +131,9 @@ class ThreatRule(models.Model):
     # What a person sets on a rule (the admin form and the API write the same).
     EDITABLE_FIELDS = (
         "name", "enabled", "severity", "recommended_actions", "scope", "cameras", "district", "zone", "labels",
-        "min_confidence", "min_count", "hold_frames", "active_from", "active_until", "cooldown_seconds",
-        "danger_radius_m", "escalate_after_minutes",
+        "min_confidence", "min_count", "box_shape", "ignore_edge", "min_box_percent", "hold_frames",
+        "sustain_seconds", "active_from", "active_until", "cooldown_seconds", "danger_radius_m",
+        "escalate_after_minutes",
     )  # fmt: skip
 
     class Meta:
@@ -113,6 +142,8 @@ class ThreatRule(models.Model):
             range_check("threatrule", "min_confidence", 0.0, 1.0),
             range_check("threatrule", "min_count", 1, MIN_COUNT_MAX),
             range_check("threatrule", "hold_frames", 1, HOLD_FRAMES_MAX),
+            range_check("threatrule", "sustain_seconds", 0, SUSTAIN_MAX_SECONDS),
+            range_check("threatrule", "min_box_percent", 0.0, 100.0),
             range_check("threatrule", "danger_radius_m", 0, DANGER_RADIUS_MAX_M),
             range_check("threatrule", "cooldown_seconds", 0, COOLDOWN_MAX_SECONDS),
             range_check("threatrule", "escalate_after_minutes", 1, ESCALATE_AFTER_MAX_MINUTES),
@@ -129,12 +160,19 @@ class ThreatRule(models.Model):
 
 
 class RuleStreak(models.Model):
-    """How many processed frames in a row of a camera matched a rule (for ``hold_frames``)."""
+    """A rule's memory of one camera: frames in a row that matched (``hold_frames``) and the objects
+    it follows (``sustain_seconds``), in the database so every detect worker shares them."""
 
     rule = models.ForeignKey(ThreatRule, on_delete=models.CASCADE, related_name="+")
     camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="+")
     streak = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
     last_frame_at = models.DateTimeField()
+    sightings = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_json_size],
+        help_text="The objects followed: box, track id, first and last seen (events.rules.Sighting).",
+    )
 
     class Meta:
         constraints = [

@@ -120,7 +120,8 @@ def test_the_rule_zone_editor_offers_cameras_with_a_frame_and_stores_the_drawn_p
         reverse("admin:events_threatrule_add"),
         {"name": "Square at night", "enabled": "on", "severity": "high", "scope": "cameras", "cameras": [camera.pk],
          "labels": '["person"]', "zone": "[[0.1, 0.5], [0.9, 0.5], [0.9, 1], [0.1, 1]]", "min_confidence": "0.5",
-         "min_count": "1", "hold_frames": "1", "cooldown_seconds": "300", "danger_radius_m": "50"},
+         "min_count": "1", "hold_frames": "1", "cooldown_seconds": "300", "danger_radius_m": "50",
+         "box_shape": "any", "min_box_percent": "0", "sustain_seconds": "0"},
     )  # fmt: skip
 
     assert response.status_code == 302
