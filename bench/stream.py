@@ -116,7 +116,8 @@ def main() -> None:
         if args.imgsz:
             model.image_size = args.imgsz
             model.save()
-        print(f"model {model.name} ({model.weights}), imgsz {model.image_size}, tracker {settings.FLOW_TRACKER}, "
+        tracker = settings.FLOW_TRACKER or "per camera"
+        print(f"model {model.name} ({model.weights}), imgsz {model.image_size}, tracker {tracker}, "
               f"device {settings.DETECTION_DEVICE or model.device}, {os.cpu_count()} CPUs")  # fmt: skip
         print(f"clip {clip.name}: 1920x1080, 30 fps")
         for width in (settings.STREAM_MAX_WIDTH, 1920):

@@ -34,6 +34,22 @@ class CameraAdmin(admin.ModelAdmin):
         ("Source", {"fields": ["source_url", "username", "password", "clear_password", "rtsp_transport"]}),
         ("Capture", {"fields": ["capture_mode", "capture_interval"]}),
         ("Detection", {"fields": ["detect", "detection_model", "motion_gate", "motion_threshold"]}),
+        (
+            "Tracking (stream cameras and counting lines)",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "track_region",
+                    "tracker",
+                    "track_confidence",
+                    "track_high_thresh",
+                    "track_low_thresh",
+                    "new_track_thresh",
+                    "track_buffer",
+                    "match_thresh",
+                ],
+            },
+        ),
         ("Health", {"fields": readonly_fields}),
     ]
 

@@ -13,6 +13,7 @@ from core.bounds import COUNTER_MAX, range_check, validate_names, validate_plain
 CAPTURE_INTERVAL_MAX = 86_400
 # No frame the decoder accepts (8192 x 8192 pixels at most) has a longer side.
 FRAME_SIDE_MAX = 8192 * 8192
+TRACK_BUFFER_MAX = 3_600  # frames: five minutes at 12.5 fps
 
 
 def validate_tags(value: object) -> None:
@@ -21,6 +22,14 @@ def validate_tags(value: object) -> None:
 
 class Camera(models.Model):
     """One city camera: its place on the map, how to reach it, and its current health."""
+
+    class TrackRegion(models.TextChoices):
+        LINES = "lines", "around its counting lines"
+        PICTURE = "picture", "the whole picture"
+
+    class Tracker(models.TextChoices):
+        BYTETRACK = "bytetrack", "ByteTrack (boxes only; fast)"
+        BOTSORT = "botsort", "BoT-SORT (also corrects camera motion)"
 
     class CaptureMode(models.TextChoices):
         INTERVAL = "interval", "Interval snapshots"
@@ -97,6 +106,36 @@ class Camera(models.Model):
         validators=within(0.0, 100.0),
         help_text="Percent of the picture that must change for a frame to be processed.",
     )
+    # Tracking (stream analysis and counting lines). Defaults measured on real clips: docs/benchmarks.md.
+    track_region = models.CharField(
+        "track", max_length=8, choices=TrackRegion.choices, default=TrackRegion.LINES,
+        help_text="Around the counting lines, the model sees the people who cross them larger for the same "
+        "cost; threat rules and counts still look at the whole picture once a second.",
+    )  # fmt: skip
+    tracker = models.CharField(max_length=10, choices=Tracker.choices, default=Tracker.BYTETRACK)
+    track_confidence = models.FloatField(
+        "detection confidence for tracking", default=0.1, validators=within(0.01, 1.0),
+        help_text="Boxes down to this confidence go to the tracker (it uses weak boxes to keep people it already "
+        "follows); what people see and rules use still starts at the model's confidence.",
+    )  # fmt: skip
+    track_high_thresh = models.FloatField(
+        default=0.25, validators=within(0.0, 1.0), help_text="Boxes at least this confident are matched first."
+    )
+    track_low_thresh = models.FloatField(
+        default=0.1, validators=within(0.0, 1.0),
+        help_text="Weaker boxes down to this are matched second, to tracks the first round left unmatched.",
+    )  # fmt: skip
+    new_track_thresh = models.FloatField(
+        default=0.25, validators=within(0.0, 1.0), help_text="An unmatched box this confident starts a new track."
+    )
+    track_buffer = models.PositiveIntegerField(
+        default=30, validators=within(1, TRACK_BUFFER_MAX),
+        help_text="Analysed frames a lost track is kept to be found again (30 at 12.5 fps: 2.4 s).",
+    )  # fmt: skip
+    match_thresh = models.FloatField(
+        default=0.8, validators=within(0.0, 1.0),
+        help_text="How far apart (1 - overlap) a track and a box may be and still match.",
+    )  # fmt: skip
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFLINE, db_index=True)
     last_frame_at = models.DateTimeField(null=True, blank=True)
@@ -124,6 +163,12 @@ class Camera(models.Model):
             range_check("camera", "heading", 0, 359),
             range_check("camera", "capture_interval", 1, CAPTURE_INTERVAL_MAX),
             range_check("camera", "motion_threshold", 0.0, 100.0),
+            range_check("camera", "track_confidence", 0.01, 1.0),
+            range_check("camera", "track_high_thresh", 0.0, 1.0),
+            range_check("camera", "track_low_thresh", 0.0, 1.0),
+            range_check("camera", "new_track_thresh", 0.0, 1.0),
+            range_check("camera", "track_buffer", 1, TRACK_BUFFER_MAX),
+            range_check("camera", "match_thresh", 0.0, 1.0),
             range_check("camera", "consecutive_failures", 0, COUNTER_MAX),
             range_check("camera", "last_latency_ms", 0, COUNTER_MAX),
             range_check("camera", "frame_width", 1, FRAME_SIDE_MAX),
@@ -147,6 +192,9 @@ class Camera(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        low, high = self.track_low_thresh, self.track_high_thresh
+        if low is not None and high is not None and low > high:
+            raise ValidationError({"track_low_thresh": "The second round's threshold must not exceed the first's."})
         username = sources.split_credentials(self.source_url)[1] if self.source_url else ""
         if username and self.username and self.username != username:
             raise ValidationError({"source_url": "The URL and the username field name different users."})
@@ -167,6 +215,18 @@ class Camera(models.Model):
     def connection_url(self) -> str:
         """The URL with credentials, for the capture code only."""
         return sources.with_credentials(self.source_url, self.username, self.password)
+
+    def tracker_settings(self) -> dict:
+        """The tracker's thresholds (ultralytics' YAML keys), from this camera's fields."""
+        settings = {
+            "tracker_type": self.tracker,
+            "track_high_thresh": self.track_high_thresh,
+            "track_low_thresh": self.track_low_thresh,
+            "new_track_thresh": self.new_track_thresh,
+            "track_buffer": self.track_buffer,
+            "match_thresh": self.match_thresh,
+        }
+        return settings
 
     @property
     def is_online(self) -> bool:

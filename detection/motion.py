@@ -39,15 +39,22 @@ def reference_set(camera_id: int, print_: np.ndarray) -> None:
     frame_store.redis_client().set(_key(camera_id), print_.tobytes(), ex=REFERENCE_TTL_SECONDS)
 
 
-def frame_unchanged(*, camera_id: int, image: np.ndarray, threshold: float) -> bool:
+def frame_unchanged(
+    *, camera_id: int, image: np.ndarray, threshold: float, references: dict[int, np.ndarray] | None = None
+) -> bool:
     """Whether less than ``threshold`` percent changed since the last processed frame.
 
     A changed frame becomes the new reference; an unchanged one does not, so slow changes
-    (a parked car appearing over minutes) add up until they pass the threshold.
+    (a parked car appearing over minutes) add up until they pass the threshold. The references
+    are shared by all detect workers in Redis, or kept in ``references`` by one process that
+    sees every frame itself (a video analysed from a file needs no Redis).
     """
     current = fingerprint(image)
-    previous = reference_get(camera_id)
+    previous = reference_get(camera_id) if references is None else references.get(camera_id)
     if previous is not None and changed_percent(previous, current) < threshold:
         return True
-    reference_set(camera_id, current)
+    if references is None:
+        reference_set(camera_id, current)
+    else:
+        references[camera_id] = current
     return False

@@ -43,10 +43,15 @@ def frames_analyse(
     batch_size: int | None = None,
     motion_gate: bool = True,
     fallback: DetectionModel | None = None,
+    gate_references: dict | None = None,
+    live: bool = False,
 ) -> list[Outcome]:
     """Analyse frames of any cameras; frames using the same model run through it in batches.
 
     ``fallback`` is the model of cameras that name none (looked up here when not given).
+    ``gate_references``: the motion gate's memory in this process instead of Redis (a video file).
+    ``live``: the frames were just captured (the detect queue), so a rule may ask their camera for a
+    burst of pictures; never for a recorded video.
     """
     batch_size = batch_size or settings.DETECTION_BATCH_SIZE
     if fallback is None and any(not camera.detection_model_id for camera, _ in jobs):
@@ -59,7 +64,12 @@ def frames_analyse(
             unchanged = (
                 motion_gate
                 and camera.motion_gate
-                and motion.frame_unchanged(camera_id=camera.pk, image=frame.image, threshold=camera.motion_threshold)
+                and motion.frame_unchanged(
+                    camera_id=camera.pk,
+                    image=frame.image,
+                    threshold=camera.motion_threshold,
+                    references=gate_references,
+                )
             )
         except Exception as exc:
             _frame_failed(outcomes[i], exc, stage="motion gate")
@@ -92,7 +102,7 @@ def frames_analyse(
                 outcomes[i].detections = detections
                 try:
                     sample = frame_result_record(
-                        camera=camera, frame=frame, detections=detections, inference_ms=per_frame_ms
+                        camera=camera, frame=frame, detections=detections, inference_ms=per_frame_ms, live=live
                     )
                 except Exception as exc:
                     _frame_failed(outcomes[i], exc, stage="recording")
@@ -102,12 +112,46 @@ def frames_analyse(
     for i, outcome in enumerate(outcomes):
         if outcome.unchanged:
             try:
-                sample = frame_result_record(camera=jobs[i][0], frame=outcome.frame, detections=None)
+                sample = frame_result_record(camera=jobs[i][0], frame=outcome.frame, detections=None, live=live)
             except Exception as exc:
                 _frame_failed(outcome, exc, stage="recording")
                 continue
             outcome.recorded = sample is not None
     return outcomes
+
+
+def frame_detected_record(
+    camera: Camera,
+    frame: Frame,
+    detections: list[Detection],
+    *,
+    track_ids: list[int | None] | None = None,
+    inference_ms: int | None = None,
+    motion_gate: bool = True,
+    gate_references: dict | None = None,
+) -> Outcome:
+    """What ``frames_analyse`` does after inference, for a frame already detected elsewhere (the tracking
+    pass of a video): the motion gate, then counts, threat rules and events."""
+    outcome = Outcome(camera.pk, frame)
+    try:
+        outcome.unchanged = (
+            motion_gate
+            and camera.motion_gate
+            and motion.frame_unchanged(
+                camera_id=camera.pk, image=frame.image, threshold=camera.motion_threshold, references=gate_references
+            )
+        )
+        if not outcome.unchanged:
+            outcome.detections = detections
+        sample = frame_result_record(
+            camera=camera, frame=frame, detections=outcome.detections, inference_ms=inference_ms,
+            track_ids=None if outcome.unchanged else track_ids,
+        )  # fmt: skip
+    except Exception as exc:
+        _frame_failed(outcome, exc, stage="recording")
+        return outcome
+    outcome.recorded = sample is not None
+    return outcome
 
 
 def _detect_chunk(
@@ -177,4 +221,4 @@ def _frames_detect(taken: list[queue.WaitingFrame]) -> list[Outcome]:
             continue
         frame.captured_at = waiting.captured_at
         jobs.append((camera, frame))
-    return frames_analyse(jobs, fallback=fallback) if jobs else []
+    return frames_analyse(jobs, fallback=fallback, live=True) if jobs else []

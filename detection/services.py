@@ -40,11 +40,15 @@ def frame_result_record(
     frame: Frame,
     detections: list[Detection] | None,
     inference_ms: int | None = None,
+    track_ids: list[int | None] | None = None,
+    live: bool = False,
 ) -> CountSample | None:
     """Store the counts of one processed frame and run the threat rules on it.
 
     ``detections`` is None for a frame the motion gate skipped: its counts carry over from the
-    previous sample and rules are not run (nothing new was seen). Returns None when this frame
+    previous sample and only rules that follow objects over time run (on what they saw last).
+    ``track_ids`` (stream cameras) go with ``detections``, one each; ``live``: a frame just captured
+    (rules may ask the camera for a burst of pictures). Returns None when this frame
     was recorded before (a redelivered task): then nothing changes.
     """
     unchanged = detections is None
@@ -60,8 +64,7 @@ def frame_result_record(
     if camera.detection_error:
         Camera.objects.filter(pk=camera.pk).update(detection_error="")
         camera.detection_error = ""
-    if not unchanged:
-        rules_apply(camera=camera, frame=frame, detections=detections)
+    rules_apply(camera=camera, frame=frame, detections=detections, track_ids=track_ids, live=live)
     return sample
 
 

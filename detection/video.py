@@ -26,10 +26,12 @@ def video_info(path: Path) -> tuple[float, int]:
         capture.release()
 
 
-def video_frames(path: Path, *, every_seconds: float, start: datetime) -> Iterator[tuple[int, Frame]]:
-    """(frame number, frame) every ``every_seconds`` of the video, timed from ``start``."""
+def video_frames(
+    path: Path, *, every_seconds: float | None = None, every_frames: int | None = None, start: datetime
+) -> Iterator[tuple[int, Frame]]:
+    """(frame number, frame) every ``every_seconds`` (or ``every_frames``) of the video, timed from ``start``."""
     fps, _ = video_info(path)
-    step = max(1, round(fps * every_seconds))
+    step = every_frames or max(1, round(fps * every_seconds))
     capture = cv2.VideoCapture(str(path))
     index = 0
     try:

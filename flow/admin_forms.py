@@ -21,13 +21,18 @@ class CountingLineAdminForm(forms.ModelForm):
 
     class Meta:
         model = CountingLine
-        fields = ["camera", "name", "points", "in_side", "enabled"]
+        fields = ["camera", "name", "points", "in_side", "band_px", "door", "enabled"]
+        widgets = {"door": ZoneEditorWidget}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["points"].initial = json.dumps([self.instance.start, self.instance.end])
             self.fields["points"].widget.preferred_cameras = [self.instance.camera_id]
+            self.fields["door"].widget.preferred_cameras = [self.instance.camera_id]
+
+    def clean_door(self) -> list:
+        return self.cleaned_data.get("door") or []  # an emptied box means no door, not NULL
 
     def clean_points(self) -> list:
         try:

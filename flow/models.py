@@ -11,6 +11,7 @@ from events.models import validate_zone
 from flow.crossing import IN, OUT, Line
 
 CAPACITY_MAX = 1_000_000  # the largest stadium holds a tenth of that
+BAND_MAX_PX = 200
 
 
 def validate_point(value: object) -> None:
@@ -33,13 +34,27 @@ class CountingLine(models.Model):
         "entering means going to the", max_length=5, choices=Side.choices, default=Side.RIGHT,
         help_text="Looking along the line from its start to its end, on the picture.",
     )  # fmt: skip
+    band_px = models.FloatField(
+        "hysteresis (pixels)", default=4.0, validators=within(0.0, BAND_MAX_PX),
+        help_text="Feet closer to the line than this, in pixels of the analysed picture, are on neither side: "
+        "people waiting on the line are not counted back and forth. 0 to 200.",
+    )  # fmt: skip
+    door = models.JSONField(
+        "door or hidden area", default=list, blank=True, validators=[validate_zone],
+        help_text="Optional polygon [[x, y], ...] next to the line where people first appear after coming "
+        "through it unseen (a door, a turnstile, behind a pillar): someone first seen there, walking away, "
+        "has crossed. Without it, people first seen within half their height past the line count.",
+    )  # fmt: skip
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["camera", "name"]
-        constraints = [models.UniqueConstraint(fields=["camera", "name"], name="one_line_name_per_camera")]
+        constraints = [
+            models.UniqueConstraint(fields=["camera", "name"], name="one_line_name_per_camera"),
+            range_check("countingline", "band_px", 0.0, BAND_MAX_PX),
+        ]
 
     def __str__(self) -> str:
         return f"{self.camera} / {self.name}"
@@ -49,7 +64,8 @@ class CountingLine(models.Model):
             raise ValidationError({"end": "The line's start and end must differ."})
 
     def as_line(self) -> Line:
-        return Line(self.pk, tuple(self.start), tuple(self.end), self.in_side)
+        door = tuple(tuple(point) for point in self.door or ())
+        return Line(self.pk, tuple(self.start), tuple(self.end), self.in_side, band_px=self.band_px, door=door)
 
 
 DIRECTIONS = [(IN, "In"), (OUT, "Out")]

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -25,12 +26,14 @@ from detection.detector import WeightsUnavailable, model_for_camera
 from detection.services import camera_detection_failed, frame_result_record
 from flow.live import counters_publish
 from flow.services import crossings_record, zones_count
-from flow.tracking import FlowCounter, TrackingDetector
+from flow.tracking import FlowCounter, RegionSizer, TrackingDetector, whole_picture
 from streams.reader import reader_for
 
 logger = logging.getLogger(__name__)
 
 MAX_RECONNECT_PAUSE = 10.0
+# The first seconds of a connection are tracked whole, to see how tall people near the lines are.
+REGION_SIZING_SECONDS = 3.0
 
 
 @dataclass
@@ -58,6 +61,9 @@ class StreamAnalysis:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"stream-{camera_id}", daemon=True)
         self._tracker: TrackingDetector | None = None
+        self._tracker_version: tuple | None = None
+        self._region_key: list | None = None  # the lines the region below was sized for
+        self._region: tuple | None = None
         self._session_frames = 0
 
     def start(self) -> None:
@@ -106,24 +112,25 @@ class StreamAnalysis:
         """Analyse the stream until it fails (raises ``CaptureError``) or the analysis is stopped."""
         counter = FlowCounter.for_camera(camera.pk)
         analyse = camera.detect
+        sizer = None
         if analyse:
             model = model_for_camera(camera)
             if model is None:
                 raise WeightsUnavailable("no detection model: mark one as the default in the admin")
-            if self._tracker is None or (self._tracker.model_id, self._tracker.version) != (model.pk, model.updated_at):
-                self._tracker = TrackingDetector(model)
+            version = (model.pk, model.updated_at, camera.tracker_settings(), camera.track_confidence)
+            if self._tracker is None or self._tracker_version != version:
+                self._tracker, self._tracker_version = TrackingDetector(model, camera), version
             self._tracker.reset()
+            self._tracker.region, sizer = self._region_for(camera, counter)
         reader = reader_for(camera, fps=settings.FLOW_FPS, max_width=settings.STREAM_MAX_WIDTH,
                             stall_seconds=settings.STREAM_STALL_SECONDS)  # fmt: skip
         reader.open()
         skipped_before = self.stats.skipped
         next_record = 0.0
-        index = 0
         try:
             while not self._stop.is_set():
                 frame = reader.next_frame()
                 self._session_frames += 1
-                index += 1
                 self.stats.frames += 1
                 self.stats.skipped = skipped_before + reader.frames_skipped
                 tracked, inference_ms = [], None
@@ -131,22 +138,66 @@ class StreamAnalysis:
                     began = time.perf_counter()
                     tracked = self._tracker.track(frame.image)
                     inference_ms = round((time.perf_counter() - began) * 1000)
-                    found = counter.update(tracked, frame=index) if counter.lines else []
-                    if found:
-                        added = crossings_record(lines=counter.lines, found=[(c, frame.captured_at) for c in found])
-                        self.stats.crossings += added
-                        if added:
-                            counters_publish(camera)
+                    if counter.lines:
+                        height, width = frame.image.shape[:2]
+                        found = counter.update(tracked, at=frame.captured_at.timestamp(), size=(width, height))
+                        self._crossings_record(camera, counter, found)
+                    if sizer is not None and sizer.add(tracked, frame.captured_at.timestamp()):
+                        counter = self._region_decided(camera, counter, sizer)
+                        sizer = None
                 if time.monotonic() >= next_record:
                     next_record = time.monotonic() + settings.STREAM_RECORD_SECONDS
                     camera_frame_accept(camera=camera, frame=frame, latency_ms=None, submit=False)
                     if analyse:
-                        detections = [detection for detection, _ in tracked]
+                        # What people and rules see starts at the model's confidence (the tracker saw weaker
+                        # boxes), and covers the whole picture (the tracker may have seen the lines' region).
+                        shown = whole_picture(self._tracker, model, frame.image, tracked)
+                        detections = [detection for detection, _ in shown]
+                        # The track ids let rules that need time (person down) follow the same person.
                         frame_result_record(camera=camera, frame=frame, detections=detections,
-                                            inference_ms=inference_ms)  # fmt: skip
+                                            inference_ms=inference_ms,
+                                            track_ids=[track_id for _, track_id in shown])  # fmt: skip
                         if zones_count(camera_id=camera.pk, detections=detections, at=frame.captured_at):
                             counters_publish(camera)
                         self.stats.recorded += 1
                     self.stats.last_error = ""
         finally:
             reader.close()
+            if analyse and counter.lines:
+                try:  # people seen over a line when the stream dropped
+                    self._crossings_record(camera, counter, counter.finish())
+                except Exception:  # the database may be why the session ended: never hide that error
+                    logger.exception("crossings pending when the stream of %s ended were lost", camera.name)
+
+    def _region_for(self, camera: Camera, counter: FlowCounter) -> tuple[tuple | None, RegionSizer | None]:
+        """The region to track (None: all of it), known from an earlier connection, or a sizer to find it."""
+        if not counter.lines or camera.track_region != Camera.TrackRegion.LINES:
+            return None, None
+        key = sorted((line.pk, str(line.start), str(line.end), str(line.door)) for line in counter.lines.values())
+        if self._region_key == key:
+            return self._region, None
+        self._region_key, self._region = None, None
+        return None, RegionSizer(list(counter.lines.values()), seconds=REGION_SIZING_SECONDS)
+
+    def _region_decided(self, camera: Camera, counter: FlowCounter, sizer: RegionSizer) -> FlowCounter:
+        """From now on only the region around the lines is tracked: ids start again, and so does the counting
+        (crossings pending until now count first)."""
+        if sizer.height is None:
+            return counter  # nobody near the lines yet: whole picture this connection, sized again next one
+        self._region_key = sorted((line.pk, str(line.start), str(line.end), str(line.door)) for line in sizer.lines)
+        self._region = sizer.region
+        if sizer.region is None:
+            return counter
+        self._crossings_record(camera, counter, counter.finish())
+        self._tracker.region = sizer.region
+        self._tracker.reset()
+        return FlowCounter(counter.lines)
+
+    def _crossings_record(self, camera: Camera, counter: FlowCounter, found: list) -> None:
+        if not found:
+            return
+        at = [(c, datetime.fromtimestamp(c.at, tz=UTC)) for c in found]
+        added = crossings_record(lines=counter.lines, found=at)
+        self.stats.crossings += added
+        if added:
+            counters_publish(camera)

@@ -360,12 +360,13 @@ COUNT_RAW_RETENTION_HOURS = env.integer("COUNT_RAW_RETENTION_HOURS", 24, minimum
 COUNT_MINUTE_RETENTION_DAYS = env.integer("COUNT_MINUTE_RETENTION_DAYS", 400, minimum=1)
 
 # --- People flow ----------------------------------------------------------------------------
-# ultralytics tracker configuration: bytetrack.yaml (fast) or botsort.yaml (re-identifies better).
-FLOW_TRACKER = env.string("FLOW_TRACKER", "bytetrack.yaml")
-if FLOW_TRACKER not in {"bytetrack.yaml", "botsort.yaml"} and not Path(FLOW_TRACKER).is_file():
-    raise ImproperlyConfigured(f"VIGIL_FLOW_TRACKER={FLOW_TRACKER!r}: bytetrack.yaml, botsort.yaml or a file.")
-# Frames a track must be seen on the new side of a line before the crossing counts (jitter).
-FLOW_CONFIRM_FRAMES = env.integer("FLOW_CONFIRM_FRAMES", 3, minimum=1)
+# Empty: each camera's own tracker settings (admin, "Tracking"). An ultralytics tracker file (or the
+# shipped bytetrack.yaml / botsort.yaml) replaces them for every camera.
+FLOW_TRACKER = env.string("FLOW_TRACKER", "")
+if FLOW_TRACKER and FLOW_TRACKER not in {"bytetrack.yaml", "botsort.yaml"} and not Path(FLOW_TRACKER).is_file():
+    raise ImproperlyConfigured(f"VIGIL_FLOW_TRACKER={FLOW_TRACKER!r}: empty, bytetrack.yaml, botsort.yaml or a file.")
+# Seconds a person must be clearly on the new side of a line before the crossing counts (jitter, flicker).
+FLOW_CONFIRM_SECONDS = env.number("FLOW_CONFIRM_SECONDS", 0.2, minimum=0.0)
 # Frames per second analysed when counting crossings (tracking needs 8 or more).
 FLOW_FPS = env.number("FLOW_FPS", 12.5, minimum=1.0)
 # Local time of day when occupancy and the day's entries and exits start again from zero.
@@ -373,6 +374,14 @@ _reset = env.string("FLOW_RESET_TIME", "00:00")
 if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", _reset):
     raise ImproperlyConfigured(f"VIGIL_FLOW_RESET_TIME={_reset!r} must be HH:MM, e.g. 04:00.")
 FLOW_RESET_TIME = (int(_reset[:2]), int(_reset[3:]))
+# Labels that are a pose of another, counted as it when they cross a line: someone the model sees "down"
+# while walking over a line is a person walking (the offline model's Fall class fires on walkers).
+FLOW_COUNT_AS = {}
+for _pair in env.strings("FLOW_COUNT_AS", ["person_down=person"]):
+    _label, _, _as = _pair.partition("=")
+    if not _label.strip() or not _as.strip():
+        raise ImproperlyConfigured(f"VIGIL_FLOW_COUNT_AS: {_pair!r} is not label=label.")
+    FLOW_COUNT_AS[_label.strip()] = _as.strip()
 # host:port of desktop dashboards that receive one JSON line per change of a camera's counters.
 FLOW_FEED_TARGETS = env.strings("FLOW_FEED", [])
 for _target in FLOW_FEED_TARGETS:

@@ -61,3 +61,40 @@ def test_bad_arguments_give_a_clear_error(media_dir, args, message):
     args[1] = str(media_dir / args[1])
     with pytest.raises(CommandError, match=message):
         run(*args)
+
+
+def test_it_needs_no_redis_when_redis_is_down(offline_model, media_dir, redis_server):
+    # A forensic run on a laptop, or during a Redis outage: the motion gate keeps its memory in the process.
+    camera = make_camera("file:///dev/null", name="Office")
+    redis_server.stop()
+    out, _ = run(camera.slug, str(media_dir / "office.mp4"), "--every", "1", "--start", "2026-11-20T23:00:00")
+    assert "7 frames analysed" in out
+    assert CountSample.objects.filter(camera=camera).count() == 7
+
+
+def test_the_motion_gate_still_skips_unchanged_frames_without_redis(offline_model, media_dir, redis_server):
+    camera = make_camera("file:///dev/null", name="Office", motion_threshold=100.0)  # nothing ever changes enough
+    redis_server.stop()
+    out, _ = run(camera.slug, str(media_dir / "office.mp4"), "--every", "1", "--start", "2026-11-20T23:00:00")
+    assert "7 frames analysed, 6 unchanged" in out  # the first frame is analysed, the others carry its counts
+
+
+def test_a_camera_with_counting_lines_is_analysed_in_one_tracking_pass(offline_model, media_dir, redis_server,
+                                                                      monkeypatch):  # fmt: skip
+    from detection.management.commands import analyze_video
+    from flow.models import CountingLine
+
+    camera = make_camera("file:///dev/null", name="Office", track_region="picture")
+    CountingLine.objects.create(camera=camera, name="Across", start=[0.0, 0.6], end=[1.0, 0.6])
+    ThreatRule.objects.create(name="Anyone", labels=["person"], min_confidence=0.3)
+
+    def second_pass(*args, **kwargs):
+        raise AssertionError("the frames were detected again, outside the tracking pass")
+
+    monkeypatch.setattr(analyze_video, "frames_analyse", second_pass)  # a spy: the one pass must not need it
+    redis_server.stop()
+    out, _ = run(camera.slug, str(media_dir / "office.mp4"), "--every", "1", "--start", "2026-11-20T23:00:00",
+                 "--fps", "10")  # fmt: skip
+    assert "7 frames analysed" in out and "frames tracked" in out
+    assert CountSample.objects.filter(camera=camera).count() == 7
+    assert Event.objects.filter(camera=camera, rule__name="Anyone").exists()

@@ -23,7 +23,7 @@ def test_an_administrator_adds_a_line_and_bad_points_are_refused_with_the_reason
     _login(client, make_user, ADMINISTRATORS)
     camera = make_camera("file:///dev/null")
     form = {"camera": camera.pk, "name": "Entrance", "points": "[[0.1, 1.4], [0.9, 0.6]]", "in_side": "right",
-            "enabled": "on"}  # fmt: skip
+            "band_px": "4", "door": "", "enabled": "on"}  # fmt: skip
     refused = client.post("/admin/flow/countingline/add/", form)
     assert refused.status_code == 200 and "between 0 and 1" in refused.content.decode()
     for points, reason in [("[[0.1, 0.6]]", "two points"), ("[[0.5, 0.5], [0.5, 0.5]]", "must differ"),
@@ -35,7 +35,7 @@ def test_an_administrator_adds_a_line_and_bad_points_are_refused_with_the_reason
     done = client.post("/admin/flow/countingline/add/", form | {"points": "[[0.1, 0.6], [0.9, 0.6]]"})
     assert done.status_code == 302
     line = CountingLine.objects.get()
-    assert (line.start, line.end, line.in_side) == ([0.1, 0.6], [0.9, 0.6], "right")
+    assert (line.start, line.end, line.in_side, line.door) == ([0.1, 0.6], [0.9, 0.6], "right", [])
 
 
 def test_lines_and_zones_are_drawn_over_the_cameras_latest_frame(admin_client):

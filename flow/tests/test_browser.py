@@ -31,15 +31,16 @@ def test_an_administrator_redraws_a_counting_line_over_the_latest_frame(browser,
         browser, asgi_server, admin, f"/admin/flow/countingline/{line.pk}/change/", login_url="/admin/login/"
     )
 
-    frame = page.locator("[data-zone-editor] img[data-frame]")
-    page.wait_for_function("() => document.querySelector('[data-frame]').naturalWidth > 0")
+    editor = page.locator("[data-zone-editor][data-mode=line]")  # the line's; the door area has its own
+    frame = editor.locator("img[data-frame]")
+    page.wait_for_function("() => document.querySelector('[data-mode=line] [data-frame]').naturalWidth > 0")
     frame.scroll_into_view_if_needed()
     box = frame.bounding_box()
     for x, y in [(0.15, 0.75), (0.85, 0.7)]:  # a new line: the first click starts over
         page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
-    expect(page.locator("[data-zone-editor] circle")).to_have_count(2)
+    expect(editor.locator("circle")).to_have_count(2)
     page.select_option("select[name=in_side]", "left")
-    arrow = page.locator("[data-arrow]").get_attribute("points")
+    arrow = editor.locator("[data-arrow]").get_attribute("points")
     assert arrow and len(arrow.split()) == 5  # the arrow towards the in side is drawn
     page.screenshot(path=str(artifacts_dir / "flow-line-editor.png"))
     page.click("input[name=_save]")

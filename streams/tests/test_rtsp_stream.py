@@ -21,7 +21,7 @@ from vigilsite.testing import wait_until
 
 pytestmark = pytest.mark.slow
 
-HAND_COUNT = json.loads((Path(__file__).parents[2] / "flow/tests/fixtures/concourse_hand_count.json").read_text())
+HAND_COUNT = json.loads((Path(__file__).parents[2] / "flow/tests/fixtures/counting/concourse-across.json").read_text())
 # The tests' CPU is shared by ffmpeg pushing and the worker tracking: 8 fps is what the issue asks.
 WORKER_ENV = {"VIGIL_FLOW_FPS": "8", "VIGIL_STREAM_STALL_SECONDS": "3", "VIGIL_CAMERA_OFFLINE_AFTER_FAILURES": "2"}
 
@@ -39,7 +39,7 @@ def test_a_stream_is_counted_continuously_and_survives_the_camera_restarting(off
         # The test relay (rtsp-server-perl) serves RTP over UDP only.
         Camera.objects.filter(pk=camera.pk).update(capture_mode=Camera.CaptureMode.STREAM, rtsp_transport="udp")
         spec = HAND_COUNT["line"]
-        CountingLine.objects.create(camera=camera, name="Across", start=spec["a"], end=spec["b"],
+        CountingLine.objects.create(camera=camera, name="Across", start=spec["start"], end=spec["end"],
                                     in_side=spec["in_side"])  # fmt: skip
         ThreatRule.objects.create(name="People on the concourse", labels=["person"], severity="low")  # every camera
         worker = stream_worker(**WORKER_ENV, VIGIL_FLOW_FEED=dashboard.address)

@@ -146,7 +146,7 @@ def one_of_each(db) -> dict[type[models.Model], models.Model]:
     channel = NotificationChannel.objects.create(name="Bounds", kind="email", recipients="a@example.com")
     notification = Notification.objects.create(channel=channel, event=event, reason="opened", next_attempt_at=now)
     rows = [
-        camera, rule, event, area, occupancy, channel, notification,
+        camera, rule, event, line, area, occupancy, channel, notification,
         DetectionModel.objects.create(name="Bounds", weights="yolo11n.pt"),
         CountSample.objects.create(camera=camera, captured_at=now, counts={}),
         CountMinute.objects.create(camera=camera, minute=now),

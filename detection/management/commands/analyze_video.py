@@ -13,14 +13,15 @@ from cameras.models import Camera
 from detection.detector import WeightsUnavailable
 from detection.pipeline import frames_analyse
 from detection.video import UnreadableVideo, video_frames, video_info
-from flow.video import video_crossings
+from flow.video import video_analyse
 
 
 class Command(BaseCommand):
     help = (
         "Run the whole pipeline (motion gate, detection, counts, threat rules, events) over a recorded "
-        "video as if a camera had seen it: for forensics and backfills. Running the same file with the "
-        "same --start twice changes nothing the second time."
+        "video as if a camera had seen it: for forensics and backfills. A camera with counting lines is "
+        "tracked frame after frame (at --fps) in one pass that also counts the crossings. Needs no Redis. "
+        "Running the same file with the same --start twice changes nothing the second time."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,7 +34,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-motion-gate", action="store_true", help="Analyse every sampled frame.")
         parser.add_argument(
             "--no-crossings", action="store_true",
-            help="Skip counting crossings of the camera's counting lines (a second, tracking pass at VIGIL_FLOW_FPS).",
+            help="Do not count crossings of the camera's counting lines: only the frames every --every seconds "
+            "are detected, in batches, without tracking.",
+        )  # fmt: skip
+        parser.add_argument(
+            "--fps", type=float, default=None,
+            help="Frames per second tracked when counting crossings (default VIGIL_FLOW_FPS).",
         )  # fmt: skip
         parser.add_argument(
             "--batch", type=int, default=None, help="Frames per inference batch (default VIGIL_DETECTION_BATCH_SIZE)."
@@ -52,36 +58,44 @@ class Command(BaseCommand):
             fps, total = video_info(file)
         except UnreadableVideo as exc:
             raise CommandError(str(exc)) from None
+        gate = not options["no_motion_gate"]
+        if options["fps"] is not None and options["fps"] <= 0:
+            raise CommandError("--fps must be more than 0.")
+        if not options["no_crossings"] and found.counting_lines.filter(enabled=True).exists():
+            self._tracked(found, file, started, every=every, fps=options["fps"], gate=gate)
+            return
         batch = options["batch"] or settings.DETECTION_BATCH_SIZE
         sampled = max(1, round(fps * every))
         outcomes = []
         pending = []
+        references: dict = {}  # the motion gate's memory: this process sees every frame
         # tqdm needs the raw stream: Django's wrapper ends every write with a newline.
         progress = tqdm(total=(total + sampled - 1) // sampled or None, unit="frame", file=self.stderr._out)
-        gate = not options["no_motion_gate"]
-        for _, frame in video_frames(file, every_seconds=every, start=started):
-            pending.append((found, frame))
-            if len(pending) == batch:
-                outcomes += frames_analyse(pending, batch_size=batch, motion_gate=gate)
-                progress.update(len(pending))
-                pending = []
-        if pending:
-            outcomes += frames_analyse(pending, batch_size=batch, motion_gate=gate)
-            progress.update(len(pending))
-        progress.close()
-        self._summary(found, outcomes)
-        if not options["no_crossings"] and found.counting_lines.filter(enabled=True).exists():
-            self._crossings(found, file, started)
-
-    def _crossings(self, camera: Camera, file: Path, started: datetime) -> None:
-        """Track every frame (at VIGIL_FLOW_FPS) and record the crossings of the camera's lines."""
-        progress = tqdm(unit="frame", desc="crossings", file=self.stderr._out)
         try:
-            flow = video_crossings(camera, file, start=started, progress=progress.update)
-        except (WeightsUnavailable, UnreadableVideo) as exc:
-            raise CommandError(f"crossings not counted: {exc}") from None
+            for _, frame in video_frames(file, every_seconds=every, start=started):
+                pending.append((found, frame))
+                if len(pending) == batch:
+                    outcomes += frames_analyse(pending, batch_size=batch, motion_gate=gate, gate_references=references)
+                    progress.update(len(pending))
+                    pending = []
+            if pending:
+                outcomes += frames_analyse(pending, batch_size=batch, motion_gate=gate, gate_references=references)
+                progress.update(len(pending))
         finally:
             progress.close()
+        self._summary(found, outcomes)
+
+    def _tracked(self, camera: Camera, file: Path, started: datetime, *, every: float, fps, gate: bool) -> None:
+        """One pass: track every frame (at --fps), count crossings, and send one frame a --every through rules."""
+        progress = tqdm(unit="frame", desc="tracking", file=self.stderr._out)
+        try:
+            flow = video_analyse(camera, file, start=started, fps=fps, every=every, motion_gate=gate,
+                                 progress=progress.update)  # fmt: skip
+        except (WeightsUnavailable, UnreadableVideo) as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            progress.close()
+        self._summary(camera, flow.outcomes)
         totals = flow.totals()
         self.stdout.write(f"Crossings ({flow.frames} frames tracked, {flow.recorded} new records):")
         for line in camera.counting_lines.filter(enabled=True):
