@@ -12,6 +12,7 @@ from django.utils import timezone
 from shapely.geometry import Point, Polygon
 
 from cameras.models import Camera
+from core.geometry import box_overlap
 from detection.detector import Detection
 from events.models import ThreatRule
 
@@ -134,17 +135,6 @@ def sighting_gap_seconds(camera: Camera) -> float:
     return max(SIGHTING_GAP_SECONDS, 1.5 * spacing)
 
 
-def box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    """Intersection over union of two (x1, y1, x2, y2) boxes."""
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    inter = width * height
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def same_object(sighting: Sighting, box: tuple[float, ...], track: int | None) -> float:
     """How well a box continues a sighting (its IoU), or 0 when it is another object.
 
@@ -155,7 +145,7 @@ def same_object(sighting: Sighting, box: tuple[float, ...], track: int | None) -
     """
     if sighting.track is not None and track is not None and sighting.track != track:
         return 0.0
-    overlap = box_iou(sighting.anchor, box)
+    overlap = box_overlap(sighting.anchor, box)
     return overlap if overlap >= SAME_OBJECT_IOU else 0.0
 
 

@@ -30,6 +30,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from core.geometry import box_overlap
+
 IN, OUT = "in", "out"
 EPSILON = 1e-6  # seconds: 2.4 - 2.2 is less than 0.2 in floating point
 BORN_ON_OTHER = 0.3  # a new track whose box overlaps a followed one this much is that person again
@@ -131,16 +133,6 @@ class Seen:
         """Whether the box touches the picture's edge: the person is coming into view, or cut by it."""
         x1, y1, x2, y2 = self.bounds
         return x1 <= margin or y1 <= margin or x2 >= 1 - margin or y2 >= 1 - margin
-
-
-def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """Intersection over union of two boxes."""
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    common = width * height
-    return common / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - common)
 
 
 @dataclass(frozen=True)
@@ -400,7 +392,7 @@ class LineCounter:
     def _known_here(self, track: _Track, at: float) -> bool:
         """Whether a new track's box lies on one already followed, now or moments ago."""
         others = [*self._tracks.values(), *(t for t in self._lost if at - t.last_at <= self.stitch_seconds)]
-        return any(other is not track and overlap(other.box, track.box) >= BORN_ON_OTHER for other in others)
+        return any(other is not track and box_overlap(other.box, track.box) >= BORN_ON_OTHER for other in others)
 
     def _born(self, track: _Track, line: Line, state: _LineState, distance: float, at: float) -> Crossing | None:
         """A track born next to the line counts as having come through it once it walks away on its side."""
@@ -423,7 +415,7 @@ class LineCounter:
         for key, other_direction, other_at, other in self._recent:
             same = key == line.key and other_direction == direction and other is not track
             near = abs(other_at - at) <= self.duplicate_seconds
-            if same and near and overlap(other.box, track.box) >= self.duplicate_overlap:
+            if same and near and box_overlap(other.box, track.box) >= self.duplicate_overlap:
                 return None
         self._recent.append((line.key, direction, at, track))
         return Crossing(line.key, track.key, track.label(), direction, at)

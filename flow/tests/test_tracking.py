@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cameras.tests.factories import make_camera
+from core.geometry import box_overlap
 from detection.tests.frames import photo
-from flow.crossing import overlap
 from flow.models import CountingLine
 from flow.tracking import REGION_MARGIN, TrackingDetector, ground_point, lines_region, person_height, tracker_file
 
@@ -94,7 +94,7 @@ def test_boxes_found_in_the_region_are_placed_in_the_whole_picture(offline_model
         x1, y1, x2, _ = detection.box
         assert x1 >= 0.0 and x2 <= 0.5 + 1e-6 and y1 >= 0.3 - 1e-6
         # The same person, found in the whole picture, has nearly the same box.
-        assert max(overlap(detection.box, other.box) for other, _ in everyone) > 0.7
+        assert max(box_overlap(detection.box, other.box) for other, _ in everyone) > 0.7
 
 
 def test_the_ground_point_is_between_the_feet_above_the_boxs_bottom_unless_the_box_is_cut_by_the_edge():
