@@ -190,6 +190,7 @@ class _Track:
     lines: dict[int | str, _LineState] = field(default_factory=dict)
 
     def label(self) -> str:
+        """The label it was seen with most often, weighed by confidence."""
         return self.labels.most_common(1)[0][0]
 
 
@@ -212,6 +213,11 @@ class LineCounter:
     # boxes overlapping at least this much, counts once.
     duplicate_seconds: float = 0.4
     duplicate_overlap: float = 0.5
+    # Labels that are a pose of another (person_down: person), and how they cross: as that label. A track
+    # seen mostly in such a pose that crosses with someone, boxes overlapping this much, is what they push
+    # (a pram, a bicycle the model calls fallen): it counts once, as them.
+    count_as: dict[str, str] = field(default_factory=dict)
+    pushed_overlap: float = 0.2
     _tracks: dict[int, _Track] = field(default_factory=dict)  # by tracker id, the live ones
     _lost: list[_Track] = field(default_factory=list)  # unseen lately: may be re-found or forgotten
     _next_key: int = 1
@@ -415,7 +421,10 @@ class LineCounter:
         for key, other_direction, other_at, other in self._recent:
             same = key == line.key and other_direction == direction and other is not track
             near = abs(other_at - at) <= self.duplicate_seconds
-            if same and near and box_overlap(other.box, track.box) >= self.duplicate_overlap:
+            posed = track.label() in self.count_as or other.label() in self.count_as
+            enough = self.pushed_overlap if posed else self.duplicate_overlap
+            if same and near and box_overlap(other.box, track.box) >= enough:
                 return None
         self._recent.append((line.key, direction, at, track))
-        return Crossing(line.key, track.key, track.label(), direction, at)
+        label = track.label()
+        return Crossing(line.key, track.key, self.count_as.get(label, label), direction, at)

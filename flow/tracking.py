@@ -192,7 +192,8 @@ class FlowCounter:
 
     def __post_init__(self) -> None:
         self.counter = crossing.LineCounter([line.as_line() for line in self.lines.values()],
-                                            confirm_seconds=self.confirm_seconds)  # fmt: skip
+                                            confirm_seconds=self.confirm_seconds,
+                                            count_as=settings.FLOW_COUNT_AS)  # fmt: skip
 
     @classmethod
     def for_camera(cls, camera_id: int) -> FlowCounter:
@@ -202,11 +203,7 @@ class FlowCounter:
         self, tracked: list[tuple[Detection, int | None]], *, at: float, size: tuple[int, int]
     ) -> list[crossing.Crossing]:
         """Crossings confirmed by the tracked detections of the frame taken at ``at`` (seconds), ``size`` (w, h)."""
-        counted_as = settings.FLOW_COUNT_AS
-        seen = [
-            crossing.Seen(track_id, counted_as.get(d.label, d.label), ground_point(d), d.box, d.confidence)
-            for d, track_id in tracked
-        ]
+        seen = [crossing.Seen(track_id, d.label, ground_point(d), d.box, d.confidence) for d, track_id in tracked]
         return self.counter.update(seen, at, size)
 
     def finish(self) -> list[crossing.Crossing]:

@@ -279,3 +279,19 @@ def test_after_an_id_switch_the_id_missing_for_a_frame_stays_with_its_new_person
     # id 5 jumps to someone far below, is missed for a frame, then that person walks up through the line.
     crossings = walk(counter, 5, [0.30, 0.31, 0.32, 0.80, None, 0.70, 0.60, 0.50, 0.40, 0.30, 0.25])
     assert [c.direction for c in crossings] == [OUT]
+
+
+def test_a_pram_the_model_calls_fallen_crossing_with_its_pusher_counts_once_as_them():
+    counter = started(LineCounter([MIDDLE], count_as={"person_down": "person"}))
+    found = []
+    for i, y in enumerate([0.40, 0.45, 0.55, 0.60, 0.65, 0.70]):
+        pusher = seen(1, y, x=0.50)
+        pram = Seen(2, "person_down", (0.56, y + 0.01), (0.50, y - 0.25, 0.62, y + 0.01))  # beside, overlapping
+        found += counter.update([pusher, pram], 2.0 + i / FPS, SIZE)
+    assert [(c.label, c.direction) for c in found] == [("person", IN)]
+
+
+def test_a_person_seen_mostly_down_while_walking_over_the_line_alone_counts_as_a_person():
+    counter = started(LineCounter([MIDDLE], count_as={"person_down": "person"}))
+    crossings = walk(counter, 3, [0.40, 0.45, 0.55, 0.60, 0.65, 0.70], label="person_down")
+    assert [(c.label, c.direction) for c in crossings] == [("person", IN)]
