@@ -61,16 +61,7 @@ def frames_analyse(
     models: dict[int, DetectionModel] = {}
     for i, (camera, frame) in enumerate(jobs):
         try:
-            unchanged = (
-                motion_gate
-                and camera.motion_gate
-                and motion.frame_unchanged(
-                    camera_id=camera.pk,
-                    image=frame.image,
-                    threshold=camera.motion_threshold,
-                    references=gate_references,
-                )
-            )
+            unchanged = _unchanged(camera, frame, motion_gate=motion_gate, references=gate_references)
         except Exception as exc:
             _frame_failed(outcomes[i], exc, stage="motion gate")
             continue
@@ -120,6 +111,17 @@ def frames_analyse(
     return outcomes
 
 
+def _unchanged(camera: Camera, frame: Frame, *, motion_gate: bool, references: dict | None) -> bool:
+    """The motion gate: whether the camera's picture has not changed enough to be analysed."""
+    return (
+        motion_gate
+        and camera.motion_gate
+        and motion.frame_unchanged(
+            camera_id=camera.pk, image=frame.image, threshold=camera.motion_threshold, references=references
+        )
+    )
+
+
 def frame_detected_record(
     camera: Camera,
     frame: Frame,
@@ -134,13 +136,7 @@ def frame_detected_record(
     pass of a video): the motion gate, then counts, threat rules and events."""
     outcome = Outcome(camera.pk, frame)
     try:
-        outcome.unchanged = (
-            motion_gate
-            and camera.motion_gate
-            and motion.frame_unchanged(
-                camera_id=camera.pk, image=frame.image, threshold=camera.motion_threshold, references=gate_references
-            )
-        )
+        outcome.unchanged = _unchanged(camera, frame, motion_gate=motion_gate, references=gate_references)
         if not outcome.unchanged:
             outcome.detections = detections
         sample = frame_result_record(

@@ -26,12 +26,10 @@ def video_info(path: Path) -> tuple[float, int]:
         capture.release()
 
 
-def video_frames(
-    path: Path, *, every_seconds: float | None = None, every_frames: int | None = None, start: datetime
-) -> Iterator[tuple[int, Frame]]:
-    """(frame number, frame) every ``every_seconds`` (or ``every_frames``) of the video, timed from ``start``."""
+def video_frames(path: Path, *, every_seconds: float, start: datetime) -> Iterator[tuple[int, Frame]]:
+    """(frame number, frame) every ``every_seconds`` of the video, timed from ``start``."""
     fps, _ = video_info(path)
-    step = every_frames or max(1, round(fps * every_seconds))
+    step = max(1, round(fps * every_seconds))
     capture = cv2.VideoCapture(str(path))
     index = 0
     try:
@@ -44,3 +42,19 @@ def video_frames(
             index += 1
     finally:
         capture.release()
+
+
+def video_samples(path: Path, count: int) -> list:
+    """Up to ``count`` images spread evenly over the video, read by seeking (not by decoding all of it)."""
+    _, total = video_info(path)
+    capture = cv2.VideoCapture(str(path))
+    images = []
+    try:
+        for index in sorted({round(i * max(total - 1, 0) / max(count - 1, 1)) for i in range(count)}):
+            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+            ok, image = capture.read()
+            if ok:
+                images.append(image)
+    finally:
+        capture.release()
+    return images

@@ -31,9 +31,6 @@ class CountingLineAdminForm(forms.ModelForm):
             self.fields["points"].widget.preferred_cameras = [self.instance.camera_id]
             self.fields["door"].widget.preferred_cameras = [self.instance.camera_id]
 
-    def clean_door(self) -> list:
-        return self.cleaned_data.get("door") or []  # an emptied box means no door, not NULL
-
     def clean_points(self) -> list:
         try:
             points = json.loads(self.cleaned_data["points"])

@@ -18,7 +18,7 @@ from django.conf import settings
 from cameras.models import Camera
 from detection.detector import WeightsUnavailable, detector_for, model_for_camera
 from detection.pipeline import Outcome, frame_detected_record
-from detection.video import video_frames, video_info
+from detection.video import video_frames, video_info, video_samples
 from flow import crossing
 from flow.services import crossings_record
 from flow.tracking import FlowCounter, TrackingDetector, lines_region, person_height, whole_picture
@@ -69,9 +69,9 @@ def video_analyse(
     if model is None:
         raise WeightsUnavailable("no detection model: mark one as the default in the admin")
     tracker = TrackingDetector(model, camera)
-    video_fps, total = video_info(path)
+    video_fps, _ = video_info(path)
     if camera.track_region == Camera.TrackRegion.LINES and counter.lines:
-        tracker.region = _region(model, path, list(counter.lines.values()), total, start)
+        tracker.region = _region(model, path, list(counter.lines.values()))
     result = VideoFlow(tracks=[] if keep_tracks else None)
     references: dict = {}  # the motion gate's memory, in this process
     last_window = None
@@ -114,11 +114,9 @@ def video_analyse(
 SIZE_SAMPLES = 8  # frames spread over the video, detected whole, to see how tall people are near the lines
 
 
-def _region(model, path: Path, lines: list, total: int, start: datetime) -> tuple | None:
+def _region(model, path: Path, lines: list) -> tuple | None:
     """The region around the lines for people as tall as those seen near them in a few frames of the video."""
-    every = max(1, total // SIZE_SAMPLES)
-    images = [frame.image for index, frame in video_frames(path, every_frames=every, start=start)][:SIZE_SAMPLES]
-    detections = [d for found in detector_for(model).detect(images) for d in found]
+    detections = [d for found in detector_for(model).detect(video_samples(path, SIZE_SAMPLES)) for d in found]
     return lines_region(lines, person_height(lines, detections))
 
 

@@ -173,7 +173,7 @@ class StreamAnalysis:
         """The region to track (None: all of it), known from an earlier connection, or a sizer to find it."""
         if not counter.lines or camera.track_region != Camera.TrackRegion.LINES:
             return None, None
-        key = sorted((line.pk, str(line.start), str(line.end), str(line.door)) for line in counter.lines.values())
+        key = _lines_key(counter.lines.values())
         if self._region_key == key:
             return self._region, None
         self._region_key, self._region = None, None
@@ -184,7 +184,7 @@ class StreamAnalysis:
         (crossings pending until now count first)."""
         if sizer.height is None:
             return counter  # nobody near the lines yet: whole picture this connection, sized again next one
-        self._region_key = sorted((line.pk, str(line.start), str(line.end), str(line.door)) for line in sizer.lines)
+        self._region_key = _lines_key(sizer.lines)
         self._region = sizer.region
         if sizer.region is None:
             return counter
@@ -201,3 +201,8 @@ class StreamAnalysis:
         self.stats.crossings += added
         if added:
             counters_publish(camera)
+
+
+def _lines_key(lines) -> list:
+    """What a tracking region was sized for: the lines and their doors, as drawn."""
+    return sorted((line.pk, str(line.start), str(line.end), str(line.door)) for line in lines)

@@ -42,13 +42,19 @@ def bad_integer(value: object) -> bool:
 
 
 class SafeJSONFormField(forms.JSONField):
-    """Django's JSON form field; input nested too deeply for the parser is a field error, not a 500."""
+    """Django's JSON form field; input nested too deeply for the parser is a field error, not a 500, and an
+    emptied optional box is the column's default (``[]``), not NULL for a column that refuses it."""
+
+    empty_default = None  # set by harden_form from the model field: a callable giving its default
 
     def to_python(self, value):
         try:
-            return super().to_python(value)
+            result = super().to_python(value)
         except RecursionError:
             raise forms.ValidationError(TOO_DEEP, code="invalid") from None
+        if result is None and self.empty_default is not None:
+            return self.empty_default()
+        return result
 
     def bound_data(self, data, initial):
         try:
@@ -118,8 +124,13 @@ def harden_form(form_class: type[forms.BaseForm]) -> type[forms.BaseForm]:
     The declared fields of a form are shared by every class built from it, so they are replaced by
     hardened copies in this class's own ``base_fields``, never changed in place.
     """
+    model = getattr(getattr(form_class, "_meta", None), "model", None)
     for name, field in list(form_class.base_fields.items()):
-        form_class.base_fields[name] = harden_field(field)
+        field = form_class.base_fields[name] = harden_field(field)
+        if isinstance(field, SafeJSONFormField) and model is not None:
+            column = next((f for f in model._meta.concrete_fields if f.name == name), None)
+            if column is not None and not column.null and column.has_default():
+                field.empty_default = column.get_default
     return form_class
 
 

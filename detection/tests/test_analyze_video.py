@@ -91,7 +91,9 @@ def test_a_camera_with_counting_lines_is_analysed_in_one_tracking_pass(offline_m
     def second_pass(*args, **kwargs):
         raise AssertionError("the frames were detected again, outside the tracking pass")
 
-    monkeypatch.setattr(analyze_video, "frames_analyse", second_pass)  # a spy: the one pass must not need it
+    # Not a stand-in: everything still runs for real; this only proves the batched detection path, the
+    # second pass over the file, is never taken.
+    monkeypatch.setattr(analyze_video, "frames_analyse", second_pass)
     redis_server.stop()
     out, _ = run(camera.slug, str(media_dir / "office.mp4"), "--every", "1", "--start", "2026-11-20T23:00:00",
                  "--fps", "10")  # fmt: skip

@@ -105,3 +105,20 @@ def test_json_nested_too_deeply_in_an_admin_form_is_a_field_error(fuzz_admin, ur
     response = client.post(reverse(url), {field: NESTED})
     assert response.status_code == 200  # the form again, with its errors
     assert response.context["adminform"].form.errors[field]
+
+
+def test_an_emptied_optional_json_box_saves_its_default_not_null_in_every_admin_form(fuzz_admin):
+    # Emptying a rule's zone, a line's door or a camera's tags posted "" and Django made it None: an
+    # IntegrityError (500) on columns that refuse NULL. Every admin form of every model is walked.
+    _, user = fuzz_admin
+    request = RequestFactory().get("/")
+    request.user = user
+    checked = []
+    for model, model_admin in admin.site._registry.items():
+        form_class = model_admin.get_form(request)
+        for column in model._meta.concrete_fields:
+            field = form_class.base_fields.get(column.name)
+            if isinstance(field, forms.JSONField) and not field.required and not column.null and column.has_default():
+                assert field.clean("") == column.get_default(), (model.__name__, column.name)
+                checked.append(f"{model.__name__}.{column.name}")
+    assert {"ThreatRule.zone", "CountingLine.door", "Camera.tags"} <= set(checked)
