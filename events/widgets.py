@@ -20,10 +20,11 @@ class ZoneEditorWidget(forms.Textarea):
         js = ["events/zone_editor.js"]
         css = {"all": ["events/zone_editor.css"]}
 
-    def __init__(self, attrs=None, mode: str = "zone") -> None:
+    def __init__(self, attrs=None, mode: str = "zone", empty: str = "") -> None:
         super().__init__({"rows": 2, "cols": 60, **(attrs or {})})
         self.preferred_cameras: list[int] = []
         self.mode = mode
+        self.empty = empty  # what an empty polygon means here, when not "the whole picture"
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -32,4 +33,5 @@ class ZoneEditorWidget(forms.Textarea):
         cameras.sort(key=lambda c: c["pk"] not in self.preferred_cameras)
         context["widget"]["cameras"] = cameras
         context["widget"]["mode"] = self.mode
+        context["widget"]["empty"] = self.empty
         return context

@@ -22,7 +22,11 @@ class CountingLineAdminForm(forms.ModelForm):
     class Meta:
         model = CountingLine
         fields = ["camera", "name", "points", "in_side", "band_px", "door", "enabled"]
-        widgets = {"door": ZoneEditorWidget}
+        widgets = {
+            "door": ZoneEditorWidget(
+                empty="No door area: people first seen within half their height past the line count."
+            )
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,9 +32,11 @@ def tracker_file(camera: Camera | None) -> str:
     path = folder / f"{hashlib.sha256(text.encode()).hexdigest()[:16]}.yaml"
     if not path.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_text(text)
-        partial.replace(path)  # another worker writing the same file at once is harmless
+        # A temporary file of this process's own, renamed into place: a worker writing the same settings at
+        # the same moment never lets a tracker read half a file.
+        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".part", delete=False) as partial:
+            partial.write(text)
+        Path(partial.name).replace(path)
     return str(path)
 
 

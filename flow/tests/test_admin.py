@@ -95,3 +95,8 @@ def test_a_correction_past_the_largest_venue_or_with_a_line_break_is_refused_wit
     assert "less than or equal to 1000000" in str(errors["value"]) and "line breaks" in str(errors["note"])
     occupancy.refresh_from_db()
     assert occupancy.current == 0 and not occupancy.corrections.exists()
+
+
+def test_the_door_area_editor_says_what_an_empty_door_means(admin_client):
+    page = admin_client.get("/admin/flow/countingline/add/").content.decode()
+    assert 'data-empty="No door area: people first seen within half their height past the line count."' in page

@@ -119,3 +119,16 @@ def test_a_person_the_model_sees_down_while_walking_over_a_line_crosses_as_a_per
         box = (0.45, y - 0.3, 0.55, y)
         found += counter.update([(Detection("person_down", 0.6, box), 7)], at=2.0 + i / 10, size=(1000, 1000))
     assert [(c.line, c.label, c.direction) for c in found] == [(line.pk, "person", "in")]
+
+
+def test_workers_writing_the_same_tracker_file_at_once_never_leave_half_a_file(settings, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.DATA_DIR = tmp_path
+    settings.FLOW_TRACKER = ""
+    camera = make_camera("file:///dev/null", track_buffer=77)
+    with ThreadPoolExecutor(8) as pool:
+        paths = set(pool.map(lambda _: tracker_file(camera), range(32)))
+    assert len(paths) == 1
+    assert json.loads(Path(paths.pop()).read_text())["track_buffer"] == 77
+    assert not list((tmp_path / "trackers").glob("*.part"))

@@ -52,7 +52,7 @@
       if (lineMode) {
         count.textContent = points.length === 2 ? "Start and end set." : "Click the line's start, then its end.";
       } else {
-        count.textContent = points.length === 0 ? "No zone: the whole picture counts."
+        count.textContent = points.length === 0 ? (editor.dataset.empty || "No zone: the whole picture counts.")
           : points.length < 3 ? `${points.length} point(s): a zone needs at least 3.` : `${points.length} corners.`;
       }
     }
