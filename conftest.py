@@ -135,6 +135,7 @@ def celery_workers(redis_url, transactional_db, tmp_path) -> Iterator:
         pool: str = "threads",
         concurrency: int = 4,
         capture_timeout: int = 2,
+        loglevel: str = "WARNING",
         **extra_env: str,
     ) -> subprocess.Popen:
         env = _worker_env(redis_url, VIGIL_CAPTURE_TIMEOUT=str(capture_timeout), **extra_env)
@@ -142,7 +143,7 @@ def celery_workers(redis_url, transactional_db, tmp_path) -> Iterator:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "vigilsite", "worker", "-Q", queue, "-n", f"{name}@%h",
              "--pool", pool, "--concurrency", str(concurrency), "--without-mingle", "--without-gossip",
-             "-l", "WARNING"],
+             "-l", loglevel],
             cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         process.log_path = tmp_path / f"{name}.log"

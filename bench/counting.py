@@ -27,6 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigilsite.settings")
 os.environ.setdefault("VIGIL_DATA_DIR", tempfile.mkdtemp(prefix="vigil-bench-"))
 os.environ.setdefault("VIGIL_DEMO", "false")
+# Exports (detection/backends.py) kept between bench runs: each is made and validated once per weights.
+os.environ.setdefault(
+    "VIGIL_DETECTION_EXPORT_DIR", str(Path(__file__).resolve().parent.parent / "var" / "bench-exports")
+)
 
 import cv2
 import django
@@ -233,11 +237,14 @@ def main() -> None:
         "--fps", type=float, help=f"frames per second tracked (default VIGIL_FLOW_FPS, {settings.FLOW_FPS})"
     )
     parser.add_argument("--tolerance", type=float, default=0.5, help="seconds a counted crossing may be off")
+    parser.add_argument("--backend", help="pytorch, onnx, openvino (default: the model's own, auto)")
     parser.add_argument("--peers", action="store_true", help="also run ObjectCounter and LineZone")
     parser.add_argument("--json", type=Path, help="write the table here too")
     parser.add_argument("--verbose", action="store_true", help="list Vigil's missed and extra crossings")
     args = parser.parse_args()
     truth = Truth.load(args.truth)
+    if args.backend:
+        settings.DETECTION_BACKEND = args.backend
     call_command("migrate", verbosity=0)
     model = model_for(args.model, args.imgsz)
     camera = Camera.objects.create(name="Bench", latitude=0, longitude=0, source_url="file:///dev/null",
@@ -266,7 +273,8 @@ def main() -> None:
         for name, (found, spent) in own_tracking(model, args.clip, truth, video_fps, every, size).items():
             rows.append(row(name, score(found, truth, args.tolerance), spent))
     print(f"{args.clip.name}: {size[0]}x{size[1]} at {video_fps:g} fps, tracked at {video_fps / every:g} fps; "
-          f"model {model.name}, imgsz {model.image_size}; tolerance ±{args.tolerance} s")  # fmt: skip
+          f"model {model.name}, imgsz {model.image_size}, backend {settings.DETECTION_BACKEND or model.backend}; "
+          f"tolerance ±{args.tolerance} s")  # fmt: skip
     print(f"{'counter':32} {'in':>4} {'out':>4} {'in err':>7} {'out err':>7} {'matched':>7} {'P':>5} {'R':>5} "
           f"{'med |dt|':>8} {'CPU s':>7}")  # fmt: skip
     for r in rows:
@@ -279,6 +287,7 @@ def main() -> None:
               f"{r['cpu_seconds']:>7.1f}")  # fmt: skip
     if args.json:
         summary = {"clip": args.clip.name, "truth": args.truth.name, "fps": video_fps / every,
+                   "backend": settings.DETECTION_BACKEND or model.backend,
                    "imgsz": model.image_size, "rows": rows}  # fmt: skip
         args.json.write_text(json.dumps(summary, indent=2))
 

@@ -1,24 +1,29 @@
-"""Detection benchmark: the whole pipeline against bare ``model.predict`` on the same frames.
+"""Detection benchmark: every backend side by side, bare ``model.predict`` and the whole pipeline, one run.
 
-    VIGIL_TEST_MEDIA=../shared/media .venv/bin/python bench/detect.py [--frames 16] [--device cpu]
+    VIGIL_TEST_MEDIA=../shared/media .venv/bin/python bench/detect.py [--frames 10] [--device cpu]
+        [--backends pytorch,onnx,openvino] [--sizes 320,640,960]
 
-For each shared clip, frames are JPEG-encoded as captured frames are, then timed two ways in
-the same run, alternating frame by frame so drifts in CPU speed hit both alike:
+Each backend runs the default model as a worker would (``detector_for``: an export made and validated
+once, kept in var/bench-exports). Frames of the shared clips are JPEG-encoded as captured frames are,
+then timed frame by frame, the backends taking turns on each frame (and bare/pipeline alternating)
+so that drifts in CPU speed hit all alike:
 
-- bare: ``YOLO.predict`` on the decoded frame (the floor: inference alone);
-- pipeline: the detect task's own function on the frame a capture worker queued: Redis read,
-  JPEG checks and decode, motion gate off, inference, threat rules (a crowd rule that fires, so
-  events are updated and snapshots written), count sample and event writes in SQLite, broadcast
-  to the embedded Redis.
+- bare: ``YOLO.predict`` on the decoded frame (the floor: inference alone), at each ``--sizes``;
+- pipeline (at the model's 640 px): the detect task's own function on the frame a capture worker queued:
+  Redis read, JPEG checks and decode, motion gate off, inference, threat rules (a crowd rule that fires,
+  so events are updated and snapshots written), count sample and event writes in SQLite, broadcast to
+  the embedded Redis.
 
-Then the motion gate: its cost per frame and how many frames it skips on each scene sampled
-at 1 s, and from that the cameras one worker serves at a 5 s interval, with and without it.
+Then the motion gate: its cost per frame and how many frames it skips on each scene sampled at 1 s,
+and from that the cameras one worker serves at a 5 s interval with the fastest backend.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -31,6 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigilsite.settings")
 os.environ.setdefault("VIGIL_DATA_DIR", tempfile.mkdtemp(prefix="vigil-bench-"))
 os.environ.setdefault("VIGIL_DEMO", "false")
+os.environ.setdefault(
+    "VIGIL_DETECTION_EXPORT_DIR", str(Path(__file__).resolve().parent.parent / "var" / "bench-exports")
+)
 
 import cv2
 import django
@@ -43,8 +51,8 @@ from django.utils import timezone  # noqa: E402
 
 from cameras.frames import Frame, decode_image  # noqa: E402
 from cameras.models import Camera  # noqa: E402
-from detection import motion, queue  # noqa: E402
-from detection.detector import detector_for  # noqa: E402
+from detection import backends, motion, queue  # noqa: E402
+from detection.detector import detector_for, detectors_forget  # noqa: E402
 from detection.models import DetectionModel  # noqa: E402
 from detection.pipeline import frames_detect_waiting  # noqa: E402
 from events.models import ThreatRule  # noqa: E402
@@ -72,8 +80,10 @@ def clip_jpegs(clip: Path, count: int, every_seconds: float | None = None) -> li
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--frames", type=int, default=16, help="frames per clip")
+    parser.add_argument("--frames", type=int, default=10, help="frames per clip")
     parser.add_argument("--device", default="", help="cpu, cuda:0 ... (default: the model's own)")
+    parser.add_argument("--backends", default="pytorch,onnx,openvino", help="comma-separated, first = reference")
+    parser.add_argument("--sizes", default="320,640,960", help="inference sizes timed bare")
     args = parser.parse_args()
     if args.device:
         settings.DETECTION_DEVICE = args.device
@@ -82,67 +92,117 @@ def main() -> None:
     redis = embedded_redis.start(settings.EMBEDDED_REDIS_SOCKET, settings.DATA_DIR / "redis", stdout=subprocess.DEVNULL)
     try:
         call_command("migrate", verbosity=0)
-        run(media, args.frames)
+        run(media, args.frames, args.backends.split(","), [int(s) for s in args.sizes.split(",")])
     finally:
         redis.terminate()
 
 
-def run(media: Path, count: int) -> None:
-    model = DetectionModel.objects.get(is_default=True)
-    detector = detector_for(model)
-    yolo, options = detector.yolo, {**detector.options, "device": detector.device}
+def host_line() -> str:
+    flags = set()
+    model = platform.processor()
+    with contextlib.suppress(OSError):
+        info = Path("/proc/cpuinfo").read_text()
+        flags = set(next(line for line in info.splitlines() if line.startswith("flags")).split(":")[1].split())
+        model = next(line for line in info.splitlines() if line.startswith("model name")).split(":")[1].strip()
+    wanted = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_int8") if f in flags]
+    return f"CPU {model}, {backends.inference_threads()} cores given, flags: {' '.join(wanted) or 'none of note'}"
+
+
+def models_for(names: list[str], size: int) -> dict[str, DetectionModel]:
+    """One model row per backend (the default model's weights), loaded as a worker loads it."""
+    base = DetectionModel.objects.get(is_default=True)
+    rows = {}
+    for name in names:
+        row, _ = DetectionModel.objects.update_or_create(
+            name=f"bench {name} {size}",
+            defaults={"weights": base.weights, "label_map": base.label_map, "keep_labels": base.keep_labels,
+                      "backend": name, "image_size": size, "confidence": base.confidence, "iou": base.iou},
+        )  # fmt: skip
+        rows[name] = row
+    return rows
+
+
+def run(media: Path, count: int, names: list[str], sizes: list[int]) -> None:
     ThreatRule.objects.create(name="Crowd", labels=["person"], min_count=3, min_confidence=0.3)
-    print(f"model {model.name} ({model.weights}), device {detector.device or 'auto'}, imgsz {model.image_size}")
-    print(f"{'clip':<16}{'bare ms':>9}{'pipeline ms':>13}{'overhead':>10}")
-    pipeline_all, bare_all = [], []
-    for name in CLIPS:
-        jpegs = clip_jpegs(media / name, count)
-        camera = Camera.objects.create(
-            name=name, latitude=52.37, longitude=4.89, source_url="file:///dev/null", motion_gate=False
-        )
-        yolo.predict(decode_image(jpegs[0]).image, **options)  # warm-up
-        bare, pipeline = [], []
-        start = timezone.now()
-        for i, data in enumerate(jpegs):
-            image = decode_image(data).image
-            order = ("bare", "pipeline") if i % 2 == 0 else ("pipeline", "bare")
-            for kind in order:
-                began = time.perf_counter()
-                if kind == "bare":
-                    yolo.predict(image, **options)
-                    bare.append(time.perf_counter() - began)
-                else:
+    print(host_line())
+    jpegs = {name: clip_jpegs(media / name, count) for name in CLIPS}
+    bare: dict[tuple[str, int], list[float]] = {}
+    pipeline: dict[str, list[float]] = {name: [] for name in names}
+    runtimes = {}
+    start = timezone.now()
+    for size in sizes:
+        rows = models_for(names, size)
+        detectors = {name: detector_for(row) for name, row in rows.items()}
+        for name, detector in detectors.items():
+            runtimes[(name, size)] = detector.runtime
+            bare[(name, size)] = []
+        cameras = {
+            name: Camera.objects.create(name=f"{name} {size}", latitude=52.37, longitude=4.89,
+                                        source_url="file:///dev/null", motion_gate=False, detection_model=rows[name])
+            for name in names
+        }  # fmt: skip
+        first = decode_image(jpegs[CLIPS[0]][0]).image
+        for detector in detectors.values():
+            detector.detect([first])  # warm-up
+        frame_no = 0
+        for clip in CLIPS:
+            for data in jpegs[clip]:
+                image = decode_image(data).image
+                turn = names[frame_no % len(names) :] + names[: frame_no % len(names)]
+                for name in turn:
+                    detector = detectors[name]
+                    began = time.perf_counter()
+                    detector.yolo.predict(image, device=detector.device, **detector.options)
+                    bare[(name, size)].append(time.perf_counter() - began)
+                    if size != 640:
+                        continue
                     # What the capture worker hands over (outside the timing), then the detect task's
                     # own function: Redis read, decode, inference, rules, database writes.
-                    entry = queue.frame_wait(camera.pk, Frame(image, start + timedelta(seconds=i), _jpeg=data))
+                    captured = start + timedelta(seconds=frame_no * 10 + 1)
+                    entry = queue.frame_wait(cameras[name].pk, Frame(image, captured, _jpeg=data))
                     began = time.perf_counter()
                     frames_detect_waiting(entry=entry)
-                    pipeline.append(time.perf_counter() - began)
-        bare_all += bare
-        pipeline_all += pipeline
-        b, p = statistics.mean(bare), statistics.mean(pipeline)
-        print(f"{name:<16}{b * 1000:9.0f}{p * 1000:13.0f}{(p / b - 1) * 100:9.1f}%")
-    b, p = statistics.mean(bare_all), statistics.mean(pipeline_all)
-    print(f"{'all':<16}{b * 1000:9.0f}{p * 1000:13.0f}{(p / b - 1) * 100:9.1f}%")
+                    pipeline[name].append(time.perf_counter() - began)
+                frame_no += 1
+        detectors_forget()
 
-    print(f"\nmotion gate, frames sampled every 1 s, worker capacity at a {INTERVAL:.0f} s interval")
+    reference = names[0]
+    print(f"\n{count} frames of each of {', '.join(CLIPS)}; mean ms per frame, batch 1")
+    header = "".join(f"{f'bare {size}':>10}" for size in sizes)
+    print(f"{'backend':<10}{'runs as':<14}{header}{'pipeline 640':>14}{'overhead':>10}{'speed-up':>10}{'cams@5s':>9}")
+    ref_pipeline = statistics.mean(pipeline[reference]) if pipeline[reference] else None
+    for name in names:
+        runtime = runtimes[(name, 640 if 640 in sizes else sizes[0])]
+        cells = "".join(f"{statistics.mean(bare[(name, size)]) * 1000:10.0f}" for size in sizes)
+        line = f"{name:<10}{runtime.backend + ' ' + runtime.precision:<14}{cells}"
+        if pipeline[name]:
+            p, b = statistics.mean(pipeline[name]), statistics.mean(bare[(name, 640)])
+            line += f"{p * 1000:14.0f}{(p / b - 1) * 100:9.1f}%{ref_pipeline / p:9.2f}x{INTERVAL / p:9.1f}"
+        print(line)
+    for (name, size), runtime in runtimes.items():
+        if runtime.backend != name:
+            print(f"note: {name} at {size} px fell back: {runtime.note}")
+
+    fastest = min((n for n in names if pipeline[n]), key=lambda n: statistics.mean(pipeline[n]))
+    p = statistics.mean(pipeline[fastest])
+    print(f"\nmotion gate, frames sampled every 1 s, worker capacity at a {INTERVAL:.0f} s interval ({fastest})")
     print(f"{'clip':<16}{'gate ms':>9}{'skipped':>9}{'cams, gate off':>16}{'cams, gate on':>15}")
     scenes = [(name, clip_jpegs(media / name, 60, every_seconds=1.0)) for name in CLIPS]
     # A quiet camera (most city cameras at night): the office before anyone walks in.
     scenes.append(("empty office", clip_jpegs(media / "office.mp4", 12, every_seconds=1 / 30)))
-    for camera_id, (name, jpegs) in enumerate(scenes, start=10_000):
+    for camera_id, (name, frames) in enumerate(scenes, start=10_000):
         skipped, gate_times = 0, []
-        for data in jpegs:
+        for data in frames:
             image = decode_image(data).image
             began = time.perf_counter()
             unchanged = motion.frame_unchanged(camera_id=camera_id, image=image, threshold=0.5)
             gate_times.append(time.perf_counter() - began)
             skipped += unchanged
-        share = skipped / len(jpegs)
+        share = skipped / len(frames)
         gate = statistics.mean(gate_times)
         off = INTERVAL / p
         on = INTERVAL / (gate + (1 - share) * p)
-        print(f"{name:<16}{gate * 1000:9.1f}{f'{skipped}/{len(jpegs)}':>9}{off:16.1f}{on:15.1f}")
+        print(f"{name:<16}{gate * 1000:9.1f}{f'{skipped}/{len(frames)}':>9}{off:16.1f}{on:15.1f}")
 
 
 if __name__ == "__main__":

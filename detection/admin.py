@@ -22,16 +22,18 @@ WEIGHTS_PERMISSION = "detection.manage_model_weights"
 
 @admin.register(DetectionModel)
 class DetectionModelAdmin(admin.ModelAdmin):
-    list_display = ["name", "weights_shown", "device", "image_size", "confidence", "is_default", "state"]
-    list_filter = ["is_default", "device"]
+    list_display = ["name", "weights_shown", "device", "backend", "image_size", "confidence", "is_default", "state"]
+    list_filter = ["is_default", "device", "backend"]
     search_fields = ["name", "weights"]
-    readonly_fields = ["weights_sha256", "classes", "last_error", "loaded_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "weights_sha256", "classes", "last_error", "backend_status", "loaded_at", "created_at", "updated_at"
+    ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["name", "is_default"]}),
         ("Weights", {"fields": ["weights", "weights_file", "weights_sha256"]}),
-        ("Inference", {"fields": ["device", "image_size", "confidence", "iou", "half"]}),
+        ("Inference", {"fields": ["device", "backend", "precision", "image_size", "confidence", "iou"]}),
         ("Labels", {"fields": ["label_map", "keep_labels", "classes"]}),
-        ("State", {"fields": ["last_error", "loaded_at", "created_at", "updated_at"]}),
+        ("State", {"fields": ["last_error", "backend_status", "loaded_at", "created_at", "updated_at"]}),
     ]
     actions = ["try_on_sample"]
 

@@ -14,6 +14,7 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from detection import backends
 from detection.models import DetectionModel
 
 logger = logging.getLogger(__name__)
@@ -82,14 +83,17 @@ def _unavailable_message(name: str) -> str:
 
 
 class Detector:
-    """A loaded model with the settings of its ``DetectionModel`` row."""
+    """A loaded model with the settings of its ``DetectionModel`` row, on the runtime chosen for this host."""
 
     def __init__(self, model: DetectionModel) -> None:
         from ultralytics import YOLO  # torch is imported by the detect workers only
 
         path = weights_path(model)
+        device = settings.DETECTION_DEVICE or model.device
+        self.device = None if device == "auto" else device
+        self.runtime = backends.runtime_for(model, path, self.device)
         try:
-            self.yolo = YOLO(path, task="detect")
+            self.yolo = self._load(YOLO, path, model)
         except Exception as exc:
             # ultralytics raises ConnectionError, FileNotFoundError or torch errors; all mean the same here.
             missing = not Path(path).is_file()
@@ -99,16 +103,39 @@ class Detector:
         self.names: dict[int, str] = dict(self.yolo.names)
         self.labels = {i: model.label_for(name) for i, name in self.names.items()}
         self.keep = set(model.keep_labels)
-        device = settings.DETECTION_DEVICE or model.device
-        self.device = None if device == "auto" else device
         self.options = {"imgsz": model.image_size, "conf": model.confidence, "iou": model.iou, "verbose": False}
-        self.half = model.half
+        self.half = self.runtime.backend == "pytorch" and self.runtime.precision == "fp16"
+
+    def _load(self, loader, path: str, model: DetectionModel):
+        """The runtime's model, run once (ultralytics builds the runtime at the first prediction); an export
+        that will not load or run is discarded and PyTorch used instead."""
+        if self.runtime.path == path:
+            return self._warm(loader(path, task="detect"))
+        try:
+            return self._warm(loader(self.runtime.path, task="detect"))
+        except Exception as exc:
+            backends.export_discard(self.runtime.path)
+            logger.warning("detection model %s: the %s export would not load (%s); PyTorch instead",
+                           model.name, self.runtime.backend, exc)  # fmt: skip
+            self.runtime = backends.Runtime(
+                "pytorch", "fp32", path, f"the {self.runtime.backend} export would not load: {str(exc)[:150]}; "
+                "it was removed and is rebuilt at the next start", self.runtime.threads,
+            )  # fmt: skip
+            return self._warm(loader(path, task="detect"))
+
+    def _warm(self, yolo):
+        yolo.predict(np.zeros((32, 32, 3), np.uint8), device=self.device, verbose=False)
+        self._tuned = None
+        self.yolo = yolo
+        self.tune()
+        return yolo
 
     def detect(self, images: list[np.ndarray]) -> list[list[Detection]]:
         """Run the images as one batch; one list of detections per image, in the same order."""
         if not images:
             return []
         results = self.yolo.predict(images, device=self.device, quantize=self.quantize, **self.options)
+        self.tune()
         return [[detection for detection, _ in self.detections(result)] for result in results]
 
     @property
@@ -116,22 +143,41 @@ class Detector:
         """FP16 when the model asks for it and runs on a GPU (CPUs gain nothing from it)."""
         return 16 if self.half and str(self.device or "").startswith("cuda") else None
 
+    def tune(self) -> None:
+        """Give the runtime ``runtime.threads`` inference threads, once per predictor ultralytics builds."""
+        predictor = self.yolo.predictor
+        backend = getattr(getattr(predictor, "model", None), "backend", None)
+        if backend is None or backend is self._tuned:
+            return
+        backends.threads_set(backend, self.runtime)
+        self._tuned = backend
+
     def detections(self, result) -> list[tuple[Detection, int | None]]:
         """An ultralytics result as (detection, track id) pairs; the id is None when not tracking."""
-        height, width = result.orig_shape
-        boxes = result.boxes
-        ids = boxes.id.int().cpu().tolist() if boxes.id is not None else [None] * len(boxes)
-        found = []
-        for (x1, y1, x2, y2), confidence, cls, track_id in zip(
-            boxes.xyxy.cpu().numpy().tolist(), boxes.conf.cpu().numpy().tolist(),
-            boxes.cls.cpu().numpy().astype(int).tolist(), ids, strict=True,
-        ):  # fmt: skip
-            label = self.labels.get(cls, str(cls))
-            if self.keep and label not in self.keep:
-                continue
-            box = (_unit(x1 / width), _unit(y1 / height), _unit(x2 / width), _unit(y2 / height))
-            found.append((Detection(label, round(confidence, 4), box, self.names.get(cls, str(cls))), track_id))
-        return found
+        return boxes_of(result, labels=self.labels, keep=self.keep, tracked=True)
+
+
+def boxes_of(result, *, labels: dict | None = None, keep: set | None = None, tracked: bool = False) -> list:
+    """An ultralytics result as ``Detection``s (labelled by ``labels``, else the class name).
+
+    With ``tracked``, (detection, track id) pairs; the id is None when not tracking.
+    """
+    height, width = result.orig_shape
+    boxes, names = result.boxes, result.names
+    ids = boxes.id.int().cpu().tolist() if boxes.id is not None else [None] * len(boxes)
+    found = []
+    for (x1, y1, x2, y2), confidence, cls, track_id in zip(
+        boxes.xyxy.cpu().numpy().tolist(), boxes.conf.cpu().numpy().tolist(),
+        boxes.cls.cpu().numpy().astype(int).tolist(), ids, strict=True,
+    ):  # fmt: skip
+        name = names.get(cls, str(cls))
+        label = labels.get(cls, name) if labels else name
+        if keep and label not in keep:
+            continue
+        box = (_unit(x1 / width), _unit(y1 / height), _unit(x2 / width), _unit(y2 / height))
+        detection = Detection(label, round(confidence, 4), box, name)
+        found.append((detection, track_id) if tracked else detection)
+    return found
 
 
 def _unit(value: float) -> float:
@@ -174,10 +220,12 @@ def detector_for(model: DetectionModel) -> Detector:
             raise
         _failed.pop(model.pk, None)
         DetectionModel.objects.filter(pk=model.pk).update(
-            last_error="", loaded_at=timezone.now(), classes=list(detector.names.values())
-        )
+            last_error="", loaded_at=timezone.now(), classes=list(detector.names.values()),
+            backend_status=detector.runtime.describe()[:300],
+        )  # fmt: skip
         _loaded[model.pk] = detector
-        logger.info("loaded detection model %s (%s) on %s", model.name, model.pk, detector.device or "auto")
+        logger.info("loaded detection model %s (#%s) on %s: %s", model.name, model.pk, detector.device or "auto",
+                    detector.runtime.describe())  # fmt: skip
         return detector
 
 

@@ -16,6 +16,7 @@ from core.bounds import (
     validate_plain_text,
     within,
 )
+from detection.backends import BACKENDS, PRECISIONS
 from detection.weights import file_sha256, validate_weights_file
 
 LABEL_MAX_LENGTH = 50  # Event.label's column
@@ -67,7 +68,23 @@ class DetectionModel(models.Model):
         help_text="Detections below this confidence are dropped before any rule sees them.",
     )
     iou = models.FloatField(default=0.45, validators=within(0.0, 1.0))
-    half = models.BooleanField(default=False, help_text="FP16 inference (CUDA only; ignored on the CPU).")
+    backend = models.CharField(
+        max_length=12,
+        choices=[(b, b) for b in BACKENDS],
+        default="auto",
+        help_text="The runtime that runs the model: auto picks OpenVINO on a host without CUDA (2-4x PyTorch's "
+        "speed there) and PyTorch on a CUDA GPU. An export is made once per host and used only if it finds "
+        "what PyTorch finds on the validation pictures; otherwise PyTorch runs and the state says why. "
+        "VIGIL_DETECTION_BACKEND overrides it on a host.",
+    )
+    precision = models.CharField(
+        max_length=8,
+        choices=[(p, p) for p in PRECISIONS],
+        default="auto",
+        help_text="auto: the backend's own (OpenVINO uses bf16 on CPUs that have it, else fp32). fp16: half "
+        "precision (CUDA; OpenVINO stores fp16 weights). int8: OpenVINO/TensorRT quantised on the validation "
+        "pictures, fastest but it may add false boxes: it is used only if validation accepts it.",
+    )
     label_map = models.JSONField(
         default=dict,
         blank=True,
@@ -86,6 +103,9 @@ class DetectionModel(models.Model):
         default=list, blank=True, editable=False, validators=[validate_json_size], help_text="Read from the weights."
     )
     last_error = models.CharField(max_length=500, blank=True)
+    backend_status = models.CharField(
+        max_length=300, blank=True, editable=False, help_text="What the last worker to load it runs, and why."
+    )
     loaded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

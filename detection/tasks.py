@@ -4,13 +4,22 @@ import logging
 import random
 
 from celery import shared_task
+from celery.signals import celeryd_after_setup
 from django.db import DatabaseError
 
+from detection.backends import host_summary
 from detection.pipeline import frames_detect_waiting
 from detection.services import counts_prune, counts_raw_prune
 
 logger = logging.getLogger(__name__)
 DATABASE_RETRIES = 10
+
+
+@celeryd_after_setup.connect
+def _say_detection_runtime(sender, instance, **kwargs) -> None:
+    """A detect worker says, as it starts, which runtime and how many threads it will run models with."""
+    if "detect" in instance.app.amqp.queues.consume_from:
+        logger.info(host_summary())
 
 
 @shared_task(bind=True, name="detection.tasks.detect_frame", ignore_result=True)

@@ -85,6 +85,7 @@ class TrackingDetector(Detector):
                 x0, y0, scale_x, scale_y = left / width, top / height, (right - left) / width, (bottom - top) / height
         result = self.yolo.track(crop, persist=True, tracker=self.tracker, device=self.device,
                                  quantize=self.quantize, **self.options)[0]  # fmt: skip
+        self.tune()
         tracked = self.detections(result)
         if crop is image:
             return tracked

@@ -354,6 +354,26 @@ if DETECTION_DEVICE and not re.fullmatch(r"auto|cpu|mps|cuda|cuda:\d+|\d+", DETE
     raise ImproperlyConfigured(f"VIGIL_DETECTION_DEVICE={DETECTION_DEVICE!r} must be cpu, cuda or cuda:N.")
 DETECTION_MODEL_DIR = env.path("DETECTION_MODEL_DIR", DATA_DIR / "models", base=BASE_DIR)
 DETECTION_BATCH_SIZE = env.integer("DETECTION_BATCH_SIZE", 8, minimum=1)
+# ultralytics pip-installs a package it misses (onnx, nncf ...) when asked to export or load: never on a
+# worker; bin/setup installs what Vigil uses, and a missing one is a clear error instead.
+os.environ.setdefault("YOLO_AUTOINSTALL", "False")
+# The runtime that runs every model on this host (detection/backends.py), overriding each model's own:
+# auto (OpenVINO on a CPU host, PyTorch on CUDA), pytorch, onnx, openvino or tensorrt. Empty: each model's.
+DETECTION_BACKEND = env.string("DETECTION_BACKEND", "")
+if DETECTION_BACKEND and DETECTION_BACKEND not in ("auto", "pytorch", "onnx", "openvino", "tensorrt"):
+    raise ImproperlyConfigured(
+        f"VIGIL_DETECTION_BACKEND={DETECTION_BACKEND!r} must be auto, pytorch, onnx, openvino or tensorrt."
+    )
+# Inference threads per worker process; 0: the cores this process may run on (its CPU affinity).
+DETECTION_THREADS = env.integer("DETECTION_THREADS", 0, minimum=0)
+# Exported models (OpenVINO, ONNX, TensorRT), one folder per weights digest, backend, precision, image
+# size and ultralytics version; shared by the workers of a host (a lock keeps them from exporting twice).
+DETECTION_EXPORT_DIR = env.path("DETECTION_EXPORT_DIR", DETECTION_MODEL_DIR / "exports", base=BASE_DIR)
+# An export is used only if its boxes on the validation pictures overlap PyTorch's by at least this.
+DETECTION_EXPORT_MIN_IOU = env.number("DETECTION_EXPORT_MIN_IOU", 0.9, minimum=0.0)
+# Your own pictures (JPEG/PNG, e.g. frames of your cameras, falls included) added to the packaged photos
+# that every export is validated on, and that INT8 exports are calibrated on.
+DETECTION_VALIDATION_DIR = env.path("DETECTION_VALIDATION_DIR", DETECTION_MODEL_DIR / "validation", base=BASE_DIR)
 # Let ultralytics download known weights (yolo11n.pt) into the model folder when missing.
 DETECTION_DOWNLOAD = env.boolean("DETECTION_DOWNLOAD", True)
 COUNT_RAW_RETENTION_HOURS = env.integer("COUNT_RAW_RETENTION_HOURS", 24, minimum=1)

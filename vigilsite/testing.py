@@ -20,6 +20,9 @@ if "VIGIL_DATA_DIR" not in os.environ:
     _data_dir = tempfile.mkdtemp(prefix="vigil-test-")
     os.environ["VIGIL_DATA_DIR"] = _data_dir
 os.environ.setdefault("VIGIL_DEMO", "false")
+# Exports are keyed by what they were made from (detection/backends.py): one folder for every test run of
+# this checkout, so a run exports each model once, not once per database.
+os.environ.setdefault("VIGIL_DETECTION_EXPORT_DIR", str(BASE_DIR / "var" / "test-exports"))
 
 
 def pytest_unconfigure(config) -> None:

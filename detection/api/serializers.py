@@ -11,8 +11,9 @@ class DetectionModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = DetectionModel
         fields = [
-            "id", "name", "weights", "device", "image_size", "confidence", "iou", "half", "label_map",
-            "keep_labels", "is_default", "classes", "last_error", "loaded_at", "updated_at",
+            "id", "name", "weights", "device", "backend", "precision", "image_size", "confidence", "iou",
+            "label_map", "keep_labels", "is_default", "classes", "last_error", "backend_status", "loaded_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 

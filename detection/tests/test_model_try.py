@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from detection.backends import cpu_precision
 from detection.tests.frames import photo
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,7 @@ def test_the_model_runs_on_a_sample_photo_and_shows_the_annotated_result(admin_c
     assert {d.label for d in trial.detections} == {"person"}
     assert trial.annotated_jpeg[:3] == b"\xff\xd8\xff" and 'src="data:image/jpeg;base64,' in response.text
     assert (trial.width, trial.height) == (810, 1080)
+    assert trial.runtime.startswith(f"openvino {cpu_precision()}") and f"Runtime: {trial.runtime}" in response.text
 
 
 def test_an_uploaded_picture_wins_and_a_corrupt_one_is_refused_clearly(admin_client, offline_model):

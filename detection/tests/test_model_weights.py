@@ -30,6 +30,7 @@ def _form(model: DetectionModel, **changes) -> dict:
     data = {
         "name": model.name, "weights": model.weights, "device": model.device, "image_size": model.image_size,
         "confidence": model.confidence, "iou": model.iou, "label_map": "{}", "keep_labels": "[]",
+        "backend": model.backend, "precision": model.precision,
     }  # fmt: skip
     data.update(changes)
     return data

@@ -39,6 +39,18 @@ PASSES = [[name] for name in sorted(FLOORS)]
 
 @pytest.mark.parametrize("names", PASSES, ids=["+".join(n.removesuffix(".json") for n in p) for p in PASSES])
 def test_counts_match_the_hand_count(offline_model, media_dir, names):
+    _counts_match(offline_model, media_dir, names)  # the default backend: auto, OpenVINO on this CPU host
+
+
+@pytest.mark.parametrize("backend", ["pytorch", "onnx"])
+def test_every_backend_counts_the_concourse_as_the_hand_count_does(offline_model, media_dir, settings, backend):
+    settings.DETECTION_BACKEND = backend
+    _counts_match(offline_model, media_dir, ["concourse-across.json"])
+    offline_model.refresh_from_db()
+    assert offline_model.backend_status.startswith(f"{backend} fp32")  # it ran there, it did not fall back
+
+
+def _counts_match(offline_model, media_dir, names):
     truths = [Truth.load(TRUTHS / name) for name in names]
     camera = make_camera("file:///dev/null", name=truths[0].clip, motion_gate=False)
     lines = [

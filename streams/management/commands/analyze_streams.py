@@ -3,6 +3,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
+from detection.backends import host_summary
 from streams.worker import StreamWorker
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, max_streams: int | None, name: str | None, poll: float, **options) -> None:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
         worker = StreamWorker(name=name, capacity=max_streams)
+        logging.getLogger(__name__).info(host_summary())
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: worker.stop())
         worker.run(poll=poll)

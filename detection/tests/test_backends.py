@@ -1,0 +1,197 @@
+"""Backends: the default model exported by ultralytics to ONNX Runtime and OpenVINO, real inference on real
+pictures, the export cache, validation and the fall-back to PyTorch (detection/backends.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from detection import backends
+from detection.backends import Agreement, agreement
+from detection.detector import Detection, detector_for, detectors_forget, weights_path
+from detection.models import DetectionModel
+from detection.tests.frames import clip_frames, photo
+from vigilsite.testing import wait_until
+
+pytestmark = [pytest.mark.django_db, pytest.mark.runtime]
+
+
+@pytest.fixture
+def own_exports(settings, tmp_path) -> Path:
+    """An export folder of this test's own: what it finds there, it made."""
+    settings.DETECTION_EXPORT_DIR = tmp_path / "exports"
+    return settings.DETECTION_EXPORT_DIR
+
+
+@pytest.fixture(autouse=True)
+def _torch_threads():
+    # Backends set PyTorch's thread count for the process; leave it as ultralytics would.
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+def _on(model: DetectionModel, backend: str):
+    model.backend = backend
+    model.save()
+    detectors_forget()
+    return detector_for(DetectionModel.objects.get(pk=model.pk))
+
+
+@pytest.mark.parametrize("backend", ["onnx", "openvino"])
+def test_each_backend_finds_what_pytorch_finds_on_real_pictures(offline_model, media_dir, backend):
+    pictures = [photo("bus.jpg").image, photo("zidane.jpg").image]
+    pictures += [frame.image for _, frame in clip_frames(media_dir / "concourse.mp4", step=90, limit=4)]
+    reference = _on(offline_model, "pytorch").detect(pictures)
+    exported = _on(offline_model, backend)
+    found = exported.detect(pictures)
+
+    assert exported.runtime.backend == backend and "export validated on" in exported.runtime.note
+    exact = exported.runtime.precision == "fp32"  # bf16 (OpenVINO on CPUs that have it) may differ near the threshold
+    together = Agreement()
+    for expected, got in zip(reference, found, strict=True):
+        if exact:
+            assert sorted((d.label, len(got)) for d in got) == sorted((d.label, len(expected)) for d in expected)
+        agreement(expected, got, confidence=offline_model.confidence, into=together)
+    assert together.missing == together.extra == together.relabelled == 0
+    assert together.matched >= 10 and together.mean_iou >= 0.9
+    stored = DetectionModel.objects.get(pk=offline_model.pk)
+    assert stored.backend_status.startswith(f"{backend} {exported.runtime.precision}") and stored.last_error == ""
+
+
+def test_auto_runs_openvino_on_a_host_without_cuda_and_says_so(offline_model):
+    detector = detector_for(offline_model)
+    assert not torch.cuda.is_available()  # this host; a CUDA host gets PyTorch (test_auto_on_cuda below)
+    assert detector.runtime.backend == "openvino"
+    assert detector.runtime.note.startswith("auto: openvino on a host without CUDA; export validated on")
+    assert detector.runtime.precision == backends.cpu_precision()
+
+
+def test_auto_on_cuda_keeps_pytorch_and_an_onnx_upload_runs_on_onnx_runtime(offline_model, monkeypatch):
+    # No GPU here: CUDA's presence is the one thing faked; the choice made from it is the real function.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    backend, why = backends.backend_wanted(offline_model, "/models/best.pt", "cuda:0")
+    assert (backend, why) == ("pytorch", "auto: PyTorch on a CUDA GPU")
+    assert backends.backend_wanted(offline_model, "/models/own.onnx", None)[0] == "onnx"
+
+
+def test_the_host_setting_overrides_the_model(offline_model, settings):
+    settings.DETECTION_BACKEND = "pytorch"
+    detector = detector_for(offline_model)
+    assert detector.runtime.backend == "pytorch" and detector.runtime.note == "pytorch (VIGIL_DETECTION_BACKEND)"
+    detector.detect([photo("zidane.jpg").image])
+    assert type(detector.yolo.predictor.model.backend).__name__ == "PyTorchBackend"
+
+
+def test_the_export_is_reused_after_a_restart_and_rebuilt_when_the_weights_change(offline_model, own_exports, tmp_path):
+    weights = tmp_path / "mine.pt"
+    shutil.copyfile(weights_path(offline_model), weights)
+    offline_model.weights, offline_model.backend = str(weights), "openvino"
+    offline_model.save()
+    first = detector_for(offline_model)
+    [folder] = [p for p in own_exports.iterdir() if p.is_dir()]
+    made = (folder / "verdict.json").stat()
+    assert first.runtime.path.startswith(str(folder)) and json.loads((folder / "verdict.json").read_text())["accepted"]
+
+    detectors_forget()  # a worker restart: nothing in memory, the folder on disk
+    backends._digests.clear()
+    again = detector_for(DetectionModel.objects.get(pk=offline_model.pk))
+    assert again.runtime.path == first.runtime.path
+    assert (folder / "verdict.json").stat().st_mtime_ns == made.st_mtime_ns  # not exported again
+    assert [p for p in own_exports.iterdir() if p.is_dir()] == [folder]
+
+    checkpoint = torch.load(weights, weights_only=False)
+    checkpoint["date"] = "retrained"  # other weights, other digest
+    torch.save(checkpoint, weights)
+    detectors_forget()
+    rebuilt = detector_for(DetectionModel.objects.get(pk=offline_model.pk))
+    folders = sorted(p for p in own_exports.iterdir() if p.is_dir())
+    assert len(folders) == 2 and rebuilt.runtime.path != first.runtime.path
+    assert Path(rebuilt.runtime.path).parent in folders
+
+
+def test_an_export_that_disagrees_with_pytorch_is_refused_once_and_pytorch_runs(offline_model, own_exports, settings):
+    settings.DETECTION_EXPORT_MIN_IOU = 1.01  # no export can overlap PyTorch's boxes this well
+    offline_model.backend = "openvino"
+    offline_model.save()
+    detector = detector_for(offline_model)
+
+    assert detector.runtime.backend == "pytorch"
+    assert detector.runtime.note.startswith("openvino refused: its detections differ from PyTorch's: 2 pictures,")
+    stored = DetectionModel.objects.get(pk=offline_model.pk)
+    assert "openvino refused" in stored.backend_status and stored.last_error == ""
+    assert len(detector.detect([photo("bus.jpg").image])[0]) >= 3  # it still detects, on PyTorch
+    [verdict] = own_exports.glob("*/verdict.json")
+    assert json.loads(verdict.read_text())["accepted"] is False
+    before = verdict.stat().st_mtime_ns
+    detectors_forget()
+    assert detector_for(DetectionModel.objects.get(pk=offline_model.pk)).runtime.backend == "pytorch"
+    assert verdict.stat().st_mtime_ns == before  # the refusal is remembered, not exported again
+
+
+def test_a_broken_export_is_discarded_pytorch_runs_and_the_next_start_rebuilds_it(offline_model, own_exports):
+    offline_model.backend = "openvino"
+    offline_model.save()
+    good = detector_for(offline_model)
+    xml = next(Path(good.runtime.path).glob("*.xml"))
+    xml.write_text("<net>cut short by a full disk")
+    detectors_forget()
+
+    fallen = detector_for(DetectionModel.objects.get(pk=offline_model.pk))
+    assert fallen.runtime.backend == "pytorch" and "the openvino export would not load" in fallen.runtime.note
+    assert "would not load" in DetectionModel.objects.get(pk=offline_model.pk).backend_status
+    assert len(fallen.detect([photo("bus.jpg").image])[0]) >= 3
+    assert not xml.exists()  # removed, so that it is made again
+    detectors_forget()
+    rebuilt = detector_for(DetectionModel.objects.get(pk=offline_model.pk))
+    assert (
+        rebuilt.runtime.backend == "openvino" and next(Path(rebuilt.runtime.path).glob("*.xml")).stat().st_size > 1000
+    )
+
+
+def test_inference_threads_follow_the_cores_or_the_setting(offline_model, settings):
+    detector = detector_for(offline_model)
+    detector.detect([photo("zidane.jpg").image])
+    compiled = detector.yolo.predictor.model.backend.ov_compiled_model
+    assert compiled.get_property("INFERENCE_NUM_THREADS") == backends.inference_threads()
+    assert torch.get_num_threads() == 1  # PyTorch only pre- and post-processes beside OpenVINO
+
+    settings.DETECTION_THREADS = 1
+    detectors_forget()
+    one = detector_for(offline_model)
+    one.detect([photo("zidane.jpg").image])
+    assert one.runtime.threads == 1
+    assert one.yolo.predictor.model.backend.ov_compiled_model.get_property("INFERENCE_NUM_THREADS") == 1
+
+    settings.DETECTION_BACKEND = "pytorch"
+    settings.DETECTION_THREADS = 2
+    detectors_forget()
+    detector_for(offline_model).detect([photo("zidane.jpg").image])
+    assert torch.get_num_threads() == 2  # not ultralytics' cpu_count - 1
+
+
+def test_validation_counts_only_firm_differences():
+    def box(label, confidence, x):
+        return Detection(label, confidence, (x, 0.1, x + 0.1, 0.5))
+
+    same = agreement([box("person", 0.9, 0.1)], [box("person", 0.88, 0.101)], confidence=0.25)
+    assert same.accepted(0.9) and same.matched == 1 and same.mean_iou > 0.9
+    near_threshold = agreement([box("person", 0.9, 0.1), box("person", 0.27, 0.5)], [box("person", 0.9, 0.1)],
+                               confidence=0.25)  # fmt: skip
+    assert near_threshold.accepted(0.9) and near_threshold.missing == 0
+    extra_fall = agreement([box("person", 0.9, 0.1)], [box("person", 0.9, 0.1), box("person_down", 0.6, 0.6)],
+                           confidence=0.25)  # fmt: skip
+    assert not extra_fall.accepted(0.9) and extra_fall.extra == 1
+    relabelled = agreement([box("person", 0.9, 0.1)], [box("person_down", 0.9, 0.1)], confidence=0.25)
+    assert not relabelled.accepted(0.9) and relabelled.relabelled == 1
+
+
+def test_a_detect_worker_says_at_start_up_which_runtime_and_threads_it_uses(celery_workers):
+    worker = celery_workers("detect", queue="detect", pool="solo", concurrency=1, loglevel="INFO")
+    expected = f"detection runtime: auto: openvino on a host without CUDA ({backends.cpu_precision()} on this CPU); "
+    expected += f"{backends.inference_threads()} inference thread(s) (the cores this process may use)"
+    wait_until(lambda: expected in worker.log_path.read_text(), 30, "no start-up line about the runtime")
