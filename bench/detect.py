@@ -1,7 +1,10 @@
 """Detection benchmark: every backend side by side, bare ``model.predict`` and the whole pipeline, one run.
 
     VIGIL_TEST_MEDIA=../shared/media .venv/bin/python bench/detect.py [--frames 10] [--device cpu]
-        [--backends pytorch,onnx,openvino] [--sizes 320,640,960]
+        [--backends pytorch@1,pytorch,onnx,openvino,openvino:int8] [--sizes 320,640,960]
+
+``pytorch@1`` is the PyTorch path as it was before backends: one thread on a 2-core host (ultralytics'
+``cpu_count - 1``), the reference for the speed-up column.
 
 Each backend runs the default model as a worker would (``detector_for``: an export made and validated
 once, kept in var/bench-exports). Frames of the shared clips are JPEG-encoded as captured frames are,
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import platform
 import statistics
@@ -82,12 +86,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--frames", type=int, default=10, help="frames per clip")
     parser.add_argument("--device", default="", help="cpu, cuda:0 ... (default: the model's own)")
-    parser.add_argument("--backends", default="pytorch,onnx,openvino", help="comma-separated, first = reference")
+    parser.add_argument("--backends", default="pytorch@1,pytorch,onnx,openvino,openvino:int8",
+                        help="comma-separated, the first is the reference; @N: N threads")  # fmt: skip
     parser.add_argument("--sizes", default="320,640,960", help="inference sizes timed bare")
+    parser.add_argument(
+        "--validation-frames", type=int, default=6,
+        help="frames of each shared clip (the lobby's falls too) added to the pictures exports are validated on",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.device:
         settings.DETECTION_DEVICE = args.device
     media = Path(os.environ.get("VIGIL_TEST_MEDIA", "../shared/media")).resolve()
+    if args.validation_frames:
+        folder = settings.DATA_DIR / "validation"
+        folder.mkdir(parents=True, exist_ok=True)
+        for clip in [*CLIPS, "lobby.mp4"]:
+            for i, data in enumerate(clip_jpegs(media / clip, args.validation_frames)):
+                (folder / f"{clip}-{i:02}.jpg").write_bytes(data)
+        settings.DETECTION_VALIDATION_DIR = folder
+        # Exports validated on these pictures are kept apart from those validated on the photos alone.
+        settings.DETECTION_EXPORT_DIR = settings.DETECTION_EXPORT_DIR / f"validated-{args.validation_frames}"
 
     redis = embedded_redis.start(settings.EMBEDDED_REDIS_SOCKET, settings.DATA_DIR / "redis", stdout=subprocess.DEVNULL)
     try:
@@ -113,10 +131,12 @@ def models_for(names: list[str], size: int) -> dict[str, DetectionModel]:
     base = DetectionModel.objects.get(is_default=True)
     rows = {}
     for name in names:
+        backend, _, precision = name.partition("@")[0].partition(":")  # openvino:int8, pytorch@1 (1 thread)
         row, _ = DetectionModel.objects.update_or_create(
             name=f"bench {name} {size}",
             defaults={"weights": base.weights, "label_map": base.label_map, "keep_labels": base.keep_labels,
-                      "backend": name, "image_size": size, "confidence": base.confidence, "iou": base.iou},
+                      "backend": backend, "precision": precision or "auto", "image_size": size,
+                      "confidence": base.confidence, "iou": base.iou},
         )  # fmt: skip
         rows[name] = row
     return rows
@@ -133,6 +153,10 @@ def run(media: Path, count: int, names: list[str], sizes: list[int]) -> None:
     for size in sizes:
         rows = models_for(names, size)
         detectors = {name: detector_for(row) for name, row in rows.items()}
+        for name, detector in detectors.items():
+            if "@" in name:  # today's path before backends: ultralytics' own thread count (cpu_count - 1)
+                threads = int(name.partition("@")[2])
+                detector.runtime = dataclasses.replace(detector.runtime, threads=threads)
         for name, detector in detectors.items():
             runtimes[(name, size)] = detector.runtime
             bare[(name, size)] = []
@@ -151,6 +175,7 @@ def run(media: Path, count: int, names: list[str], sizes: list[int]) -> None:
                 turn = names[frame_no % len(names) :] + names[: frame_no % len(names)]
                 for name in turn:
                     detector = detectors[name]
+                    detector.torch_threads()  # as detect() does: PyTorch's thread count is per process
                     began = time.perf_counter()
                     detector.yolo.predict(image, device=detector.device, **detector.options)
                     bare[(name, size)].append(time.perf_counter() - began)
@@ -169,18 +194,19 @@ def run(media: Path, count: int, names: list[str], sizes: list[int]) -> None:
     reference = names[0]
     print(f"\n{count} frames of each of {', '.join(CLIPS)}; mean ms per frame, batch 1")
     header = "".join(f"{f'bare {size}':>10}" for size in sizes)
-    print(f"{'backend':<10}{'runs as':<14}{header}{'pipeline 640':>14}{'overhead':>10}{'speed-up':>10}{'cams@5s':>9}")
+    columns = f"{'pipeline 640':>14}{'overhead':>10}{'speed-up':>10}{'cams@5s':>9}"
+    print(f"{'backend':<14}{'runs as, threads':<20}{header}{columns}")
     ref_pipeline = statistics.mean(pipeline[reference]) if pipeline[reference] else None
     for name in names:
         runtime = runtimes[(name, 640 if 640 in sizes else sizes[0])]
         cells = "".join(f"{statistics.mean(bare[(name, size)]) * 1000:10.0f}" for size in sizes)
-        line = f"{name:<10}{runtime.backend + ' ' + runtime.precision:<14}{cells}"
+        line = f"{name:<14}{f'{runtime.backend} {runtime.precision} x{runtime.threads}':<20}{cells}"
         if pipeline[name]:
             p, b = statistics.mean(pipeline[name]), statistics.mean(bare[(name, 640)])
             line += f"{p * 1000:14.0f}{(p / b - 1) * 100:9.1f}%{ref_pipeline / p:9.2f}x{INTERVAL / p:9.1f}"
         print(line)
     for (name, size), runtime in runtimes.items():
-        if runtime.backend != name:
+        if runtime.backend != name.partition("@")[0].partition(":")[0]:
             print(f"note: {name} at {size} px fell back: {runtime.note}")
 
     fastest = min((n for n in names if pipeline[n]), key=lambda n: statistics.mean(pipeline[n]))

@@ -1,7 +1,7 @@
 """Stream benchmark: frames per second one worker sustains with tracking, and 8 fps streams per worker.
 
     VIGIL_TEST_MEDIA=../shared/media .venv/bin/python bench/stream.py [--seconds 30] [--device cpu] [--imgsz 320]
-        [--backends pytorch,onnx,openvino]
+        [--backends pytorch@1,pytorch,onnx,openvino]
 
 Two measurements in one run, on the 1080p street clip, for each backend (detection/backends.py):
 
@@ -20,6 +20,7 @@ Two measurements in one run, on the 1080p street clip, for each backend (detecti
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import subprocess
 import sys
@@ -71,8 +72,10 @@ def tracking_alone(model: DetectionModel, clip: Path, width: int, names: list[st
     """Frames per second of each backend's tracker on the same consecutive frames, taking turns."""
     trackers = {}
     for name in names:
-        settings.DETECTION_BACKEND = name
+        settings.DETECTION_BACKEND = name.partition("@")[0]
         trackers[name] = TrackingDetector(model)
+        if "@" in name:  # pytorch@1: the PyTorch path before backends, one thread (ultralytics' cpu_count - 1)
+            trackers[name].runtime = dataclasses.replace(trackers[name].runtime, threads=int(name.partition("@")[2]))
     frames = frames_of(clip, count, width)
     spent = dict.fromkeys(names, 0.0)
     for tracker in trackers.values():
@@ -119,7 +122,8 @@ def main() -> None:
     parser.add_argument("--device", default="", help="cpu, cuda:0 ... (default: the model's own)")
     parser.add_argument("--max-streams", type=int, default=3)
     parser.add_argument("--imgsz", type=int, help="the model's inference size (default: the model's own, 640)")
-    parser.add_argument("--backends", default="pytorch,onnx,openvino", help="comma-separated")
+    parser.add_argument("--backends", default="pytorch@1,pytorch,onnx,openvino",
+                        help="comma-separated; @N: N inference threads (pytorch@1: before backends)")  # fmt: skip
     args = parser.parse_args()
     names = args.backends.split(",")
     if args.device:
@@ -143,17 +147,20 @@ def main() -> None:
             rates, runtimes = tracking_alone(model, clip, width, names)
             for name in names:
                 fps, runtime = rates[name], runtimes[name]
-                print(f"tracking alone at {width} px wide, {name} ({runtime.backend} {runtime.precision}): "
+                print(f"tracking alone at {width} px wide, {name} ({runtime.backend} {runtime.precision} "
+                      f"x{runtime.threads}): "
                       f"{fps:.1f} frames/s = {fps / 8:.1f} streams at 8 fps")  # fmt: skip
         best = {}
         for name in names:
-            settings.DETECTION_BACKEND = name
+            backend, _, threads = name.partition("@")
+            settings.DETECTION_BACKEND, settings.DETECTION_THREADS = backend, int(threads or 0)
             fps, skipped, crossings = stream_path(clip, 1, args.seconds, tag=name)
             best[name] = fps
             print(f"stream path, 1 stream, {name}: {fps:.1f} frames/s processed = {fps / 8:.1f} streams at 8 fps; "
                   f"{skipped} frames skipped to stay live, {crossings} crossings")  # fmt: skip
         fastest = max(best, key=best.get)
-        settings.DETECTION_BACKEND = fastest
+        backend, _, threads = fastest.partition("@")
+        settings.DETECTION_BACKEND, settings.DETECTION_THREADS = backend, int(threads or 0)
         for streams in range(2, args.max_streams + 1):
             fps, skipped, crossings = stream_path(clip, streams, args.seconds, tag=fastest)
             print(

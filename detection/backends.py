@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import shutil
+import socket
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -299,6 +300,7 @@ def _export_validated(model, weights: str, backend: str, precision: str, folder:
                 "details": {k: v for k, v in asdict(found).items() if k != "ious"},
             }
         verdict["seconds"] = round(time.monotonic() - started, 1)
+        verdict["made_by"] = f"{socket.gethostname()}:{os.getpid()}"
         (staging / "verdict.json").write_text(json.dumps(verdict, indent=1))
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
@@ -316,9 +318,9 @@ def _export(model, weights: str, backend: str, precision: str, staging: Path) ->
     shutil.copyfile(weights, source)
     options = {"format": EXPORT_FORMATS[backend], "imgsz": model.image_size, "dynamic": True, "verbose": False}
     if precision == "fp16":
-        options["half"] = True
+        options["quantize"] = 16
     if precision == "int8":
-        options.update(int8=True, data=str(_calibration_data(staging, YOLO(str(source), task="detect").names)))
+        options.update(quantize=8, data=str(_calibration_data(staging, YOLO(str(source), task="detect").names)))
     if backend == "tensorrt":
         options.update(batch=settings.DETECTION_BATCH_SIZE, device=0)
     made = Path(YOLO(str(source), task="detect").export(**options))

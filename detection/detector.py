@@ -134,6 +134,7 @@ class Detector:
         """Run the images as one batch; one list of detections per image, in the same order."""
         if not images:
             return []
+        self.torch_threads()
         results = self.yolo.predict(images, device=self.device, quantize=self.quantize, **self.options)
         self.tune()
         return [[detection for detection, _ in self.detections(result)] for result in results]
@@ -142,6 +143,15 @@ class Detector:
     def quantize(self) -> int | None:
         """FP16 when the model asks for it and runs on a GPU (CPUs gain nothing from it)."""
         return 16 if self.half and str(self.device or "").startswith("cuda") else None
+
+    def torch_threads(self) -> None:
+        """PyTorch's thread count is the process's, not the model's: set it for this model before it runs
+        (its inference threads on PyTorch; one beside an exported runtime, which has its own)."""
+        import torch
+
+        wanted = self.runtime.threads if self.runtime.backend == "pytorch" else 1
+        if torch.get_num_threads() != wanted:
+            torch.set_num_threads(wanted)
 
     def tune(self) -> None:
         """Give the runtime ``runtime.threads`` inference threads, once per predictor ultralytics builds."""

@@ -83,6 +83,7 @@ class TrackingDetector(Detector):
             if right - left >= 2 and bottom - top >= 2:
                 crop = image[top:bottom, left:right]
                 x0, y0, scale_x, scale_y = left / width, top / height, (right - left) / width, (bottom - top) / height
+        self.torch_threads()
         result = self.yolo.track(crop, persist=True, tracker=self.tracker, device=self.device,
                                  quantize=self.quantize, **self.options)[0]  # fmt: skip
         self.tune()

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
+from django.conf import settings
 
 from detection import backends
 from detection.backends import Agreement, agreement
 from detection.detector import Detection, detector_for, detectors_forget, weights_path
 from detection.models import DetectionModel
 from detection.tests.frames import clip_frames, photo
-from vigilsite.testing import wait_until
+from vigilsite.testing import project_env, wait_until
 
 pytestmark = [pytest.mark.django_db, pytest.mark.runtime]
 
@@ -87,31 +90,46 @@ def test_the_host_setting_overrides_the_model(offline_model, settings):
     assert type(detector.yolo.predictor.model.backend).__name__ == "PyTorchBackend"
 
 
-def test_the_export_is_reused_after_a_restart_and_rebuilt_when_the_weights_change(offline_model, own_exports, tmp_path):
-    weights = tmp_path / "mine.pt"
-    shutil.copyfile(weights_path(offline_model), weights)
-    offline_model.weights, offline_model.backend = str(weights), "openvino"
+@pytest.fixture
+def seeded_exports(offline_model, settings, tmp_path) -> Path:
+    """A folder of this test's own holding a copy of the run's OpenVINO export of the offline model
+    (made once per run by whichever test needed it first)."""
+    offline_model.backend = "openvino"
     offline_model.save()
+    shared = Path(detector_for(offline_model).runtime.path).parent
+    detectors_forget()
+    settings.DETECTION_EXPORT_DIR = tmp_path / "exports"
+    shutil.copytree(shared, settings.DETECTION_EXPORT_DIR / shared.name)
+    return settings.DETECTION_EXPORT_DIR
+
+
+def test_the_export_is_reused_after_a_restart_and_rebuilt_when_the_weights_change(offline_model, seeded_exports,
+                                                                                  tmp_path):  # fmt: skip
+    weights = tmp_path / "mine.pt"
+    shutil.copyfile(weights_path(offline_model), weights)  # the same bytes: the same export
+    offline_model.weights = str(weights)
+    offline_model.save()
+    [folder] = [p for p in seeded_exports.iterdir() if p.is_dir()]
+    made = (folder / "verdict.json").stat().st_mtime_ns
     first = detector_for(offline_model)
-    [folder] = [p for p in own_exports.iterdir() if p.is_dir()]
-    made = (folder / "verdict.json").stat()
-    assert first.runtime.path.startswith(str(folder)) and json.loads((folder / "verdict.json").read_text())["accepted"]
+    assert first.runtime.backend == "openvino" and first.runtime.path.startswith(str(folder))
 
     detectors_forget()  # a worker restart: nothing in memory, the folder on disk
     backends._digests.clear()
     again = detector_for(DetectionModel.objects.get(pk=offline_model.pk))
     assert again.runtime.path == first.runtime.path
-    assert (folder / "verdict.json").stat().st_mtime_ns == made.st_mtime_ns  # not exported again
-    assert [p for p in own_exports.iterdir() if p.is_dir()] == [folder]
+    assert (folder / "verdict.json").stat().st_mtime_ns == made  # not exported again
+    assert [p for p in seeded_exports.iterdir() if p.is_dir()] == [folder]
 
     checkpoint = torch.load(weights, weights_only=False)
     checkpoint["date"] = "retrained"  # other weights, other digest
     torch.save(checkpoint, weights)
     detectors_forget()
     rebuilt = detector_for(DetectionModel.objects.get(pk=offline_model.pk))
-    folders = sorted(p for p in own_exports.iterdir() if p.is_dir())
+    folders = sorted(p for p in seeded_exports.iterdir() if p.is_dir())
     assert len(folders) == 2 and rebuilt.runtime.path != first.runtime.path
     assert Path(rebuilt.runtime.path).parent in folders
+    assert json.loads((Path(rebuilt.runtime.path).parent / "verdict.json").read_text())["accepted"]
 
 
 def test_an_export_that_disagrees_with_pytorch_is_refused_once_and_pytorch_runs(offline_model, own_exports, settings):
@@ -133,13 +151,10 @@ def test_an_export_that_disagrees_with_pytorch_is_refused_once_and_pytorch_runs(
     assert verdict.stat().st_mtime_ns == before  # the refusal is remembered, not exported again
 
 
-def test_a_broken_export_is_discarded_pytorch_runs_and_the_next_start_rebuilds_it(offline_model, own_exports):
-    offline_model.backend = "openvino"
-    offline_model.save()
-    good = detector_for(offline_model)
-    xml = next(Path(good.runtime.path).glob("*.xml"))
+def test_a_broken_export_is_discarded_pytorch_runs_and_the_next_start_rebuilds_it(offline_model, seeded_exports):
+    [folder] = [p for p in seeded_exports.iterdir() if p.is_dir()]
+    xml = next(folder.rglob("*.xml"))
     xml.write_text("<net>cut short by a full disk")
-    detectors_forget()
 
     fallen = detector_for(DetectionModel.objects.get(pk=offline_model.pk))
     assert fallen.runtime.backend == "pytorch" and "the openvino export would not load" in fallen.runtime.note
@@ -195,3 +210,29 @@ def test_a_detect_worker_says_at_start_up_which_runtime_and_threads_it_uses(cele
     expected = f"detection runtime: auto: openvino on a host without CUDA ({backends.cpu_precision()} on this CPU); "
     expected += f"{backends.inference_threads()} inference thread(s) (the cores this process may use)"
     wait_until(lambda: expected in worker.log_path.read_text(), 30, "no start-up line about the runtime")
+
+
+EXPORT_ONCE = """
+import django, json, os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigilsite.settings")
+django.setup()
+from types import SimpleNamespace
+from detection import backends
+model = SimpleNamespace(name="Two workers", image_size=320, confidence=0.25, iou=0.45, precision="auto")
+path, verdict = backends.exported(model, sys.argv[1], "openvino", "auto")
+print(json.dumps({"path": path, "made_by": verdict["made_by"], "me": os.getpid()}))
+"""
+
+
+def test_two_workers_starting_at_once_export_the_model_once(offline_model, tmp_path):
+    env = project_env(VIGIL_DETECTION_EXPORT_DIR=str(tmp_path / "exports"), VIGIL_DATA_DIR=str(tmp_path / "data"))
+    command = [sys.executable, "-c", EXPORT_ONCE, weights_path(offline_model)]
+    workers = [subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True)
+               for _ in range(2)]  # fmt: skip
+    answers = [json.loads(worker.communicate(timeout=180)[0].strip().splitlines()[-1]) for worker in workers]
+
+    made_by = {answer["made_by"].rsplit(":", 1)[1] for answer in answers}
+    assert answers[0]["path"] == answers[1]["path"] and len(made_by) == 1  # made by one, reused by the other
+    assert made_by <= {str(answer["me"]) for answer in answers}
+    assert [p.name for p in (tmp_path / "exports").iterdir() if p.is_dir()] == [Path(answers[0]["path"]).parent.name]
+    assert sum(f.stat().st_size for f in Path(answers[0]["path"]).iterdir()) > 1_000_000
