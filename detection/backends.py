@@ -48,6 +48,16 @@ class ExportRefused(Exception):
     """An export could not be made, or did not find what PyTorch finds."""
 
 
+class ExportFailed(Exception):
+    """Making or running the export raised: not a verdict on the export, so not remembered on disk."""
+
+
+# (export folder, key) -> (when, reason): an export that failed is not tried again by this process
+# before EXPORT_RETRY_SECONDS (a stream reconnecting would otherwise export again each time).
+_failed_exports: dict[tuple[str, str], tuple[float, str]] = {}
+EXPORT_RETRY_SECONDS = 600
+
+
 @dataclass(frozen=True)
 class Runtime:
     """What a detector runs: the backend, its precision, what ``YOLO()`` loads, and why."""
@@ -245,17 +255,32 @@ def exported(model, weights: str, backend: str, precision: str) -> tuple[str, di
     size or ultralytics version make a new key).
     """
     root = settings.DETECTION_EXPORT_DIR
-    root.mkdir(parents=True, exist_ok=True)
     key = export_key(model, weights, backend, precision)
+    failed = _failed_exports.get((str(root), key))
+    if failed and time.monotonic() - failed[0] < EXPORT_RETRY_SECONDS:
+        raise ExportRefused(failed[1])
     folder = root / key
-    with open(root / f"{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker exporting this model: wait for it, then reuse
-        verdict = _verdict(folder)
-        if verdict is None:
-            verdict = _export_validated(model, weights, backend, precision, folder)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with open(root / f"{key}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker exporting this model: wait for it, then reuse
+            verdict = _verdict(folder)
+            if verdict is None:
+                verdict = _export_validated(model, weights, backend, precision, folder)
+    except (OSError, ExportFailed, ExportRefused) as exc:
+        # A full disk, a folder that cannot be written, an export that crashed: nothing is remembered on
+        # disk (it may work after the disk is freed); this process tries again after EXPORT_RETRY_SECONDS.
+        reason = str(exc) if isinstance(exc, ExportRefused) else f"the export failed: {str(exc)[:200]}"
+        _failed_exports[(str(root), key)] = (time.monotonic(), reason)
+        raise ExportRefused(reason) from exc
     if not verdict["accepted"]:
         raise ExportRefused(verdict["reason"])
     return str(folder / verdict["path"]), verdict
+
+
+def exports_forget() -> None:
+    """Forget the exports that failed in this process (tests; a worker retries them by itself)."""
+    _failed_exports.clear()
 
 
 def export_discard(path: str) -> None:
@@ -287,18 +312,19 @@ def _export_validated(model, weights: str, backend: str, precision: str, folder:
         try:
             made = _export(model, weights, backend, precision, staging)
             found = _compare(model, weights, made)
+        except ExportRefused:
+            raise
         except Exception as exc:  # ultralytics and the runtimes raise anything from ImportError to RuntimeError
             logger.exception("detection model %s: %s export failed", model.name, backend)
-            verdict = {"accepted": False, "reason": f"the export failed: {str(exc)[:200]}"}
-        else:
-            accepted = found.accepted(settings.DETECTION_EXPORT_MIN_IOU)
-            verdict = {
-                "accepted": accepted,
-                "path": str(made.relative_to(staging)),
-                "agreement": found.summary(),
-                "reason": "" if accepted else f"its detections differ from PyTorch's: {found.summary()}",
-                "details": {k: v for k, v in asdict(found).items() if k != "ious"},
-            }
+            raise ExportFailed(str(exc) or type(exc).__name__) from exc
+        accepted = found.accepted(settings.DETECTION_EXPORT_MIN_IOU)
+        verdict = {
+            "accepted": accepted,
+            "path": str(made.relative_to(staging)),
+            "agreement": found.summary(),
+            "reason": "" if accepted else f"its detections differ from PyTorch's: {found.summary()}",
+            "details": {k: v for k, v in asdict(found).items() if k != "ious"},
+        }
         verdict["seconds"] = round(time.monotonic() - started, 1)
         verdict["made_by"] = f"{socket.gethostname()}:{os.getpid()}"
         (staging / "verdict.json").write_text(json.dumps(verdict, indent=1))

@@ -207,6 +207,7 @@ def detectors_forget() -> None:
     with _lock:
         _loaded.clear()
         _failed.clear()
+        backends.exports_forget()
 
 
 def detector_for(model: DetectionModel) -> Detector:

@@ -236,3 +236,17 @@ def test_two_workers_starting_at_once_export_the_model_once(offline_model, tmp_p
     assert made_by <= {str(answer["me"]) for answer in answers}
     assert [p.name for p in (tmp_path / "exports").iterdir() if p.is_dir()] == [Path(answers[0]["path"]).parent.name]
     assert sum(f.stat().st_size for f in Path(answers[0]["path"]).iterdir()) > 1_000_000
+
+
+def test_an_export_folder_that_cannot_be_written_leaves_pytorch_running_and_says_why(offline_model, settings,
+                                                                                     tmp_path):  # fmt: skip
+    blocker = tmp_path / "full"
+    blocker.write_bytes(b"")  # a file where the folder should be: mkdir fails as on a full or read-only disk
+    settings.DETECTION_EXPORT_DIR = blocker / "exports"
+    detector = detector_for(offline_model)
+
+    assert detector.runtime.backend == "pytorch"
+    assert detector.runtime.note.startswith("openvino refused: the export failed: [Errno 20] Not a directory")
+    assert len(detector.detect([photo("bus.jpg").image])[0]) >= 3
+    stored = DetectionModel.objects.get(pk=offline_model.pk)
+    assert "the export failed" in stored.backend_status and stored.last_error == ""
