@@ -1,12 +1,12 @@
 """Which runtime runs a model on this host, and the exported models that make CPUs fast.
 
 Through PyTorch, YOLO runs single-threaded on a 2-core host (ultralytics sets ``cpu_count - 1``
-threads). The same weights exported by ultralytics to OpenVINO or ONNX Runtime run 2-4x faster on a
-CPU (docs/benchmarks.md). A worker exports the weights the first time it needs a backend, keeps the
-export keyed by what it was made from (weights digest, backend, precision, image size, ultralytics
-version), and uses it only after it found the same objects as PyTorch on a fixed set of pictures;
-otherwise it stays on PyTorch and says why. The folder is shared by a host's workers: a file lock
-keeps two of them from exporting the same model at once.
+threads). The same weights exported by ultralytics to OpenVINO or ONNX Runtime run 1.9x (AVX2) to
+4x (bf16) faster on a CPU (docs/benchmarks.md). A worker exports the weights the first time it
+needs a backend, keeps the export keyed by what it was made from (weights digest, backend,
+precision, image size, ultralytics version), and uses it only after it found the same objects as
+PyTorch on a fixed set of pictures; otherwise it stays on PyTorch and says why. The folder is
+shared by a host's workers: a file lock keeps two of them from exporting the same model at once.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ class DetectionModel(models.Model):
         max_length=12,
         choices=[(b, b) for b in BACKENDS],
         default="auto",
-        help_text="The runtime that runs the model: auto picks OpenVINO on a host without CUDA (2-4x PyTorch's "
+        help_text="The runtime that runs the model: auto picks OpenVINO on a host without CUDA (about 2x PyTorch's "
         "speed there) and PyTorch on a CUDA GPU. An export is made once per host and used only if it finds "
         "what PyTorch finds on the validation pictures; otherwise PyTorch runs and the state says why. "
         "VIGIL_DETECTION_BACKEND overrides it on a host.",

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                     ("tensorrt", "tensorrt"),
                 ],
                 default="auto",
-                help_text="The runtime that runs the model: auto picks OpenVINO on a host without CUDA (2-4x PyTorch's speed there) and PyTorch on a CUDA GPU. An export is made once per host and used only if it finds what PyTorch finds on the validation pictures; otherwise PyTorch runs and the state says why. VIGIL_DETECTION_BACKEND overrides it on a host.",
+                help_text="The runtime that runs the model: auto picks OpenVINO on a host without CUDA (about 2x PyTorch's speed there) and PyTorch on a CUDA GPU. An export is made once per host and used only if it finds what PyTorch finds on the validation pictures; otherwise PyTorch runs and the state says why. VIGIL_DETECTION_BACKEND overrides it on a host.",
                 max_length=12,
             ),
         ),
