@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import hashlib
 import importlib.util
 import json
 import logging
@@ -27,8 +26,10 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.core.files import File
 
 from core.geometry import box_overlap
+from detection.weights import file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,11 @@ def backend_wanted(model, weights: str, device: str | None) -> tuple[str, str]:
     if asked != "auto":
         how = "VIGIL_DETECTION_BACKEND" if settings.DETECTION_BACKEND else "the model's backend"
         return asked, f"{asked} ({how})"
+    return auto_backend(weights, device)
+
+
+def auto_backend(weights: str, device: str | None) -> tuple[str, str]:
+    """What ``auto`` means for these weights on this host, with the reason."""
     if weights.endswith(".onnx"):
         return "onnx", "auto: the weights are an ONNX model"
     if on_cuda(device):
@@ -171,7 +177,9 @@ def backend_wanted(model, weights: str, device: str | None) -> tuple[str, str]:
 def host_summary() -> str:
     """One line for a worker's start-up: what auto means on this host, and the inference threads."""
     device = settings.DETECTION_DEVICE or None
-    backend, why = backend_wanted(_HostModel(), "weights.pt", None if device == "auto" else device)
+    backend, why = auto_backend("weights.pt", None if device == "auto" else device)
+    if settings.DETECTION_BACKEND not in ("", "auto"):
+        backend, why = settings.DETECTION_BACKEND, f"{settings.DETECTION_BACKEND} (VIGIL_DETECTION_BACKEND)"
     if backend == "openvino":
         why += f" ({cpu_precision()} on this CPU)"
     threads = inference_threads()
@@ -179,12 +187,6 @@ def host_summary() -> str:
     return (
         f"detection runtime: {why}; {threads} inference thread(s) ({how}); exports in {settings.DETECTION_EXPORT_DIR}"
     )
-
-
-class _HostModel:
-    """A model left on auto: what this host's choice is, whatever a model row says."""
-
-    backend = "auto"
 
 
 def cpu_precision() -> str:
@@ -233,11 +235,8 @@ def weights_digest(weights: str) -> str:
     stat = Path(weights).stat()
     key = (weights, stat.st_size, stat.st_mtime_ns)
     if key not in _digests:
-        digest = hashlib.sha256()
         with open(weights, "rb") as source:
-            for chunk in iter(lambda: source.read(1 << 20), b""):
-                digest.update(chunk)
-        _digests[key] = digest.hexdigest()
+            _digests[key] = file_sha256(File(source))
     return _digests[key]
 
 
@@ -371,12 +370,11 @@ def validation_pictures() -> list[np.ndarray]:
 
 
 def _camera_frames(limit: int) -> list[np.ndarray]:
-    from django.core.files.storage import default_storage
     from django.db import DatabaseError
 
-    from cameras import frame_store
-    from cameras.frames import InvalidImage, decode_image
+    from cameras.frames import InvalidImage
     from cameras.models import Camera
+    from detection.trial import sample_frame
 
     frames = []
     try:
@@ -385,9 +383,8 @@ def _camera_frames(limit: int) -> list[np.ndarray]:
         return frames
     for pk in ids[: max(0, limit)]:
         try:
-            with default_storage.open(frame_store.latest_frame_path(pk), "rb") as stored:
-                frames.append(decode_image(stored.read()).image)
-        except (OSError, InvalidImage):
+            frames.append(sample_frame(f"camera:{pk}").image)
+        except (OSError, InvalidImage):  # gone since (FileNotFoundError), or not a picture
             continue
     return frames
 

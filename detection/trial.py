@@ -54,8 +54,7 @@ def sample_frame(choice: str) -> Frame:
 
 def model_try(*, model: DetectionModel, frame: Frame) -> Trial:
     """Run ``model`` on ``frame`` here, in this process; raises ``WeightsUnavailable`` if it cannot load."""
-    detector = detector_for(model)
-    detector.detect([frame.image])  # the first run of a process builds the runtime: time the second
+    detector = detector_for(model)  # loading ran it once, so the time is a warmed-up run's
     started = time.perf_counter()
     [found] = detector.detect([frame.image])
     elapsed = round((time.perf_counter() - started) * 1000)

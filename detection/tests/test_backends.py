@@ -250,3 +250,19 @@ def test_an_export_folder_that_cannot_be_written_leaves_pytorch_running_and_says
     assert len(detector.detect([photo("bus.jpg").image])[0]) >= 3
     stored = DetectionModel.objects.get(pk=offline_model.pk)
     assert "the export failed" in stored.backend_status and stored.last_error == ""
+
+
+def test_exports_are_validated_on_each_cameras_latest_frame_too(settings, tmp_path):
+    from django.utils import timezone
+
+    from cameras import frame_store
+    from cameras.tests.factories import make_camera
+
+    settings.DETECTION_VALIDATION_DIR = tmp_path / "none"
+    camera = make_camera("file:///dev/null", name="Concourse")
+    frame_store.latest_frame_save(camera.pk, photo("zidane.jpg"))
+    type(camera).objects.filter(pk=camera.pk).update(last_frame_at=timezone.now())
+    make_camera("file:///dev/null", name="Never seen")  # no frame yet: nothing to add
+
+    pictures = backends.validation_pictures()
+    assert [p.shape for p in pictures] == [(1080, 810, 3), (720, 1280, 3), (720, 1280, 3)]
