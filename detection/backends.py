@@ -130,13 +130,73 @@ def agreement(reference: list, other: list, *, confidence: float, into: Agreemen
 
 
 def inference_threads() -> int:
-    """``VIGIL_DETECTION_THREADS``, else the cores this process may run on."""
+    """``VIGIL_DETECTION_THREADS``, else the cores this process may use."""
     if settings.DETECTION_THREADS:
         return settings.DETECTION_THREADS
+    return usable_cores()
+
+
+def usable_cores(cgroup_root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup") -> int:
+    """The cores this process may run on (its CPU affinity), fewer where a container's CPU quota allows
+    fewer (``docker run --cpus=2`` on a 64-core host shows 64 by affinity): threads beyond the quota
+    are throttled, and a throttled inference thread stalls the others at every frame."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    quota = cgroup_cpu_quota(cgroup_root, proc_cgroup)
+    if quota is not None:
+        cores = min(cores, int(quota))  # 1.5 CPUs is 1 thread that is never throttled, not 2 that are
+    return max(1, cores)
+
+
+def cgroup_cpu_quota(cgroup_root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup") -> float | None:
+    """The smallest CPU quota (in CPUs) of this process's cgroup and its parents, or None without one.
+
+    cgroup v2 writes ``cpu.max`` as ``"<quota> <period>"`` (``max`` for none); v1 ``cpu.cfs_quota_us``
+    and ``cpu.cfs_period_us`` (-1 for none)."""
+    root = Path(cgroup_root)
+    try:
+        lines = Path(proc_cgroup).read_text().splitlines()
+    except OSError:
+        lines = []
+    found: list[float] = []
+    for line in lines:
+        hierarchy, _, rest = line.partition(":")
+        controllers, _, path = rest.partition(":")
+        if hierarchy == "0" and controllers == "":
+            for folder in _up_to(root, path):
+                value = _read(folder / "cpu.max").split()
+                if len(value) == 2 and value[0] != "max":
+                    found.append(_ratio(value[0], value[1]))
+        elif "cpu" in controllers.split(","):
+            for base in (root / controllers, root / "cpu", root / "cpu,cpuacct"):
+                for folder in _up_to(base, path):
+                    quota, period = _read(folder / "cpu.cfs_quota_us"), _read(folder / "cpu.cfs_period_us")
+                    if quota and period and quota != "-1":
+                        found.append(_ratio(quota, period))
+    found = [value for value in found if value > 0]
+    return min(found) if found else None
+
+
+def _up_to(root: Path, path: str) -> list[Path]:
+    """The cgroup folder of ``path`` under ``root`` and each parent up to ``root`` (each one's limit applies)."""
+    folder = root / path.strip("/")
+    return [folder, *[parent for parent in folder.parents if parent.is_relative_to(root)]]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
+def _ratio(quota: str, period: str) -> float:
+    try:
+        return int(quota) / int(period)
+    except (ValueError, ZeroDivisionError):
+        return 0.0
 
 
 def installed(backend: str) -> bool:
@@ -184,6 +244,9 @@ def host_summary() -> str:
         why += f" ({cpu_precision()} on this CPU)"
     threads = inference_threads()
     how = "VIGIL_DETECTION_THREADS" if settings.DETECTION_THREADS else "the cores this process may use"
+    quota = cgroup_cpu_quota()
+    if quota is not None and not settings.DETECTION_THREADS:
+        how += f", within a CPU quota of {quota:g}"
     return (
         f"detection runtime: {why}; {threads} inference thread(s) ({how}); exports in {settings.DETECTION_EXPORT_DIR}"
     )

@@ -30,6 +30,19 @@ def pytest_unconfigure(config) -> None:
         shutil.rmtree(_data_dir, ignore_errors=True)
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The machine the run had, last (where a CI log's tail shows it): its cores, a container's CPU quota,
+    and the load, which explain a slow run better than the tests can."""
+    from detection.backends import cgroup_cpu_quota, usable_cores
+
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    quota = cgroup_cpu_quota()
+    terminalreporter.write_line(
+        f"host: {os.cpu_count()} CPUs, {len(os.sched_getaffinity(0))} by affinity, CPU quota "
+        f"{'none' if quota is None else f'{quota:g}'}, {usable_cores()} inference thread(s); load {load}"
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

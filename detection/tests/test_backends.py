@@ -4,6 +4,7 @@ pictures, the export cache, validation and the fall-back to PyTorch (detection/b
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -187,6 +188,38 @@ def test_inference_threads_follow_the_cores_or_the_setting(offline_model, settin
     detectors_forget()
     detector_for(offline_model).detect([photo("zidane.jpg").image])
     assert torch.get_num_threads() == 2  # not ultralytics' cpu_count - 1
+
+
+def _cgroup(tmp_path: Path, own: str, files: dict[str, str]) -> tuple[str, str]:
+    """A cgroup tree as the kernel shows it (``/sys/fs/cgroup`` and ``/proc/self/cgroup``)."""
+    for name, text in files.items():
+        (tmp_path / "sys" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "sys" / name).write_text(text)
+    (tmp_path / "proc-cgroup").write_text(own)
+    return str(tmp_path / "sys"), str(tmp_path / "proc-cgroup")
+
+
+def test_a_container_cpu_quota_caps_the_inference_threads(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))  # a 64-core host's view
+    # cgroup v2: the container's own limit (2.5 CPUs) under a parent without one: 2 threads, never 3.
+    v2 = _cgroup(tmp_path / "v2", "0::/system.slice/docker-1.scope\n", {
+        "system.slice/docker-1.scope/cpu.max": "250000 100000",
+        "system.slice/cpu.max": "max 100000",
+    })  # fmt: skip
+    assert backends.cgroup_cpu_quota(*v2) == 2.5 and backends.usable_cores(*v2) == 2
+    # cgroup v1, limited at a parent folder.
+    v1 = _cgroup(tmp_path / "v1", "4:cpu,cpuacct:/docker/abc\n1:memory:/docker/abc\n", {
+        "cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "-1",
+        "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000",
+        "cpu,cpuacct/docker/cpu.cfs_quota_us": "400000",
+        "cpu,cpuacct/docker/cpu.cfs_period_us": "100000",
+    })  # fmt: skip
+    assert backends.usable_cores(*v1) == 4
+    # Less than one CPU still runs one thread; no quota leaves the affinity.
+    small = _cgroup(tmp_path / "small", "0::/\n", {"cpu.max": "50000 100000"})
+    assert backends.usable_cores(*small) == 1
+    unlimited = _cgroup(tmp_path / "none", "0::/\n", {"cpu.max": "max 100000"})
+    assert backends.cgroup_cpu_quota(*unlimited) is None and backends.usable_cores(*unlimited) == 64
 
 
 def test_validation_counts_only_firm_differences():

@@ -10,6 +10,7 @@ moment of every clip is seen, continuously, by one camera of each kind, in about
 from __future__ import annotations
 
 import contextlib
+import signal
 import subprocess
 import threading
 import time
@@ -172,9 +173,12 @@ def test_live_cameras_raise_no_person_down_on_any_shared_clip_and_one_for_people
 
         def unfinished() -> str:
             left = {c.name: (seen_for(c), person_down_events(c)) for c in watching}
-            return f"not done (seconds seen, events): {left}\n{streams.log_path.read_text()[-3000:]}"
+            streams.send_signal(signal.SIGUSR1)  # where each of its threads is, in its log
+            time.sleep(2)  # only on the way to failing: give the dump time to be written
+            return f"not done (seconds seen, events): {left}\n{streams.log_path.read_text()[-20000:]}"
 
-        wait_until(all_done, 150, unfinished)
+        # About 30 s of clips in real time; the limit is for a slow, busy machine.
+        wait_until(all_done, 300, unfinished)
 
     for piece in clips:
         for camera in (snapshot[piece.name], stream[piece.name]):

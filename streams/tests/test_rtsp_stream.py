@@ -4,6 +4,7 @@ tracking on the concourse clip, crossings counted; ffmpeg is killed and started 
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,12 @@ def test_a_stream_is_counted_continuously_and_survives_the_camera_restarting(off
         [heartbeat] = stream_workers()
         assert str(camera.pk) in heartbeat["streams"]
         wait_until(lambda: dashboard.lines, 10, "the TCP feed sent nothing")
+        # An operator asks a worker that seems stuck where its threads are: it says, and goes on.
+        worker.send_signal(signal.SIGUSR1)
+        wait_until(
+            lambda: "streams/analysis.py" in worker.log_path.read_text(), 10, lambda: f"no stacks:\n{_log(worker)}"
+        )
+        assert "(most recent call first)" in worker.log_path.read_text() and worker.poll() is None
         assert dashboard.lines[-1]["camera"]["id"] == camera.pk
         assert dashboard.lines[-1]["person"]["entry"] + dashboard.lines[-1]["person"]["exit"] >= 1
 

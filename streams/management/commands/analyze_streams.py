@@ -1,3 +1,4 @@
+import faulthandler
 import logging
 import signal
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
         worker = StreamWorker(name=name, capacity=max_streams)
         logging.getLogger(__name__).info(host_summary())
+        # A worker that seems stuck: `kill -USR1 <pid>` writes where each of its threads is to its log.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: worker.stop())
         worker.run(poll=poll)
