@@ -374,3 +374,33 @@ def rule_demo_seed() -> list[ThreatRule]:
         rule.save()
         created.append(rule)
     return created
+
+
+# What a newcomer's demo cameras show is people walking about: the rules above may not fire on it
+# within minutes (10+ people is rare there, nobody lies down, after hours is at night). Like Frigate's
+# default of an event per person seen, this rule shows the event workflow at once, on the demo cameras
+# only: one event per camera, updated while people stay in view, a new one after 15 minutes.
+DEMO_CAMERAS_RULE = {
+    "name": "People in view (demo)",
+    "labels": ["person"],
+    "min_confidence": 0.5,
+    "hold_frames": 1,
+    "severity": Event.Severity.LOW,
+    "danger_radius_m": 20,
+    "cooldown_seconds": 900,
+    "recommended_actions": "1. This demo rule opens an event whenever a demo camera sees someone: try "
+    "acknowledging, dispatching and resolving it.\n2. Disable it in the admin (Threat rules) when you add "
+    "your own cameras.",
+}
+
+
+@transaction.atomic
+def rule_demo_cameras_seed(cameras: list[Camera]) -> ThreatRule | None:
+    """The demo's own rule on ``cameras`` (just created as demo cameras); None if it exists already."""
+    if not cameras or ThreatRule.objects.filter(name=DEMO_CAMERAS_RULE["name"]).exists():
+        return None
+    rule = ThreatRule(**DEMO_CAMERAS_RULE, scope=ThreatRule.Scope.CAMERAS)
+    rule.full_clean()
+    rule.save()
+    rule.cameras.set(cameras)
+    return rule

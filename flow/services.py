@@ -141,3 +141,19 @@ def zones_count(*, camera_id: int, detections: list[Detection], at: datetime) ->
                 occupancy.save()
             _minute_record(occupancy, at)
     return changed
+
+
+# The demo concourse's line, where the hand count of the clip puts it (docs/counting.md): people walking
+# towards the camera come in.
+DEMO_LINE = {"name": "Across the concourse", "start": [0.33, 0.62], "end": [0.9, 0.62], "in_side": "right"}
+
+
+def line_demo_seed(cameras) -> CountingLine | None:
+    """A counting line on the demo's stream camera looping the concourse clip, if there is one."""
+    camera = next((c for c in cameras if c.source_url.endswith("/concourse.mp4") and c.capture_mode == "stream"), None)
+    if camera is None or CountingLine.objects.filter(camera=camera).exists():
+        return None
+    line = CountingLine(camera=camera, **DEMO_LINE)
+    line.full_clean()
+    line.save()
+    return line

@@ -42,3 +42,24 @@ def demo_admin_password_told(password: str, *, terminal: bool) -> str:
         file.write(password + "\n")
     path.chmod(0o600)  # a file left from an earlier run keeps its old mode through O_CREAT
     return f"with the password in {path} (readable by you only; delete it once you have logged in)"
+
+
+@transaction.atomic
+def demo_seed() -> list[str]:
+    """The demo a first run shows working: cameras looping clips (one as a stream with a counting line),
+    example threat rules and the demo cameras' own rule; what was created, in words (nothing twice)."""
+    from cameras.services import camera_demo_seed
+    from events.services import rule_demo_cameras_seed, rule_demo_seed
+    from flow.services import line_demo_seed
+
+    said = []
+    cameras = camera_demo_seed()
+    said += [f"demo camera '{c.name}' created ({c.get_capture_mode_display().lower()})" for c in cameras]
+    line = line_demo_seed(cameras)
+    if line is not None:
+        said.append(f"demo counting line '{line.name}' created on '{line.camera.name}'")
+    said += [f"demo threat rule '{rule.name}' created" for rule in rule_demo_seed()]
+    rule = rule_demo_cameras_seed(cameras)
+    if rule is not None:
+        said.append(f"demo threat rule '{rule.name}' created on the demo cameras")
+    return said

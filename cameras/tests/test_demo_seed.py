@@ -24,3 +24,6 @@ def test_it_loops_the_shared_clips_when_given(settings, media_dir):
     created = camera_demo_seed()
     assert sorted(c.source_url.rsplit("/", 1)[-1] for c in created) == ["concourse.mp4", "office.mp4", "street.mp4"]
     assert Camera.objects.count() == 3
+    # The concourse is tracked as a stream (its counting line counts), the others are snapshot cameras.
+    modes = {c.source_url.rsplit("/", 1)[-1]: c.capture_mode for c in created}
+    assert modes == {"concourse.mp4": "stream", "street.mp4": "interval", "office.mp4": "interval"}

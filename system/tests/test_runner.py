@@ -110,6 +110,15 @@ def test_it_runs_everything_and_leaves_no_process_behind(tmp_path):
                 time.sleep(1)
             assert cameras and all(c["status"] == "online" and c["last_frame_at"] for c in cameras), cameras
 
+            # With nothing set up, the demo shows Vigil working: its rules open an event on the map.
+            def demo_events() -> list:
+                return [e for e in session.get(f"{base}/api/events/", timeout=5).json()["results"] if e["rule"]]
+
+            wait_until(
+                demo_events, STARTUP_LIMIT_SECONDS, lambda: f"no event from the demo:\n{log_path.read_text()[-3000:]}"
+            )
+            assert demo_events()[0]["camera_name"] in [c["name"] for c in cameras]
+
             # A worker that dies is restarted (loudly), and the installation is healthy again.
             detect = next(p for p in descendants if "-Q detect" in " ".join(p.cmdline()) and p.ppid() == runner.pid)
             detect.kill()

@@ -4,9 +4,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from cameras.services import camera_demo_seed
 from system import runner
-from system.services import DEMO_ADMIN_USERNAME, demo_admin_ensure, demo_admin_password_told
+from system.services import DEMO_ADMIN_USERNAME, demo_admin_ensure, demo_admin_password_told, demo_seed
 
 
 class Command(BaseCommand):
@@ -31,8 +30,8 @@ class Command(BaseCommand):
             if password:
                 # Said at once too, so it is not lost if a later step fails.
                 runner.say("vigil", f"created administrator '{DEMO_ADMIN_USERNAME}' {told}")
-            for camera in camera_demo_seed():
-                runner.say("vigil", f"demo camera '{camera.name}' created")
+            for line in demo_seed():
+                runner.say("vigil", line)
             if password:
                 login += f"as '{DEMO_ADMIN_USERNAME}' {told}" + (" (shown only this once)" if terminal else "")
             else:
