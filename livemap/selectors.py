@@ -37,3 +37,11 @@ def map_config(user: AbstractBaseUser) -> dict[str, Any]:
         "can_open_admin": bool(user.is_staff),
         "login_url": resolve_url(settings.LOGIN_URL),
     }
+
+
+def demo_cameras() -> list[dict[str, str]]:
+    """The demo cameras still in use (tagged "demo" by the first run), for the map's "what you are
+    looking at" note; empty once they are switched off or removed."""
+    # The JSON text holds '"demo"' (SQLite has no JSON "contains"); the list is checked again here.
+    cameras = Camera.objects.filter(enabled=True, tags__icontains='"demo"').order_by("name")[:20]
+    return [{"name": c.name, "mode": c.get_capture_mode_display().lower()} for c in cameras if "demo" in c.tags]

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from events.models import Event, Severity
-from livemap.selectors import map_config
+from livemap.selectors import demo_cameras, map_config
 
 
 @require_GET
@@ -15,5 +15,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "config": map_config(request.user),
         "severities": Severity.choices,
         "statuses": Event.Status.choices,
+        "demo_cameras": demo_cameras(),
+        "can_view_flow": request.user.has_perm("flow.view_crossing"),
     }
     return render(request, "livemap/map.html", context)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cameras.tests.factories import make_camera
-from conftest import browser_log_in
+from conftest import PASSWORD, browser_log_in
 from events.broadcast import broadcasts_flush
 from events.models import Event, EventAction
 from events.services import event_open_system
@@ -172,4 +172,86 @@ def test_a_user_who_loses_the_role_is_told_and_the_map_stops_reconnecting(browse
     expect(page.locator("#connection")).to_contain_text("your account may no longer view events")
     page.wait_for_timeout(3000)  # an absence cannot be waited for: the old map retried within 1 s
     assert reconnects == []
+    page.close()
+
+
+def test_the_demo_says_what_it_shows_until_the_user_closes_it(browser, asgi_server, make_user):
+    make_camera("file:///demo/concourse.mp4", name="Central Station Concourse", tags=["demo"],
+                capture_mode="stream")  # fmt: skip
+    make_camera("file:///demo/street.mp4", name="Market Street", tags=["demo"])
+    viewer = make_user("vera", "Viewers")
+    page = _log_in(browser, asgi_server, viewer)
+    note = page.locator("#demo-note")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("2 cameras looping recorded pictures")
+    expect(note).to_contain_text("Central Station Concourse, continuous stream analysis")
+    expect(note.locator("a", has_text="flow dashboard")).to_have_attribute("href", "/flow/")
+    expect(note.locator("a", has_text="admin")).to_have_count(0)  # a viewer has no admin to go to
+    page.click("#demo-note-close")
+    expect(note).to_be_hidden()
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=20_000)
+    expect(note).to_be_hidden()  # closed for good in this browser
+    page.close()
+
+
+def test_the_demo_note_is_gone_once_the_demo_cameras_are_switched_off(browser, asgi_server, make_user):
+    make_camera("file:///demo/street.mp4", name="Market Street", tags=["demo"], enabled=False)
+    make_camera("rtsp://10.0.0.5/live", name="Real camera", tags=["demolition site"])
+    page = _log_in(browser, asgi_server, make_user("vic", "Viewers"))
+    expect(page.locator("#feed-count")).to_be_visible()
+    assert page.locator("#demo-note").count() == 0
+    page.close()
+
+
+def test_the_feed_puts_what_nobody_has_taken_first_then_the_most_severe(browser, asgi_server, make_user):
+    cameras = [make_camera("file:///dev/null", name=f"Camera {i}") for i in range(4)]
+    worked = event_open_system(camera=cameras[0], label="camera_offline", title="Acknowledged high", detail="",
+                               severity="high")  # fmt: skip
+    Event.objects.filter(pk=worked.pk).update(status=Event.Status.ACKNOWLEDGED)
+    low = event_open_system(camera=cameras[1], label="camera_offline", title="New low", detail="", severity="low")
+    critical = event_open_system(camera=cameras[2], label="camera_offline", title="New critical", detail="",
+                                 severity="critical")  # fmt: skip
+    # The newest of all, but resolved: last.
+    closed = event_open_system(camera=cameras[3], label="camera_offline", title="Resolved critical", detail="",
+                               severity="critical")  # fmt: skip
+    Event.objects.filter(pk=closed.pk).update(status=Event.Status.RESOLVED)
+    page = _log_in(browser, asgi_server, make_user("vera", "Viewers"))
+    page.select_option("#filters select[name=status]", "all")
+    rows = page.locator("#feed li")
+    expect(rows).to_have_count(4)
+    assert [int(i) for i in rows.evaluate_all("rows => rows.map(r => r.dataset.eventId)")] == [
+        critical.pk, low.pk, worked.pk, closed.pk,
+    ]  # fmt: skip
+
+    # A new critical event goes on top at once, and its row flashes without growing over its neighbours.
+    newest = event_open_system(camera=cameras[1], label="camera_stalled", title="Another critical", detail="",
+                               severity="critical")  # fmt: skip
+    broadcasts_flush()
+    top = page.locator("#feed li").first
+    expect(top).to_have_attribute("data-event-id", str(newest.pk), timeout=10_000)
+    expect(top).to_have_class("sev-critical flash")
+    assert page.evaluate("getComputedStyle(document.querySelector('#feed li.flash')).animationName") == "feed-flash"
+    page.close()
+
+
+def test_a_notification_link_to_a_resolved_event_survives_the_login_and_opens_its_popup(
+    browser, asgi_server, make_user
+):
+    camera = make_camera("file:///dev/null", name="Harbour gate")
+    event = event_open_system(camera=camera, label="camera_offline", title="Harbour gate offline", detail="",
+                              severity="high")  # fmt: skip
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.RESOLVED)  # closed: outside the open filter
+    user = make_user("vera", "Viewers")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{asgi_server.url}/map/#event-{event.pk}")  # as a logged-out user clicks the e-mail's link
+    expect(page).to_have_url(f"{asgi_server.url}/accounts/login/?next=/map/#event-{event.pk}")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[type=submit]")
+
+    expect(page).to_have_url(f"{asgi_server.url}/map/#event-{event.pk}")
+    popup = page.locator(f'.event-popup[data-event-id="{event.pk}"]')
+    expect(popup).to_contain_text("Harbour gate offline", timeout=15_000)
+    expect(popup.locator("[data-role=status]")).to_have_text("resolved")
     page.close()

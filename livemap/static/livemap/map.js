@@ -27,6 +27,17 @@
   let fitted = false;
   let linkedId = null; // the event a notification's link (#event-42) asked for
 
+  // The first run's "what you are looking at" note, until the user closes it (kept in this browser).
+  const demoNote = document.getElementById("demo-note");
+  if (demoNote) {
+    const closed = () => { try { return localStorage.getItem("vigil.demoNote") === "closed"; } catch (e) { return false; } };
+    demoNote.hidden = closed();
+    document.getElementById("demo-note-close").addEventListener("click", () => {
+      demoNote.hidden = true;
+      try { localStorage.setItem("vigil.demoNote", "closed"); } catch (e) { /* private mode: closed for this page */ }
+    });
+  }
+
   // --- Helpers --------------------------------------------------------------------------
   const esc = (value) =>
     String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -272,10 +283,21 @@
   const feed = document.getElementById("feed");
   const feedCount = document.getElementById("feed-count");
 
+  // As alarm managers order them: what nobody has taken yet, then what is being worked, then what is
+  // closed; within each the most severe first, then the latest seen.
+  const STATUS_RANK = { new: 0, acknowledged: 1, dispatched: 1 };
+  const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+  const rank = (d) => [STATUS_RANK[d.status] ?? 2, SEVERITY_RANK[d.severity] ?? 5];
+  function feedOrder(a, b) {
+    const [ra, rb] = [rank(a.data), rank(b.data)];
+    if (ra[0] !== rb[0]) return ra[0] - rb[0];
+    if (ra[1] !== rb[1]) return ra[1] - rb[1];
+    return a.data.last_seen < b.data.last_seen ? 1 : a.data.last_seen > b.data.last_seen ? -1 : b.data.id - a.data.id;
+  }
+
   function renderFeed() {
     const f = filters();
-    const shown = [...events.values()].filter((e) => visible(e.data, f))
-      .sort((a, b) => (a.data.last_seen < b.data.last_seen ? 1 : -1));
+    const shown = [...events.values()].filter((e) => visible(e.data, f)).sort(feedOrder);
     feedCount.textContent = shown.length;
     feed.replaceChildren(...shown.slice(0, FEED_LIMIT).map((entry) => {
       const d = entry.data;
@@ -310,6 +332,8 @@
         return; // deleted, or not visible to this user: the map shows what it has
       }
       renderFeed();
+    } else {
+      drawEvent(events.get(id)); // loaded before it was linked: a closed one was left off the map
     }
     openEvent(id);
   }
