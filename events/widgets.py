@@ -25,6 +25,7 @@ class ZoneEditorWidget(forms.Textarea):
         self.preferred_cameras: list[int] = []
         self.mode = mode
         self.empty = empty  # what an empty polygon means here, when not "the whole picture"
+        self.follows = ""  # the id of the form's camera field, when the drawing belongs to that camera
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -34,4 +35,5 @@ class ZoneEditorWidget(forms.Textarea):
         context["widget"]["cameras"] = cameras
         context["widget"]["mode"] = self.mode
         context["widget"]["empty"] = self.empty
+        context["widget"]["follows"] = self.follows
         return context

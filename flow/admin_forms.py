@@ -30,10 +30,10 @@ class CountingLineAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        for name in ("points", "door"):
+            self.fields[name].widget.follows = "id_camera"  # drawn over the chosen camera's picture
         if self.instance.pk:
             self.fields["points"].initial = json.dumps([self.instance.start, self.instance.end])
-            self.fields["points"].widget.preferred_cameras = [self.instance.camera_id]
-            self.fields["door"].widget.preferred_cameras = [self.instance.camera_id]
 
     def clean_points(self) -> list:
         try:
@@ -63,5 +63,4 @@ class CountingZoneAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["polygon"].widget.preferred_cameras = [self.instance.camera_id]
+        self.fields["polygon"].widget.follows = "id_camera"  # drawn over the chosen camera's picture

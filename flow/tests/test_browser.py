@@ -70,3 +70,44 @@ def test_the_flow_dashboard_counts_live(browser, asgi_server, make_user, artifac
     expect(card.locator('[data-field="entry"]')).to_have_text("3")
     page.screenshot(path=str(artifacts_dir / "flow-dashboard.png"), full_page=True)
     page.close()
+
+
+def test_the_line_editor_draws_over_the_camera_chosen_in_the_form_and_warns_of_a_snapshot_camera(
+    browser, asgi_server, make_user
+):
+    square = make_camera("file:///dev/null", name="Square", slug="square", capture_mode="stream")
+    gate = make_camera("file:///dev/null", name="Gate", slug="gate")  # a snapshot camera
+    dark = make_camera("file:///dev/null", name="Dark", slug="dark")  # no frame yet
+    for camera in (square, gate):
+        frame_store.latest_frame_save(camera.pk, photo("bus.jpg"))
+    Camera.objects.filter(pk__in=[square.pk, gate.pk]).update(last_frame_at=timezone.now())
+    admin = make_user("root", "Administrators", staff=True)
+    page = browser_log_in(browser, asgi_server, admin, "/admin/flow/countingline/add/", login_url="/admin/login/")
+    editor = page.locator("[data-zone-editor][data-mode=line]")
+    frame = editor.locator("img[data-frame]")
+    # No camera chosen yet: no picture of some other camera, and the editor says what to do.
+    expect(editor.locator("[data-camera-note]")).to_contain_text("Choose the camera above")
+    assert frame.get_attribute("src") is None
+
+    def choose(camera) -> None:  # through the admin's autocomplete box, as a user does
+        page.click("#id_camera + .select2")
+        page.fill(".select2-search__field", camera.name)
+        page.click(f".select2-results__option:text-is('{camera.name}')")
+
+    choose(gate)
+    page.wait_for_function("() => document.querySelector('[data-mode=line] [data-frame]').src.includes('/gate/')")
+    choose(dark)
+    expect(editor.locator("[data-camera-note]")).to_contain_text("has no frame yet")
+    page.wait_for_function("() => !document.querySelector('[data-mode=line] [data-frame]').hasAttribute('src')")
+    choose(gate)
+    page.wait_for_function("() => document.querySelector('[data-mode=line] [data-frame]').naturalWidth > 0")
+    assert "/cameras/gate/latest.jpg" in frame.get_attribute("src")
+    box = frame.bounding_box()
+    for x, y in [(0.2, 0.7), (0.8, 0.7)]:
+        page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
+    page.fill("input[name=name]", "Gate line")
+    page.click("input[name=_save]")
+    # Saved, with the reason it will not count: the gate is a snapshot camera.
+    expect(page.locator(".messagelist .warning")).to_contain_text("counts only when the camera is in stream mode")
+    assert CountingLine.objects.get(name="Gate line").camera == gate
+    page.close()

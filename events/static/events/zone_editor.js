@@ -78,9 +78,28 @@
       if (typed) { points = typed; draw(); }
     });
     if (inSide) inSide.addEventListener("change", drawArrow);
-    if (select) {
-      const show = () => { frame.src = editor.dataset.frameUrl.replace("__slug__", select.value) + "?t=" + Date.now(); };
-      select.addEventListener("change", show);
+    const note = editor.querySelector("[data-camera-note]");
+    const show = () => {
+      if (!select || !select.value) { if (frame) frame.removeAttribute("src"); return; }
+      frame.src = editor.dataset.frameUrl.replace("__slug__", select.value) + "?t=" + Date.now();
+    };
+    if (select) select.addEventListener("change", show);
+    // A line or zone belongs to the camera chosen in the form: draw over that camera's picture, never
+    // over another's (picking another camera must change the picture, or say it has none yet).
+    const owner = editor.dataset.follows && document.getElementById(editor.dataset.follows);
+    if (owner) {
+      const follow = () => {
+        const option = select && [...select.options].find((o) => o.dataset.pk === owner.value);
+        if (select) { select.value = option ? option.value : ""; select.closest("label").hidden = true; }
+        note.hidden = Boolean(option);
+        note.textContent = !owner.value ? `Choose the camera above: the ${lineMode ? "line" : "zone"} is drawn over its latest frame.`
+          : option ? "" : "This camera has no frame yet: the picture comes once it has been captured (or type the points).";
+        show();
+      };
+      owner.addEventListener("change", follow);
+      if (window.django && window.django.jQuery) window.django.jQuery(owner).on("change", follow); // select2
+      follow();
+    } else {
       show();
     }
     draw();
