@@ -26,6 +26,7 @@ from events.workflow import TransitionRefused, actions_allowed, event_transition
 from notifications.admin import EventDeliveryInline
 from vigilsite.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
 from vigilsite.maps import tiles_context
+from vigilsite.times import short_time
 
 Action = EventAction.Action
 
@@ -83,8 +84,7 @@ class EventActionInline(admin.TabularInline):
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = [
-        "thumbnail", "title", "camera", "label", "severity_badge", "status_badge", "peak_count", "first_seen",
-        "last_seen", "assignee",
+        "thumbnail", "title", "camera", "label", "severity_badge", "status_badge", "peak_count", "seen", "assignee",
     ]  # fmt: skip
     list_display_links = ["thumbnail", "title"]
     list_filter = [
@@ -117,6 +117,15 @@ class EventAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("event-snapshot", args=[event.pk, "annotated"])
         return format_html('<img src="{}" alt="" loading="lazy" style="height:48px;border-radius:4px">', url)
+
+    @admin.display(description="seen", ordering="first_seen")
+    def seen(self, event: Event) -> str:
+        """First and last seen in one short column (two long dates pushed the assignee off a 1366 px screen)."""
+        return format_html(
+            '<time datetime="{}" title="first seen {}">{}</time><br><time datetime="{}" title="last seen {}">{}</time>',
+            event.first_seen.isoformat(), short_time(event.first_seen, full=True), short_time(event.first_seen),
+            event.last_seen.isoformat(), short_time(event.last_seen, full=True), "→ " + short_time(event.last_seen),
+        )  # fmt: skip
 
     @admin.display(description="severity", ordering="severity")
     def severity_badge(self, event: Event) -> str:

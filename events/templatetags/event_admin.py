@@ -78,3 +78,11 @@ class _ChangeListView:
 @register.inclusion_tag("admin/date_hierarchy.html")
 def event_date_hierarchy(changelist):
     return date_hierarchy(_ChangeListView(changelist)) or {}
+
+
+@register.filter(name="short_time")
+def short_time_filter(moment: datetime | None) -> str:
+    """One way to write a time on every admin page: ``14:05`` today, ``2 Dec 14:05`` otherwise."""
+    from vigilsite.times import short_time
+
+    return short_time(moment)

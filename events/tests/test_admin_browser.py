@@ -137,3 +137,48 @@ def test_the_event_list_says_the_session_ended_and_stops_reconnecting(browser, a
     banner.get_by_role("button").click()
     expect(page).to_have_url(f"{asgi_server.url}/accounts/login/?next=/admin/events/event/")
     page.close()
+
+
+def _right_edges_fit(page: Page, selector: str, width: int) -> list[str]:
+    """The cells of ``selector`` that end beyond ``width`` px, in a scrolled-away part of their table, or
+    whose text spills over their neighbours."""
+    return page.evaluate(
+        """([selector, width]) => [...document.querySelectorAll(selector)].filter((cell) => {
+             const box = cell.getBoundingClientRect(), results = cell.closest('.results');
+             return box.right > width || (results && results.scrollWidth > results.clientWidth)
+               || cell.scrollWidth > cell.clientWidth + 1;
+           }).map((cell) => cell.className || cell.textContent.trim())""",
+        [selector, width],
+    )
+
+
+def test_the_work_queue_the_camera_list_and_the_dashboard_fit_a_1366_px_screen(browser, asgi_server, make_user):
+    from events.services import event_open_system
+
+    long_name = "Central Station Concourse North Entrance Platform 4 (east stairs)"
+    error = "Connection refused by rtsp://10.0.0.5:554/stream1 after 3 attempts; retrying"
+    camera = make_camera("file:///dev/null", name=long_name, last_error=error)
+    for label in ("camera_offline", "camera_stalled", "camera_moved"):  # three open events of the camera
+        event_open_system(camera=camera, label=label, title=f"{long_name}: {label}", detail="", severity="high")
+    operator = make_user("olga", "Operators", staff=True)
+    page = browser_log_in(browser, asgi_server, operator, "/admin/events/event/", login_url="/admin/login/",
+                          width=1366, height=768)  # fmt: skip
+    headers = page.locator("#result_list thead th")
+    expect(headers.last).to_contain_text("Assignee", ignore_case=True)
+    assert _right_edges_fit(page, "#result_list th, #result_list td", 1366) == []
+    assert page.locator("#result_list td.field-seen time").count() == 6  # first and last seen, one column
+
+    page.goto(f"{asgi_server.url}/admin/cameras/camera/")
+    expect(page.locator("#result_list td.field-last_error")).to_contain_text("Connection refused")
+    assert _right_edges_fit(page, "#result_list th, #result_list td", 1366) == []
+
+    page.goto(f"{asgi_server.url}/admin/dashboard/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    row = page.locator(f'#dashboard tr[data-camera="{camera.slug}"] [data-events-24h]')
+    expect(row).to_have_text("3")
+    # It refreshes itself (every 30 s; called here at once): a new event shows without a reload.
+    event_open_system(camera=camera, label="camera_blurred", title="Blurred", detail="", severity="medium")
+    page.evaluate("window.vigilDashboardRefresh()")
+    expect(row).to_have_text("4")
+    expect(page.locator("#dash-updated")).to_contain_text("Updated")
+    page.close()
