@@ -33,7 +33,8 @@ from events.tests.conftest import FFMPEG
 from events.tests.scenes import lying_photo
 from vigilsite.testing import wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# The model and the rule on the shared clips (marker footage), not the database: bin/test runs it once.
+pytestmark = [pytest.mark.slow, pytest.mark.footage, pytest.mark.django_db(transaction=True)]
 
 PIECE_SECONDS, OVERLAP_SECONDS = 30, 5
 # The workers of the test share two CPU cores with twelve cameras: streams are tracked at 1 fps (they

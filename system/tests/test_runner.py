@@ -42,6 +42,7 @@ def _wait_for_line(log_path, pattern: str) -> re.Match:
 
 
 @pytest.mark.slow
+@pytest.mark.embedded
 def test_it_runs_everything_and_leaves_no_process_behind(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"

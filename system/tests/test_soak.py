@@ -17,6 +17,7 @@ CAMERAS, INTERVAL = 50, 10
 CAPTURE_TIMEOUT = INTERVAL / 2  # VIGIL_CAPTURE_TIMEOUT (10 s) capped at half the interval
 
 
+@pytest.mark.embedded
 @pytest.mark.timeout(600)
 def test_fifty_cameras_with_a_fifth_misbehaving_for_two_minutes():
     result = subprocess.run(
