@@ -34,9 +34,11 @@ _VIEW = [
     "flow.view_occupancycorrection",
     "notifications.view_notification",
     "notifications.view_delivery",
+    "events.view_rulesnooze",
 ]
-# Operators work events and correct occupancy counts (kept as OccupancyCorrection rows).
-_WORK = ["events.change_event", "flow.change_occupancy"]
+# Operators work events, snooze a rule on a camera from an event (kept as RuleSnooze rows, ended early with
+# change) and correct occupancy counts (kept as OccupancyCorrection rows).
+_WORK = ["events.change_event", "events.change_rulesnooze", "flow.change_occupancy"]
 _MANAGE = [
     f"{app}.{verb}_{model}"
     for app, model in [

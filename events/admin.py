@@ -19,16 +19,54 @@ from events.admin_filters import DistrictFilter, EventStatusFilter
 from events.admin_forms import WorkflowForm, workflow_choices
 from events.admin_paging import CappedPaginator
 from events.exports import events_csv_lines
-from events.models import Event, EventAction, ThreatRule
+from events.models import Event, EventAction, RuleSnooze, ThreatRule
 from events.rule_forms import ThreatRuleAdminForm
 from events.rules import rule_describe
-from events.workflow import TransitionRefused, actions_allowed, event_transition, events_transition
+from events.workflow import (
+    SNOOZE_CHOICES,
+    TransitionRefused,
+    actions_allowed,
+    event_transition,
+    events_transition,
+    rule_snooze,
+    rule_snooze_end,
+    rule_tuned_record,
+)
 from notifications.admin import EventDeliveryInline
 from vigilsite.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
 from vigilsite.maps import tiles_context
 from vigilsite.times import short_time
 
 Action = EventAction.Action
+
+
+@admin.register(RuleSnooze)
+class RuleSnoozeAdmin(admin.ModelAdmin):
+    """The snoozes operators set from events: read-only, ended early with the action."""
+
+    list_display = ["rule", "camera", "until", "running", "user", "event", "note"]
+    list_filter = [("until", admin.DateFieldListFilter), "rule"]
+    list_select_related = ["rule", "camera", "user"]
+    search_fields = ["rule__name", "camera__name", "note"]
+    readonly_fields = ["rule", "camera", "until", "user", "event", "note", "created_at"]
+    actions = ["end_now"]
+
+    @admin.display(boolean=True, description="running")
+    def running(self, snooze: RuleSnooze) -> bool:
+        return snooze.until > timezone.now()
+
+    def has_add_permission(self, request) -> bool:
+        return False  # from an event only: the history says who and why
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request)  # the list's action, no edit form
+
+    @admin.action(description="End the selected snoozes now", permissions=["change"])
+    def end_now(self, request, queryset):
+        snoozes = queryset.select_related("rule", "camera")
+        ended = sum(rule_snooze_end(snooze=snooze, user=request.user) for snooze in snoozes)
+        self.message_user(request, f"{ended} snooze(s) ended: their rules fire again from the next frame.",
+                          messages.SUCCESS)  # fmt: skip
 
 
 @admin.register(ThreatRule)
@@ -47,6 +85,28 @@ class ThreatRuleAdmin(admin.ModelAdmin):
         ("Map", {"fields": ["danger_radius_m"]}),
     ]
     readonly_fields = ["in_plain_words"]
+
+    def _from_event(self, request, rule: ThreatRule | None) -> Event | None:
+        """The event the rule is being tuned from (``?from_event=``), if it is one of this rule's."""
+        value = request.GET.get("from_event", "")
+        if rule is None or not value.isdigit() or len(value) > 18:
+            return None
+        return Event.objects.filter(pk=int(value), rule=rule).first()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        rule = self.get_object(request, unquote(object_id))
+        event = self._from_event(request, rule)
+        if event is not None and request.method == "GET":
+            self.message_user(request, f"Tuning from event #{event.pk}: what you change is written in its history.",
+                              messages.INFO)  # fmt: skip
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        event = self._from_event(request, form.instance) if change else None
+        if event is not None:
+            changes = {name: (form.initial.get(name), form.cleaned_data.get(name)) for name in form.changed_data}
+            rule_tuned_record(event=event, rule=form.instance, changes=changes, user=request.user)
 
     @admin.display(description="in plain words")
     def in_plain_words(self, rule: ThreatRule) -> str:
@@ -212,6 +272,7 @@ class EventAdmin(admin.ModelAdmin):
         return [
             path("export.csv", view(self.export_view), name="events_event_export"),
             path("<path:object_id>/workflow/", view(self.workflow_view), name="events_event_workflow"),
+            path("<path:object_id>/snooze/", view(self.snooze_view), name="events_event_snooze"),
             *super().get_urls(),
         ]
 
@@ -228,8 +289,44 @@ class EventAdmin(admin.ModelAdmin):
                 "status_badge": self.status_badge(obj),
                 "workflow": workflow_choices(actions_allowed(obj)) if self.has_change_permission(request, obj) else [],
                 "detections": sorted(obj.detections, key=lambda d: -d.get("confidence", 0)),
+                **self._relief_context(request, obj),
             }
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _relief_context(self, request, event: Event) -> dict:
+        """Snooze and tune, for an event a rule opened: who may, and the snoozes running now."""
+        if event.rule_id is None or event.camera_id is None:
+            return {}
+        running = RuleSnooze.objects.filter(rule_id=event.rule_id, camera_id=event.camera_id, until__gt=timezone.now())
+        tune = request.user.has_perm("events.change_threatrule")
+        return {
+            "snooze_choices": SNOOZE_CHOICES if self.has_change_permission(request, event) else [],
+            "snoozes": list(running.select_related("user")[:5]),
+            "tune_url": f"{reverse('admin:events_threatrule_change', args=[event.rule_id])}?from_event={event.pk}"
+            if tune else "",
+        }  # fmt: skip
+
+    def snooze_view(self, request, object_id):
+        """Snooze the event's rule on its camera, from the event page."""
+        event = self.get_object(request, unquote(object_id))
+        if event is None:
+            raise Http404("No such event.")
+        if not self.has_change_permission(request, event):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        note, minutes = request.POST.get("note", ""), request.POST.get("minutes", "")
+        try:
+            snooze = rule_snooze(event=event, minutes=int(minutes) if minutes.isdigit() else -1, user=request.user,
+                                 note=note)  # fmt: skip
+        except TransitionRefused as refused:
+            kept = f" Your note was not saved: “{note.strip()}”" if note.strip() else ""
+            self.message_user(request, refused.message + kept, messages.ERROR)
+        else:
+            until = timezone.localtime(snooze.until)
+            done = f"“{snooze.rule}” will open no event on “{snooze.camera}” until {until:%H:%M}."
+            self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:events_event_change", args=[event.pk]))
 
     def export_view(self, request):
         """The events of the list as filtered now (every page), as CSV with their history."""

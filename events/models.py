@@ -273,6 +273,8 @@ class EventAction(models.Model):
         FALSE_ALARM = "false_alarm", "Mark false alarm"
         REOPEN = "reopen", "Reopen"
         NOTE = "note", "Add note"
+        SNOOZE = "snooze", "Snooze the rule on this camera"
+        TUNE = "tune", "Tune the rule"
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="actions")
     action = models.CharField(max_length=15, choices=Action.choices)
@@ -290,3 +292,26 @@ class EventAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.from_status} → {self.to_status}"
+
+
+SNOOZE_MINUTES_MAX = 24 * 60
+
+
+class RuleSnooze(models.Model):
+    """A rule silenced on one camera until a time: an operator's relief from a false alarm that keeps
+    coming back, kept with who asked, why and from which event (its history says so too)."""
+
+    rule = models.ForeignKey(ThreatRule, on_delete=models.CASCADE, related_name="snoozes")
+    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="+")
+    until = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True, validators=[validate_text_size])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["camera", "until"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule} on {self.camera} until {self.until:%Y-%m-%d %H:%M}"

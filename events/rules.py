@@ -14,17 +14,21 @@ from shapely.geometry import Point, Polygon
 from cameras.models import Camera
 from core.geometry import box_overlap
 from detection.detector import Detection
-from events.models import ThreatRule
+from events.models import RuleSnooze, ThreatRule
 
 
-def rules_for_camera(camera: Camera) -> list[ThreatRule]:
-    """The enabled rules that apply to ``camera``: all cameras, chosen ones, or its district."""
+def rules_for_camera(camera: Camera, *, at: datetime | None = None) -> list[ThreatRule]:
+    """The enabled rules that apply to ``camera``: all cameras, chosen ones, or its district; with ``at``
+    (a frame's time), not those an operator snoozed on this camera until after it."""
     scoped = (
         Q(scope=ThreatRule.Scope.ALL)
         | Q(scope=ThreatRule.Scope.CAMERAS, cameras=camera)
         | Q(scope=ThreatRule.Scope.DISTRICT, district__iexact=camera.district or None)
     )
-    return list(ThreatRule.objects.filter(scoped, enabled=True).distinct())  # one query per frame
+    rules = ThreatRule.objects.filter(scoped, enabled=True)
+    if at is not None:  # a subquery: still one query per frame
+        rules = rules.exclude(pk__in=RuleSnooze.objects.filter(camera=camera, until__gt=at).values("rule_id"))
+    return list(rules.distinct())
 
 
 def rule_active_at(rule: ThreatRule, moment: datetime) -> bool:

@@ -54,7 +54,7 @@ def rules_apply(
     ``live``: the frame was just captured, so a rule may ask its camera for a burst of pictures.
     """
     touched = []
-    for rule in threat_rules.rules_for_camera(camera):
+    for rule in threat_rules.rules_for_camera(camera, at=frame.captured_at):
         if detections is None and not rule.sustain_seconds:
             continue
         try:

@@ -7,13 +7,14 @@ immutable ``EventAction`` and tells map viewers after the commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from events.broadcast import broadcast_on_commit
-from events.models import Event, EventAction
+from events.models import SNOOZE_MINUTES_MAX, Event, EventAction, RuleSnooze, ThreatRule
 from events.payloads import event_payload
 
 Action = EventAction.Action
@@ -121,3 +122,65 @@ def events_transition(*, events, action: str, user: AbstractBaseUser | None, not
         except TransitionRefused as refusal:
             outcome.refused.append(refusal.message)
     return outcome
+
+
+# -- relief from a false alarm that keeps coming back -------------------------------------------------
+
+SNOOZE_CHOICES = [15, 30, 60, 240, 480]  # minutes offered; the API takes any up to SNOOZE_MINUTES_MAX
+
+
+@transaction.atomic
+def rule_snooze(*, event: Event, minutes: int, user: AbstractBaseUser | None, note: str) -> RuleSnooze:
+    """Silence the rule that opened ``event`` on its camera for ``minutes``: no new events from it there
+    until then (other rules and cameras go on); said in the event's history."""
+    event = Event.objects.select_for_update(of=("self",)).select_related("camera", "rule").get(pk=event.pk)
+    if event.rule_id is None or event.camera_id is None:
+        raise TransitionRefused(f"Event #{event.pk} came from no threat rule: there is no rule to snooze.")
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= SNOOZE_MINUTES_MAX:
+        raise TransitionRefused(f"Snooze for 1 to {SNOOZE_MINUTES_MAX} minutes.")
+    note = note.strip()
+    if not note:
+        raise TransitionRefused(f"To snooze “{event.rule}” on “{event.camera}”, say why in a note.")
+    until = timezone.now() + timedelta(minutes=minutes)
+    snooze = RuleSnooze.objects.create(rule=event.rule, camera=event.camera, until=until, user=user, event=event,
+                                       note=note)  # fmt: skip
+    said = f"Snoozed “{event.rule}” on “{event.camera}” for {minutes} min, until {timezone.localtime(until):%H:%M}"
+    EventAction.objects.create(event=event, action=Action.SNOOZE, from_status=event.status, to_status=event.status,
+                               user=user, note=f"{said}: {note}")  # fmt: skip
+    return snooze
+
+
+@transaction.atomic
+def rule_snooze_end(*, snooze: RuleSnooze, user: AbstractBaseUser | None) -> bool:
+    """End a snooze now (the rule fires again on the next frame); False if it had ended already."""
+    now = timezone.now()
+    ended = RuleSnooze.objects.filter(pk=snooze.pk, until__gt=now).update(until=now)
+    if ended and snooze.event_id:
+        event = Event.objects.get(pk=snooze.event_id)
+        EventAction.objects.create(event=event, action=Action.SNOOZE, from_status=event.status,
+                                   to_status=event.status, user=user,
+                                   note=f"Snooze of “{snooze.rule}” on “{snooze.camera}” ended early")  # fmt: skip
+    return bool(ended)
+
+
+def rule_tuned_record(*, event: Event, rule: ThreatRule, changes: dict[str, tuple], user) -> EventAction | None:
+    """Say in ``event``'s history that its rule was tuned from it, and how (field: before → after)."""
+    # A form may call a field changed whose value reads the same (a list typed back as text): not a change.
+    said = "; ".join(
+        f"{name}: {_shown(before)} → {_shown(after)}"
+        for name, (before, after) in changes.items()
+        if _shown(before) != _shown(after)
+    )
+    if not said:
+        return None
+    return EventAction.objects.create(event=event, action=Action.TUNE, from_status=event.status,
+                                      to_status=event.status, user=user,
+                                      note=f"Rule “{rule}” tuned: {said}"[:2000])  # fmt: skip
+
+
+def _shown(value) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(getattr(v, "name", v)) for v in value)
+    return str(value)

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.bounds import validate_plain_text
-from events.models import Event, EventAction, ThreatRule
+from events.models import SNOOZE_MINUTES_MAX, Event, EventAction, RuleSnooze, ThreatRule
 from events.workflow import actions_allowed
 
 
@@ -61,6 +61,20 @@ class EventActionRequestSerializer(serializers.Serializer):
     dispatched_to = serializers.CharField(
         required=False, allow_blank=True, max_length=120, default="", validators=[validate_plain_text]
     )
+
+
+class SnoozeRequestSerializer(serializers.Serializer):
+    """Snooze the event's rule on its camera."""
+
+    minutes = serializers.IntegerField(min_value=1, max_value=SNOOZE_MINUTES_MAX)
+    note = serializers.CharField(max_length=2000, help_text="Why: it goes into the event's history.")
+
+
+class RuleSnoozeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RuleSnooze
+        fields = ["id", "rule", "camera", "until", "user", "event", "note", "created_at"]
+        read_only_fields = fields
 
 
 LOCAL_TIME = r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"

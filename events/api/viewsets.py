@@ -13,10 +13,12 @@ from events.api.serializers import (
     EventActionRequestSerializer,
     EventActionSerializer,
     EventSerializer,
+    RuleSnoozeSerializer,
+    SnoozeRequestSerializer,
     ThreatRuleSerializer,
 )
 from events.models import Event, EventAction, ThreatRule
-from events.workflow import TransitionRefused, event_transition
+from events.workflow import TransitionRefused, event_transition, rule_snooze
 from vigilsite.geojson import GeoJSONMixin
 
 
@@ -52,7 +54,7 @@ class CanWorkEvents(permissions.BasePermission):
         return request.user.has_perms(["events.view_event", "events.change_event"])
 
 
-WORKFLOW_VIEWS = {"acknowledge", "dispatch_event", "resolve", "false_alarm", "reopen", "note"}
+WORKFLOW_VIEWS = {"acknowledge", "dispatch_event", "resolve", "false_alarm", "reopen", "note", "snooze"}
 
 
 class EventViewSet(GeoJSONMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -118,6 +120,20 @@ class EventViewSet(GeoJSONMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     def note(self, request: Request, pk: str) -> Response:
         """Add a note to the event's history; its status stays."""
         return self._transition(request, pk, EventAction.Action.NOTE)
+
+    @extend_schema(request=SnoozeRequestSerializer, responses={201: RuleSnoozeSerializer})
+    @action(detail=True, methods=["post"])
+    def snooze(self, request: Request, pk: str) -> Response:
+        """Snooze the rule that opened the event on its camera: no new event from it there for ``minutes``
+        (at most a day); other rules and cameras go on. Said in the event's history."""
+        event = get_object_or_404(self.get_queryset(), pk=pk)
+        body = SnoozeRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            snooze = rule_snooze(event=event, user=request.user, **body.validated_data)
+        except TransitionRefused as refused:
+            raise exceptions.ValidationError({"detail": refused.message}) from refused
+        return Response(RuleSnoozeSerializer(snooze).data, status=201)
 
 
 class ThreatRuleViewSet(viewsets.ModelViewSet):

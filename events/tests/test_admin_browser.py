@@ -182,3 +182,21 @@ def test_the_work_queue_the_camera_list_and_the_dashboard_fit_a_1366_px_screen(b
     expect(row).to_have_text("4")
     expect(page.locator("#dash-updated")).to_contain_text("Updated")
     page.close()
+
+
+def test_an_operator_snoozes_a_false_alarm_rule_from_the_event_page(browser, asgi_server, make_user, offline_model):
+    from events.models import RuleSnooze
+
+    event = crowd_event()
+    operator = make_user("olga", "Operators", staff=True)
+    page = _admin_log_in(browser, asgi_server, operator, f"/admin/events/event/{event.pk}/change/")
+    page.locator("#relief summary").click()
+    page.select_option("#relief select[name=minutes]", "60")
+    page.fill("#relief textarea[name=note]", "People on an advertising poster")
+    page.click("#relief button[type=submit]")
+    expect(page.locator(".messagelist")).to_contain_text("will open no event on “Bus stop” until")
+    expect(page.locator("#relief .snoozed")).to_contain_text("is snoozed on this camera until")
+    expect(page.locator("body")).to_contain_text("People on an advertising poster")  # in the history
+    snooze = RuleSnooze.objects.get()
+    assert (snooze.user, snooze.event) == (operator, event)
+    page.close()
