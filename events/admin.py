@@ -40,6 +40,10 @@ from vigilsite.times import short_time
 Action = EventAction.Action
 
 
+class MethodNotAllowed(Exception):
+    """A page's form was not posted (a GET to its action URL)."""
+
+
 @admin.register(RuleSnooze)
 class RuleSnoozeAdmin(admin.ModelAdmin):
     """The snoozes operators set from events: read-only, ended early with the action."""
@@ -306,14 +310,22 @@ class EventAdmin(admin.ModelAdmin):
             if tune else "",
         }  # fmt: skip
 
-    def snooze_view(self, request, object_id):
-        """Snooze the event's rule on its camera, from the event page."""
+    def _event_posted(self, request, object_id) -> Event:
+        """The event a POST from its page acts on, once the user may change it (else 404, 403 or 405)."""
         event = self.get_object(request, unquote(object_id))
         if event is None:
             raise Http404("No such event.")
         if not self.has_change_permission(request, event):
             raise PermissionDenied
         if request.method != "POST":
+            raise MethodNotAllowed
+        return event
+
+    def snooze_view(self, request, object_id):
+        """Snooze the event's rule on its camera, from the event page."""
+        try:
+            event = self._event_posted(request, object_id)
+        except MethodNotAllowed:
             return HttpResponseNotAllowed(["POST"])
         note, minutes = request.POST.get("note", ""), request.POST.get("minutes", "")
         try:
@@ -341,12 +353,9 @@ class EventAdmin(admin.ModelAdmin):
 
     def workflow_view(self, request, object_id):
         """One workflow action from the event page; the service decides, the page shows the outcome."""
-        event = self.get_object(request, unquote(object_id))
-        if event is None:
-            raise Http404("No such event.")
-        if not self.has_change_permission(request, event):
-            raise PermissionDenied
-        if request.method != "POST":
+        try:
+            event = self._event_posted(request, object_id)
+        except MethodNotAllowed:
             return HttpResponseNotAllowed(["POST"])
         action, note = request.POST.get("action", ""), request.POST.get("note", "")
         try:
