@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from core.query_params import BadParameter, parse_integer
 from events.admin_filters import DistrictFilter, EventStatusFilter
 from events.admin_forms import WorkflowForm, workflow_choices
 from events.admin_paging import CappedPaginator
@@ -92,10 +93,11 @@ class ThreatRuleAdmin(admin.ModelAdmin):
 
     def _from_event(self, request, rule: ThreatRule | None) -> Event | None:
         """The event the rule is being tuned from (``?from_event=``), if it is one of this rule's."""
-        value = request.GET.get("from_event", "")
-        if rule is None or not value.isdigit() or len(value) > 18:
+        try:
+            pk = parse_integer("from_event", request.GET.get("from_event", ""), minimum=1)
+        except BadParameter:
             return None
-        return Event.objects.filter(pk=int(value), rule=rule).first()
+        return Event.objects.filter(pk=pk, rule=rule).first() if rule is not None else None
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         rule = self.get_object(request, unquote(object_id))
@@ -327,10 +329,13 @@ class EventAdmin(admin.ModelAdmin):
             event = self._event_posted(request, object_id)
         except MethodNotAllowed:
             return HttpResponseNotAllowed(["POST"])
-        note, minutes = request.POST.get("note", ""), request.POST.get("minutes", "")
+        note = request.POST.get("note", "")
         try:
-            snooze = rule_snooze(event=event, minutes=int(minutes) if minutes.isdigit() else -1, user=request.user,
-                                 note=note)  # fmt: skip
+            minutes = parse_integer("minutes", request.POST.get("minutes", ""), minimum=0)
+        except BadParameter:
+            minutes = -1  # the service says what it takes
+        try:
+            snooze = rule_snooze(event=event, minutes=minutes, user=request.user, note=note)
         except TransitionRefused as refused:
             kept = f" Your note was not saved: “{note.strip()}”" if note.strip() else ""
             self.message_user(request, refused.message + kept, messages.ERROR)

@@ -127,6 +127,7 @@ def events_transition(*, events, action: str, user: AbstractBaseUser | None, not
 # -- relief from a false alarm that keeps coming back -------------------------------------------------
 
 SNOOZE_CHOICES = [15, 30, 60, 240, 480]  # minutes offered; the API takes any up to SNOOZE_MINUTES_MAX
+NOTE_MAX = 2000  # as the workflow's note boxes and the API say
 
 
 @transaction.atomic
@@ -141,6 +142,8 @@ def rule_snooze(*, event: Event, minutes: int, user: AbstractBaseUser | None, no
     note = note.strip()
     if not note:
         raise TransitionRefused(f"To snooze “{event.rule}” on “{event.camera}”, say why in a note.")
+    if len(note) > NOTE_MAX:
+        raise TransitionRefused(f"The note is {len(note)} characters long; {NOTE_MAX} at most.")
     until = timezone.now() + timedelta(minutes=minutes)
     snooze = RuleSnooze.objects.create(rule=event.rule, camera=event.camera, until=until, user=user, event=event,
                                        note=note)  # fmt: skip

@@ -82,6 +82,9 @@ def test_operators_snooze_from_the_event_page_and_viewers_may_not(client, offlin
     assert 'data-action="snooze"' in shown and 'id="tune-rule"' not in shown  # tuning is for administrators
     refused = client.post(snooze, {"minutes": "9999", "note": "too long"}, follow=True)
     assert "1 to 1440 minutes" in refused.text and "too long" in refused.text  # the note is shown back
+    for hostile in ("²", "1e3", "", "-1", "9" * 40, "30\x00"):  # typed or forged: a clear refusal, never a 500
+        assert "1 to 1440 minutes" in client.post(snooze, {"minutes": hostile, "note": "x"}, follow=True).text
+    assert "2000 at most" in client.post(snooze, {"minutes": "30", "note": "x" * 2001}, follow=True).text
     done = client.post(snooze, {"minutes": "60", "note": "Poster"}, follow=True)
     assert "will open no event on “Bus stop” until" in done.text
     assert "is snoozed on this camera" in done.text
@@ -137,5 +140,7 @@ def test_tuning_the_rule_from_the_event_is_written_in_its_history(client, offlin
     assert step.user == admin
     assert step.note == "Rule “People at the stop” tuned: min_confidence: 0.5 → 0.7; hold_frames: 1 → 3"
     # From another rule's event, or none: nothing is written.
-    client.post(f"/admin/events/threatrule/{event.rule_id}/change/?from_event=999999", {**data, "hold_frames": "4"})
+    rule_page = f"/admin/events/threatrule/{event.rule_id}/change/"
+    for hold, other in enumerate(("999999", "²", "-1", "9" * 40), start=4):
+        assert client.post(f"{rule_page}?from_event={other}", {**data, "hold_frames": str(hold)}).status_code == 302
     assert EventAction.objects.filter(action="tune").count() == 1
