@@ -30,6 +30,7 @@ def test_after_the_failure_limit_even_the_right_password_is_refused(client, make
     response = _log_in(client, "ana", PASSWORD)
     assert response.status_code == 429
     assert b"Too many failed log-ins" in response.content
+    assert b"Try again in 15 minutes" in response.content  # in words, not "PT15M"
     assert "_auth_user_id" not in client.session
     # The refused try counts too: guessing while locked only keeps the lock.
     assert AccessAttempt.objects.get(username=user.username).failures_since_start == settings.AXES_FAILURE_LIMIT + 1
