@@ -17,7 +17,7 @@ def test_the_migration_creates_three_nested_roles():
     viewers, operators, administrators = _perms(VIEWERS), _perms(OPERATORS), _perms(ADMINISTRATORS)
     assert {"events.view_event", "cameras.view_camera"} <= viewers
     assert not any(p.split(".")[1].startswith(("add_", "change_", "delete_")) for p in viewers)
-    assert operators - viewers == {"events.change_event", "flow.change_occupancy"}
+    assert operators - viewers == {"events.change_event", "events.change_rulesnooze", "flow.change_occupancy"}
     assert {"cameras.add_camera", "events.change_threatrule", "auth.change_user"} <= administrators
     assert viewers < operators < administrators
 
