@@ -255,3 +255,34 @@ def test_a_notification_link_to_a_resolved_event_survives_the_login_and_opens_it
     expect(popup).to_contain_text("Harbour gate offline", timeout=15_000)
     expect(popup.locator("[data-role=status]")).to_have_text("resolved")
     page.close()
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_an_event_popup_stays_inside_the_map_and_clear_of_the_zoom_buttons(browser, asgi_server, make_user,
+                                                                          offline_model, viewport):  # fmt: skip
+    event = _crowd_event(offline_model)
+    page = _log_in(browser, asgi_server, make_user("vera", "Viewers"), width=viewport[0], height=viewport[1])
+    pin = page.locator(f'.event-pin[data-event-id="{event.pk}"]')
+    expect(pin).to_be_visible()
+    # The pin near the map's top edge, where a popup opening upwards had its top under the header.
+    page.evaluate(
+        """id => { const m = window.vigilMap.map, e = window.vigilMap.events.get(id);
+                  const p = m.latLngToContainerPoint(e.marker.getLatLng());
+                  m.panBy([0, p.y - 30], { animate: false }); }""",
+        event.pk,
+    )
+    pin.click()
+    popup = page.locator(".leaflet-popup").first
+    image = popup.locator("img")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=10_000)
+    # Once the picture is in and the map has panned (animated): inside the map, not under the header, and
+    # clear of the zoom buttons.
+    placed = """() => {
+        const shown = document.querySelector('.leaflet-popup').getBoundingClientRect();
+        const area = document.getElementById('map').getBoundingClientRect();
+        const zoom = document.querySelector('.leaflet-control-zoom').getBoundingClientRect();
+        const clear = shown.left >= zoom.right || shown.top >= zoom.bottom;
+        return shown.top >= area.top && shown.bottom <= area.bottom + 1 && clear;
+    }"""
+    page.wait_for_function(placed, timeout=10_000)
+    page.close()

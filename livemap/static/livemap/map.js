@@ -21,6 +21,19 @@
   const perimeterLayer = L.layerGroup().addTo(map);
   L.control.layers(null, { Cameras: cameraLayer, Events: eventLayer, "Danger perimeters": perimeterLayer }).addTo(map);
 
+  // A popup keeps clear of the zoom buttons (top left) and of the map's edges.
+  const POPUP_OPTIONS = { autoPanPaddingTopLeft: L.point(56, 16), autoPanPaddingBottomRight: L.point(16, 16) };
+  // A snapshot makes its popup taller once it has loaded: lay it out and pan again then, or its top is
+  // left under the page's header.
+  map.on("popupopen", (e) => {
+    // Never taller than the map (a phone's is shorter than an event's popup): the popup scrolls instead.
+    const tallest = Math.max(160, map.getSize().y - 48);
+    if (e.popup.options.maxHeight !== tallest) { e.popup.options.maxHeight = tallest; e.popup.update(); }
+    e.popup.getElement().querySelectorAll("img").forEach((img) => {
+      if (!img.complete) img.addEventListener("load", () => { if (e.popup.isOpen()) e.popup.update(); }, { once: true });
+    });
+  });
+
   const cameras = new Map(); // id -> {data, marker}
   const events = new Map(); // id -> {data, marker, perimeter, flashUntil}
   let newestChange = null; // newest ``updated_at`` seen, in the server's clock
@@ -151,7 +164,7 @@
       return;
     }
     const marker = L.marker([data.latitude, data.longitude], { icon: cameraIcon(data), keyboard: true, zIndexOffset: -100 });
-    marker.bindPopup(() => cameraPopup(cameras.get(data.id).data));
+    marker.bindPopup(() => cameraPopup(cameras.get(data.id).data), POPUP_OPTIONS);
     marker.on("popupopen", () => refreshCamera(data.id));
     marker.addTo(cameraLayer);
     cameras.set(data.id, { data, marker });
@@ -217,7 +230,7 @@
     const latlng = [data.latitude, data.longitude];
     if (!entry.marker) {
       entry.marker = L.marker(latlng, { icon: eventIcon(data, flashing(entry)), keyboard: true });
-      entry.marker.bindPopup(() => eventPopup(events.get(data.id).data), { maxWidth: 320 });
+      entry.marker.bindPopup(() => eventPopup(events.get(data.id).data), { ...POPUP_OPTIONS, maxWidth: 320 });
     } else {
       entry.marker.setLatLng(latlng).setIcon(eventIcon(data, flashing(entry)));
       if (entry.marker.isPopupOpen()) entry.marker.setPopupContent(eventPopup(data));
