@@ -54,5 +54,8 @@ def channels_for(event: Event, reason: str, at: datetime) -> list[NotificationCh
 
 
 def notifications_failed_count() -> int:
-    """Notifications that ran out of attempts: the admin shows them until someone retries or deletes them."""
-    return Notification.objects.filter(status=Notification.Status.FAILED).count()
+    """Notifications that ran out of attempts: the admin shows them until someone retries or deletes them.
+
+    Not a *Send test* that failed: its answer was shown to whoever sent it, and no alert was lost."""
+    failed = Notification.objects.filter(status=Notification.Status.FAILED)
+    return failed.exclude(reason=Notification.Reason.TEST).count()

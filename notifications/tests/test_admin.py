@@ -74,6 +74,8 @@ def test_send_test_reports_what_the_receiver_answered(admin_client):
     assert "Test to “Down” failed: connection refused" in response.text
     assert json.loads(receiver.received[0].body)["type"] == "test"
     assert Notification.objects.get(channel=down).status == "failed"  # a test is one try
+    # ... and not a lost alert: the admin home's flag of failed notifications does not count it.
+    assert "notification failed" not in admin_client.get(reverse("admin:index")).text
 
 
 def test_the_event_page_lists_every_delivery_attempt_and_failures_are_flagged(admin_client, offline_model, settings):

@@ -40,3 +40,14 @@ def test_the_api_docs_are_served_from_packaged_files(admin_client):
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
     assert b"cdn." not in response.content and b"unpkg" not in response.content
+
+
+@pytest.mark.django_db
+def test_every_page_kind_has_the_vigil_favicon(client, admin_client):
+    from django.contrib.staticfiles import finders
+
+    link = 'rel="icon" href="/static/system/favicon.svg"'
+    assert link in client.get(reverse("login")).text
+    assert link in admin_client.get(reverse("admin:index")).text
+    assert link in client.get(reverse("admin:login")).text
+    assert finders.find("system/favicon.svg")
