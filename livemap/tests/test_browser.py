@@ -286,3 +286,83 @@ def test_an_event_popup_stays_inside_the_map_and_clear_of_the_zoom_buttons(brows
     }"""
     page.wait_for_function(placed, timeout=10_000)
     page.close()
+
+
+def test_an_operator_works_the_feed_from_the_keyboard(browser, asgi_server, make_user):
+    cameras = [make_camera("file:///dev/null", name=f"Gate {i}") for i in range(2)]
+    first = event_open_system(camera=cameras[0], label="camera_offline", title="Gate 0 offline", detail="",
+                              severity="critical")  # fmt: skip
+    second = event_open_system(camera=cameras[1], label="camera_offline", title="Gate 1 offline", detail="",
+                               severity="high")  # fmt: skip
+    page = _log_in(browser, asgi_server, make_user("olga", "Operators"))
+    expect(page.locator("#feed li")).to_have_count(2)
+
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_be_visible()
+    expect(page.locator("#shortcuts")).to_contain_text("acknowledge the open event")
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcuts")).to_be_hidden()
+
+    page.keyboard.press("j")  # the first row (the critical one), opened
+    expect(page.locator(f'.event-popup[data-event-id="{first.pk}"]')).to_be_visible()
+    page.keyboard.press("j")
+    expect(page.locator(f'.event-popup[data-event-id="{second.pk}"]')).to_be_visible()
+    page.keyboard.press("a")
+    expect(page.locator(f'.event-popup[data-event-id="{second.pk}"] [data-role=status]')).to_have_text("acknowledged")
+    second.refresh_from_db()
+    assert second.status == Event.Status.ACKNOWLEDGED and EventAction.objects.get(event=second).user.username == "olga"
+    first.refresh_from_db()
+    assert first.status == Event.Status.NEW  # only the open one
+    page.keyboard.press("k")
+    expect(page.locator(f'.event-popup[data-event-id="{first.pk}"]')).to_be_visible()
+    page.close()
+
+
+def test_each_severity_sounds_its_own_way_and_a_hidden_tab_gets_a_desktop_notification(browser, asgi_server, make_user):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.grant_permissions(["notifications"], origin=asgi_server.url)
+    # What the page asks of the browser's audio and notifications, recorded (headless chromium has no
+    # speakers or desktop to look at): the oscillators started, with their pitch, and the notifications.
+    context.add_init_script("""
+        window.heard = []; window.shown = [];
+        const start = OscillatorNode.prototype.start;
+        OscillatorNode.prototype.start = function (...args) {
+            window.heard.push(this.frequency.value);
+            return start.apply(this, args);
+        };
+        const Real = window.Notification;
+        window.Notification = class extends Real {
+            constructor(title, options) { super(title, options); window.shown.push(title); }
+        };
+        window.Notification.requestPermission = Real.requestPermission.bind(Real);
+        Object.defineProperty(window.Notification, "permission", { get: () => Real.permission });
+    """)
+    user = make_user("olga", "Operators")
+    page = context.new_page()
+    page.goto(f"{asgi_server.url}/accounts/login/?next=/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[type=submit]")
+    expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=20_000)
+    page.check("#sound-toggle")
+    page.check("#desktop-toggle")
+    page.evaluate("window.heard.length = 0")
+
+    cameras = [make_camera("file:///dev/null", name=f"Gate {i}") for i in range(4)]
+    for camera, severity in zip(cameras, ["medium", "high", "low"], strict=False):
+        title = f"{severity} event"
+        event_open_system(camera=camera, label="camera_offline", title=title, detail="", severity=severity)
+        broadcasts_flush()
+        expect(page.locator("#feed li", has_text=f"{severity} event")).to_be_visible()
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.heard") == [520, 660, 660]  # medium once, high twice, low silent
+    assert page.evaluate("window.shown") == []  # not critical, and the tab is in view
+
+    # The tab hidden (the operator is in another window): a critical event is shown by the system too.
+    page.evaluate("""Object.defineProperty(document, "hidden", { value: true, configurable: true });""")
+    event_open_system(camera=cameras[3], label="camera_offline", title="Gate 3 offline", detail="", severity="critical")
+    broadcasts_flush()
+    page.wait_for_function("window.shown.length === 1", timeout=10_000)
+    assert page.evaluate("window.shown") == ["Critical: Gate 3 offline"]
+    assert page.evaluate("window.heard.slice(3)") == [880, 880, 880]
+    context.close()

@@ -109,6 +109,7 @@
   }
 
   filtersForm.addEventListener("change", (e) => {
+    if (e.target.id === "desktop-toggle") return; // its own handler, below
     if (e.target === soundToggle) {
       localStorage.setItem("vigil.sound", soundToggle.checked ? "on" : "off");
       if (soundToggle.checked) beep(); // also unlocks audio: browsers need a click first
@@ -259,12 +260,14 @@
     if (!newestChange || changed > Date.parse(newestChange)) newestChange = data.updated_at;
     const entry = known || { data };
     const becameCritical = data.severity === "critical" && data.status === "new" && (!known || known.data.severity !== "critical");
+    const isNew = data.status === "new" && !known;
     entry.data = data;
     if (live && becameCritical) {
       entry.flashUntil = Date.now() + 10000;
-      if (soundToggle.checked) beep();
       setTimeout(() => { if (events.has(data.id)) { drawEvent(events.get(data.id)); renderFeed(); } }, 10100);
+      if (document.hidden) desktopNotify(data);
     }
+    if (live && soundToggle.checked && (isNew || becameCritical)) beep(data.severity);
     events.set(data.id, entry);
     drawEvent(entry);
   }
@@ -312,6 +315,7 @@
     const f = filters();
     const shown = [...events.values()].filter((e) => visible(e.data, f)).sort(feedOrder);
     feedCount.textContent = shown.length;
+    const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#feed li");
     feed.replaceChildren(...shown.slice(0, FEED_LIMIT).map((entry) => {
       const d = entry.data;
       const li = document.createElement("li");
@@ -323,6 +327,8 @@
         <span class="status status-${esc(d.status)}">${esc(statusLabel(d.status))}</span>`;
       return li;
     }));
+    // The keyboard's place in the list survives a redraw (a new event, the 30 s refresh).
+    if (focused) { const again = feed.querySelector(`li[data-event-id="${focused.dataset.eventId}"]`); if (again) again.focus(); }
   }
 
   function openEvent(id) {
@@ -382,15 +388,75 @@
     }
   }, true);
 
+  // --- Keyboard -------------------------------------------------------------------------
+  // An operator's hands stay on the keyboard: j/k (or the arrows) move through the feed and open the
+  // event, a acknowledges it, Escape closes the popup, ? lists the keys. Not while typing in a field.
+  const shortcuts = document.getElementById("shortcuts");
+  function feedMove(step) {
+    const rows = [...feed.querySelectorAll("li")];
+    if (!rows.length) return;
+    const at = rows.indexOf(document.activeElement);
+    const next = rows[Math.min(rows.length - 1, Math.max(0, at < 0 ? 0 : at + step))];
+    next.focus();
+    openEvent(next.dataset.eventId);
+  }
+  function openEventId() {
+    const row = document.activeElement && document.activeElement.closest && document.activeElement.closest("#feed li");
+    if (row) return Number(row.dataset.eventId);
+    const open = [...events.values()].find((entry) => entry.marker && entry.marker.isPopupOpen());
+    return open ? open.data.id : null;
+  }
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest("input, select, textarea, [contenteditable]")) return;
+    if (e.key === "j" || e.key === "ArrowDown") { e.preventDefault(); feedMove(1); }
+    else if (e.key === "k" || e.key === "ArrowUp") { e.preventDefault(); feedMove(-1); }
+    else if (e.key === "a") {
+      const id = openEventId();
+      if (id === null) return;
+      openEvent(id);
+      const button = document.querySelector(`.event-popup[data-event-id="${id}"] button[data-action="acknowledge"]`);
+      if (button && !button.disabled) button.click();
+    } else if (e.key === "Escape") { map.closePopup(); if (shortcuts) shortcuts.hidden = true; }
+    else if (e.key === "?" && shortcuts) { shortcuts.hidden = !shortcuts.hidden; }
+  });
+  if (shortcuts) shortcuts.querySelector("button").addEventListener("click", () => { shortcuts.hidden = true; });
+
+  // --- Desktop notifications ------------------------------------------------------------
+  // A critical event while the map's tab is hidden: the system's own notification (asked for once, by
+  // the box below the filters); clicking it brings the tab back on the event.
+  const desktopToggle = document.getElementById("desktop-toggle");
+  if (desktopToggle) {
+    const allowed = () => "Notification" in window && Notification.permission === "granted";
+    desktopToggle.checked = allowed() && localStorage.getItem("vigil.desktop") === "on";
+    desktopToggle.addEventListener("change", async () => {
+      if (desktopToggle.checked && "Notification" in window && Notification.permission !== "granted") {
+        desktopToggle.checked = (await Notification.requestPermission()) === "granted";
+      }
+      localStorage.setItem("vigil.desktop", desktopToggle.checked ? "on" : "off");
+    });
+  }
+  function desktopNotify(data) {
+    if (!desktopToggle || !desktopToggle.checked || !("Notification" in window) || Notification.permission !== "granted") return;
+    try {
+      const note = new Notification(`Critical: ${data.title}`, { body: `${data.camera_name} · ${data.label}`, tag: `vigil-event-${data.id}` });
+      note.onclick = () => { window.focus(); openEvent(data.id); note.close(); };
+    } catch (error) { /* a browser without page notifications: the flash and the sound remain */ }
+  }
+
   // --- Sound ----------------------------------------------------------------------------
   let audio = null;
-  function beep() {
+  // A distinct sound per severity, so an operator hears how bad it is without looking: critical three
+  // high tones, high two, medium one low tone; low and info events are silent.
+  const TONES = { critical: [880, 3], high: [660, 2], medium: [520, 1] };
+  function beep(severity = "critical") {
+    const tone = TONES[severity];
+    if (!tone) return;
     try {
       audio = audio || new AudioContext();
-      [0, 0.35].forEach((offset) => {
+      Array.from({ length: tone[1] }, (_, i) => i * 0.35).forEach((offset) => {
         const osc = audio.createOscillator();
         const gain = audio.createGain();
-        osc.frequency.value = 880;
+        osc.frequency.value = tone[0];
         gain.gain.setValueAtTime(0.2, audio.currentTime + offset);
         gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + offset + 0.3);
         osc.connect(gain).connect(audio.destination);
