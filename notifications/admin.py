@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core import redact
@@ -102,12 +105,32 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     @admin.action(description="Send a test message to the selected channels", permissions=["change"])
     def send_test(self, request, queryset) -> None:
         for channel in queryset:
-            delivery = channel_test_send(channel=channel)
-            code = f" ({delivery.response_code})" if delivery.response_code else ""
-            if delivery.status == Delivery.Status.SENT:
-                self.message_user(request, f"Test to “{channel.name}”: delivered{code}.", messages.SUCCESS)
-            else:
-                self.message_user(request, f"Test to “{channel.name}” failed{code}: {delivery.error}", messages.ERROR)
+            self._test_send(request, channel)
+
+    def _test_send(self, request, channel: NotificationChannel) -> None:
+        delivery = channel_test_send(channel=channel)
+        code = f" ({delivery.response_code})" if delivery.response_code else ""
+        if delivery.status == Delivery.Status.SENT:
+            self.message_user(request, f"Test to “{channel.name}”: delivered{code}.", messages.SUCCESS)
+        else:
+            self.message_user(request, f"Test to “{channel.name}” failed{code}: {delivery.error}", messages.ERROR)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.send_test_view)
+        return [path("<path:object_id>/send-test/", view, name="notifications_notificationchannel_test"),
+                *super().get_urls()]  # fmt: skip
+
+    def send_test_view(self, request, object_id):
+        """*Send test* from the channel's own page, as the list's action does it."""
+        channel = self.get_object(request, unquote(object_id))
+        if channel is None:
+            raise Http404("No such channel.")
+        if not self.has_change_permission(request, channel):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        self._test_send(request, channel)
+        return HttpResponseRedirect(reverse("admin:notifications_notificationchannel_change", args=[channel.pk]))
 
     @admin.action(description="Enable the selected channels", permissions=["change"])
     def enable(self, request, queryset) -> None:

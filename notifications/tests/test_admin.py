@@ -113,3 +113,17 @@ def test_viewers_see_deliveries_but_not_channels(client, make_user, offline_mode
         {"action": "retry", "_selected_action": [Notification.objects.get().pk]},
     )
     assert Notification.objects.get().status == "failed"  # retrying is the administrators' call
+
+
+def test_send_test_from_the_channel_page(admin_client, client, make_user):
+    with WebhookReceiver(statuses=(200,)) as receiver:
+        channel = NotificationChannel.objects.create(name="Desk", kind="webhook", url=receiver.url, secret=SECRET)
+        page = admin_client.get(reverse("admin:notifications_notificationchannel_change", args=[channel.pk]))
+        assert 'id="send-test"' in page.text
+        url = reverse("admin:notifications_notificationchannel_test", args=[channel.pk])
+        assert admin_client.get(url).status_code == 405
+        sent = admin_client.post(url, follow=True)
+    assert "Test to “Desk”: delivered (200)." in sent.text
+    assert len(receiver.received) == 1
+    client.force_login(make_user("vera", "Viewers", staff=True))
+    assert client.post(url).status_code == 403  # viewers may not even see channels
