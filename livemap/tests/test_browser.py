@@ -366,3 +366,18 @@ def test_each_severity_sounds_its_own_way_and_a_hidden_tab_gets_a_desktop_notifi
     assert page.evaluate("window.shown") == ["Critical: Gate 3 offline"]
     assert page.evaluate("window.heard.slice(3)") == [880, 880, 880]
     context.close()
+
+
+def test_the_map_follows_the_systems_dark_mode(browser, asgi_server, make_user):
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 800})
+    user = make_user("vera", "Viewers")
+    page = context.new_page()
+    page.goto(f"{asgi_server.url}/accounts/login/?next=/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[type=submit]")
+    expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=20_000)
+    colours = page.evaluate("""() => [document.body, document.querySelector('.panel')].map(
+        (element) => getComputedStyle(element).backgroundColor)""")
+    assert colours == ["rgb(13, 17, 23)", "rgb(22, 27, 34)"], colours  # dark page, dark event panel
+    context.close()
