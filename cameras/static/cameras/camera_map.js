@@ -4,6 +4,9 @@
   const element = document.getElementById("camera-map");
   const lat = document.getElementById("id_latitude"), lon = document.getElementById("id_longitude");
   if (!element || !lat || !lon) return;
+  // Beside what it sets: the map goes right after the "Place" fields, not below every other section.
+  const section = element.closest("fieldset"), placeFields = lat.closest("fieldset");
+  if (section && placeFields && section !== placeFields) placeFields.after(section);
   const center = [parseFloat(element.dataset.lat), parseFloat(element.dataset.lon)];
   const start = (lat.value && lon.value) ? [parseFloat(lat.value), parseFloat(lon.value)] : center;
   const map = L.map(element).setView(start, 16);
