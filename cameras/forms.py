@@ -3,6 +3,7 @@ from django import forms
 from cameras import sources
 from cameras.models import Camera
 from core import redact
+from core.forms import NamesFormField
 
 
 class CameraAdminForm(forms.ModelForm):
@@ -23,9 +24,14 @@ class CameraAdminForm(forms.ModelForm):
             "district", "tags", "source_url", "username", "password", "capture_mode",
             "capture_interval", "rtsp_transport",
         ]  # fmt: skip
+        field_classes = {"tags": NamesFormField}
+        help_texts = {"tags": "Short tags separated by commas, e.g. entrance, night."}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if "tags" in self.fields:
+            used = {tag for tags in Camera.objects.values_list("tags", flat=True)[:5000] for tag in (tags or [])}
+            self.fields["tags"].suggestions = sorted(t for t in used if isinstance(t, str))
         if self.instance.pk and "source_url" in self.fields:
             # Credential parameters (?pwd=…) are write-only too: shown masked, kept when sent back masked.
             self.initial["source_url"] = redact.mask_url(self.instance.source_url)

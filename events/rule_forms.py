@@ -1,5 +1,7 @@
 from django import forms
 
+from core.forms import NamesFormField
+from detection.selectors import known_labels
 from events.models import ThreatRule
 from events.widgets import ZoneEditorWidget
 
@@ -9,8 +11,12 @@ class ThreatRuleAdminForm(forms.ModelForm):
         model = ThreatRule
         fields = ThreatRule.EDITABLE_FIELDS
         widgets = {"zone": ZoneEditorWidget}
+        field_classes = {"labels": NamesFormField}
+        help_texts = {"labels": "Labels separated by commas, e.g. person, person_down."}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if "labels" in self.fields:
+            self.fields["labels"].suggestions = known_labels()
         if self.instance.pk:
             self.fields["zone"].widget.preferred_cameras = list(self.instance.cameras.values_list("pk", flat=True))

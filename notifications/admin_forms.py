@@ -6,7 +6,10 @@ import secrets
 
 from django import forms
 
+from cameras.models import Camera
 from core import redact
+from core.forms import NamesFormField
+from detection.selectors import known_labels
 from notifications.models import NotificationChannel
 
 
@@ -25,10 +28,20 @@ class NotificationChannelForm(forms.ModelForm):
             "name", "kind", "enabled", "recipients", "url", "secret", "on_open", "on_escalation", "min_severity",
             "labels", "cameras", "districts", "active_from", "active_until", "max_per_minute",
         ]  # fmt: skip
+        field_classes = {"labels": NamesFormField, "districts": NamesFormField}
+        help_texts = {
+            "labels": "Labels separated by commas (empty: every label), e.g. person, person_down.",
+            "districts": "Districts separated by commas (empty: every district).",
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.generated_secret = ""
+        if "labels" in self.fields:
+            self.fields["labels"].suggestions = known_labels()
+        if "districts" in self.fields:
+            districts = Camera.objects.exclude(district="").values_list("district", flat=True).distinct()
+            self.fields["districts"].suggestions = sorted(districts[:500])
         if self.instance.pk and self.instance.secret:
             self.fields["secret"].widget.attrs["placeholder"] = "•••••••• (set; type a new one to replace it)"
         if self.instance.pk and self.instance.url and "url" in self.fields:

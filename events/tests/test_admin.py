@@ -126,3 +126,27 @@ def test_the_rule_zone_editor_offers_cameras_with_a_frame_and_stores_the_drawn_p
 
     assert response.status_code == 302
     assert ThreatRule.objects.get(name="Square at night").zone == [[0.1, 0.5], [0.9, 0.5], [0.9, 1], [0.1, 1]]
+
+
+def test_labels_are_typed_as_words_with_the_models_labels_offered(admin_client, offline_model):
+    offline_model.classes = ["Normal", "Fall"]
+    offline_model.save()
+    form = {"name": "Lying", "enabled": "on", "severity": "high", "scope": "all", "labels": "person_down,  person ,",
+            "zone": "[]", "min_confidence": "0.5", "min_count": "1", "hold_frames": "1", "cooldown_seconds": "300",
+            "danger_radius_m": "50", "box_shape": "any", "min_box_percent": "0", "sustain_seconds": "0"}  # fmt: skip
+    response = admin_client.post(reverse("admin:events_threatrule_add"), form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    rule = ThreatRule.objects.get(name="Lying")
+    assert rule.labels == ["person_down", "person"]
+
+    page = admin_client.get(reverse("admin:events_threatrule_change", args=[rule.pk])).text
+    assert 'value="person_down, person"' in page  # words, not JSON
+    assert '<option value="person_down">' in page and '<option value="person">' in page  # what the model gives
+    assert "Known: person, person_down." in page
+    # JSON still reads; a label that is not plain text is refused with the reason.
+    form["labels"] = '["person"]'
+    admin_client.post(reverse("admin:events_threatrule_change", args=[rule.pk]), form)
+    assert ThreatRule.objects.get(pk=rule.pk).labels == ["person"]
+    form["labels"] = "person, bad\x07label"
+    refused = admin_client.post(reverse("admin:events_threatrule_change", args=[rule.pk]), form)
+    assert refused.status_code == 200 and refused.context["adminform"].form.errors["labels"]

@@ -124,6 +124,8 @@ def test_every_websocket_route_refuses_anonymous_visitors():
 CUSTOM_VIEWS = {
     "events_event_export": "view",
     "events_event_workflow": "change",
+    "events_event_snooze": "change",
+    "notifications_notificationchannel_test": "change",
     "detection_detectionmodel_try": "change",
     "flow_occupancy_correct": "change",
     "auth_user_password_change": "change",
