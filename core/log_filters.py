@@ -23,3 +23,13 @@ class ClientErrorsOnOneLine(logging.Filter):
                 record.msg = f"{record.msg} ({type(reason).__name__}: {said})"
             record.exc_info, record.exc_text = None, None
         return True
+
+
+class HealthAnswersQuiet(logging.Filter):
+    """Drop Django's "Service Unavailable: /healthz" records: a 503 there is the probe's answer, not a
+    server error, and the health view says once when the health changes (``system.views``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        path = getattr(request, "path", "")
+        return not (getattr(record, "status_code", None) == 503 and path.rstrip("/") == "/healthz")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD_FILE = "admin-password.txt"  # noqa: S105 - a file name, not a password
@@ -63,3 +66,27 @@ def demo_seed() -> list[str]:
     if rule is not None:
         said.append(f"demo threat rule '{rule.name}' created on the demo cameras")
     return said
+
+
+_last_failing: set[str] | None = None  # what this process last answered as down (None: not asked yet)
+
+
+def health_failing(report: dict) -> set[str]:
+    """The components a health report says are down (``workers.detect`` for a queue)."""
+    names = ("database", "redis", "beat", "streams", "supervisor")
+    down = {name for name in names if name in report and not report[name]["ok"]}
+    return down | {f"workers.{queue}" for queue, state in report.get("workers", {}).items() if not state["ok"]}
+
+
+def health_changes_log(report: dict) -> None:
+    """One log line when the health changes, not one per probe: a load balancer asking every few seconds
+    had Django log each 503 as an error (six at every start, while the workers come up)."""
+    global _last_failing
+    failing = health_failing(report)
+    if failing == _last_failing:
+        return
+    if failing:
+        logger.warning("health: not ok (%s)", ", ".join(sorted(failing)))
+    elif _last_failing:
+        logger.info("health: ok again")
+    _last_failing = failing

@@ -4,6 +4,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from system.selectors import health_report, health_summary
+from system.services import health_changes_log
 
 
 @login_not_required
@@ -15,6 +16,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     # staff get a fresh one. Neither costs more than one Redis round trip and a database query.
     staff = request.user.is_staff
     report = health_report(cached=not staff)
+    health_changes_log(report)
     status = 200 if report["status"] == "ok" else 503
     # Load balancers need only the verdict; details are for staff.
     if not staff:

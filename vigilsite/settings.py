@@ -659,13 +659,14 @@ LOGGING = {
     # Credentials in URLs (?pwd=…, user:pass@) never reach a log line; urllib3 logs each request's URL.
     "filters": {
         "client_errors_on_one_line": {"()": "core.log_filters.ClientErrorsOnOneLine"},
+        "health_answers_quiet": {"()": "core.log_filters.HealthAnswersQuiet"},
         "redact": {"()": "core.redact.CredentialFilter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["client_errors_on_one_line", "redact"],
+            "filters": ["client_errors_on_one_line", "health_answers_quiet", "redact"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

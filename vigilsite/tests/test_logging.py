@@ -52,3 +52,16 @@ def test_api_refusals_and_csrf_failures_are_one_line_each(client, make_user, con
     assert len(lines) == 3, lines
     assert lines[0].endswith("Forbidden: /api/cameras/") and lines[1].endswith("Unauthorized: /api/cameras/")
     assert lines[2].endswith("Forbidden (CSRF cookie not set.): /accounts/login/")
+
+
+def test_an_unhealthy_probe_is_said_once_when_it_changes_not_as_an_error_per_probe(client, console, monkeypatch):
+    from system import services
+
+    monkeypatch.setattr(services, "_last_failing", None)
+    first, second = client.get("/healthz"), client.get("/healthz")  # no workers run in this test: not ok
+    assert first.status_code == second.status_code == 503
+
+    lines = _request_lines(console.getvalue())
+    assert not [line for line in lines if "Service Unavailable" in line]  # the answer is not a server error
+    said = [line for line in lines if "health: not ok (" in line]
+    assert len(said) == 1 and " WARNING system.services: health: not ok (" in said[0] and "workers." in said[0]
