@@ -24,6 +24,17 @@ def _log_in(browser, server, user, *, width: int = 1280, height: int = 800) -> P
     return page
 
 
+def _log_in_context(context, server, user) -> Page:
+    """Like ``_log_in``, in a browser context of the test's own (permissions, colour scheme, scripts)."""
+    page = context.new_page()
+    page.goto(f"{server.url}/accounts/login/?next=/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[type=submit]")
+    expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=20_000)
+    return page
+
+
 def _crowd_event(offline_model) -> Event:
     return crowd_event()
 
@@ -338,12 +349,7 @@ def test_each_severity_sounds_its_own_way_and_a_hidden_tab_gets_a_desktop_notifi
         Object.defineProperty(window.Notification, "permission", { get: () => Real.permission });
     """)
     user = make_user("olga", "Operators")
-    page = context.new_page()
-    page.goto(f"{asgi_server.url}/accounts/login/?next=/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("[type=submit]")
-    expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=20_000)
+    page = _log_in_context(context, asgi_server, user)
     page.check("#sound-toggle")
     page.check("#desktop-toggle")
     page.evaluate("window.heard.length = 0")
@@ -371,12 +377,7 @@ def test_each_severity_sounds_its_own_way_and_a_hidden_tab_gets_a_desktop_notifi
 def test_the_map_follows_the_systems_dark_mode(browser, asgi_server, make_user):
     context = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 800})
     user = make_user("vera", "Viewers")
-    page = context.new_page()
-    page.goto(f"{asgi_server.url}/accounts/login/?next=/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("[type=submit]")
-    expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=20_000)
+    page = _log_in_context(context, asgi_server, user)
     colours = page.evaluate("""() => [document.body, document.querySelector('.panel')].map(
         (element) => getComputedStyle(element).backgroundColor)""")
     assert colours == ["rgb(13, 17, 23)", "rgb(22, 27, 34)"], colours  # dark page, dark event panel
