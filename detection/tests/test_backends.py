@@ -241,7 +241,8 @@ def test_validation_counts_only_firm_differences():
 def test_a_detect_worker_says_at_start_up_which_runtime_and_threads_it_uses(celery_workers):
     worker = celery_workers("detect", queue="detect", pool="solo", concurrency=1, loglevel="INFO")
     expected = f"detection runtime: auto: openvino on a host without CUDA ({backends.cpu_precision()} on this CPU); "
-    expected += f"{backends.inference_threads()} inference thread(s) (the cores this process may use)"
+    # A host in a container with a CPU quota adds ", within a CPU quota of N" inside the brackets.
+    expected += f"{backends.inference_threads()} inference thread(s) (the cores this process may use"
     wait_until(lambda: expected in worker.log_path.read_text(), 30, "no start-up line about the runtime")
 
 
