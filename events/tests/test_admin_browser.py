@@ -108,7 +108,7 @@ def test_an_administrator_draws_a_rule_zone_over_the_cameras_latest_frame(browse
     expect(page.locator("[data-zone-editor] circle")).to_have_count(4)
 
     page.fill("input[name=name]", "Square, bottom half")
-    page.fill("textarea[name=labels]", '["person"]')
+    page.fill("input[name=labels]", "person")  # words separated by commas
     page.click("input[name=_save]")
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
 
