@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -316,6 +317,9 @@ def test_an_operator_works_the_feed_from_the_keyboard(browser, asgi_server, make
 
     page.keyboard.press("j")  # the first row (the critical one), opened
     expect(page.locator(f'.event-popup[data-event-id="{first.pk}"]')).to_be_visible()
+    # Times as the admin writes them: today's as hours and minutes.
+    seen = page.locator(f'.event-popup[data-event-id="{first.pk}"] dt:text-is("First seen") + dd').inner_text()
+    assert re.fullmatch(r"\d{2}:\d{2}", seen), seen
     page.keyboard.press("j")
     expect(page.locator(f'.event-popup[data-event-id="{second.pk}"]')).to_be_visible()
     page.keyboard.press("a")

@@ -54,7 +54,16 @@
   // --- Helpers --------------------------------------------------------------------------
   const esc = (value) =>
     String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-  const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
+  // Times as the admin writes them (vigilsite/times.py): 14:05 today, 2 Dec 14:05 this year, with the
+  // year before; the full time on hover is the browser's own.
+  const when = (iso) => {
+    if (!iso) return "—";
+    const d = new Date(iso), now = new Date();
+    const hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    if (d.toDateString() === now.toDateString()) return hm;
+    const day = d.toLocaleDateString([], { day: "numeric", month: "short", ...(d.getFullYear() === now.getFullYear() ? {} : { year: "numeric" }) });
+    return `${day} ${hm}`;
+  };
   const ago = (iso) => {
     const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
     if (s < 60) return "just now";
