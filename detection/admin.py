@@ -4,9 +4,7 @@ import logging
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -15,6 +13,7 @@ from detection.admin_forms import ModelTryForm
 from detection.detector import WeightsUnavailable
 from detection.models import CountMinute, CountSample, DetectionModel
 from detection.trial import model_try
+from vigilsite.admin_objects import changeable_object
 
 logger = logging.getLogger(__name__)
 WEIGHTS_PERMISSION = "detection.manage_model_weights"
@@ -78,11 +77,7 @@ class DetectionModelAdmin(admin.ModelAdmin):
 
     def try_view(self, request, object_id):
         """Run the model on a sample or uploaded picture and show what it found, boxes drawn."""
-        model = self.get_object(request, unquote(object_id))
-        if model is None:
-            raise Http404("No such model.")
-        if not self.has_change_permission(request, model):
-            raise PermissionDenied
+        model = changeable_object(self, request, object_id)
         form = ModelTryForm(request.POST, request.FILES) if request.method == "POST" else ModelTryForm()
         trial = error = None
         if request.method == "POST" and form.is_valid():

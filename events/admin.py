@@ -3,7 +3,6 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import (
-    Http404,
     HttpResponseBadRequest,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
@@ -34,15 +33,12 @@ from events.workflow import (
     rule_tuned_record,
 )
 from notifications.admin import EventDeliveryInline
+from vigilsite.admin_objects import changeable_object
 from vigilsite.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
 from vigilsite.maps import tiles_context
 from vigilsite.times import short_time
 
 Action = EventAction.Action
-
-
-class MethodNotAllowed(Exception):
-    """A page's form was not posted (a GET to its action URL)."""
 
 
 @admin.register(RuleSnooze)
@@ -312,22 +308,10 @@ class EventAdmin(admin.ModelAdmin):
             if tune else "",
         }  # fmt: skip
 
-    def _event_posted(self, request, object_id) -> Event:
-        """The event a POST from its page acts on, once the user may change it (else 404, 403 or 405)."""
-        event = self.get_object(request, unquote(object_id))
-        if event is None:
-            raise Http404("No such event.")
-        if not self.has_change_permission(request, event):
-            raise PermissionDenied
-        if request.method != "POST":
-            raise MethodNotAllowed
-        return event
-
     def snooze_view(self, request, object_id):
         """Snooze the event's rule on its camera, from the event page."""
-        try:
-            event = self._event_posted(request, object_id)
-        except MethodNotAllowed:
+        event = changeable_object(self, request, object_id)
+        if request.method != "POST":  # after the permission: a refused role learns nothing more
             return HttpResponseNotAllowed(["POST"])
         note = request.POST.get("note", "")
         try:
@@ -358,9 +342,8 @@ class EventAdmin(admin.ModelAdmin):
 
     def workflow_view(self, request, object_id):
         """One workflow action from the event page; the service decides, the page shows the outcome."""
-        try:
-            event = self._event_posted(request, object_id)
-        except MethodNotAllowed:
+        event = changeable_object(self, request, object_id)
+        if request.method != "POST":  # after the permission: a refused role learns nothing more
             return HttpResponseNotAllowed(["POST"])
         action, note = request.POST.get("action", ""), request.POST.get("note", "")
         try:

@@ -7,11 +7,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from cameras.models import Camera
 from core.bounds import validate_plain_text
 from flow.admin_forms import CountingLineAdminForm, CountingZoneAdminForm
 from flow.models import CAPACITY_MAX, Area, CountingLine, CountingZone, Crossing, Occupancy, OccupancyCorrection
-from flow.services import occupancy_correct
+from flow.services import line_camera_warning, occupancy_correct
 
 
 @admin.register(CountingLine)
@@ -27,18 +26,6 @@ class CountingLineAdmin(admin.ModelAdmin):
         warning = line_camera_warning(obj)
         if warning:
             self.message_user(request, warning, messages.WARNING)
-
-
-def line_camera_warning(line: CountingLine) -> str:
-    """Why a saved line will not count on its camera as it is set up, or ""."""
-    camera = line.camera
-    if camera.capture_mode == Camera.CaptureMode.STREAM or not line.enabled:
-        return ""
-    return (
-        f"“{camera}” is analysed picture by picture ({camera.get_capture_mode_display().lower()}): "
-        "a line counts people it follows from frame to frame, so it counts only when the camera is in stream "
-        "mode (or on recorded videos analysed for it). Set the camera's capture mode to stream to count live."
-    )
 
 
 @admin.register(Area)

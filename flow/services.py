@@ -157,3 +157,15 @@ def line_demo_seed(cameras) -> CountingLine | None:
     line.full_clean()
     line.save()
     return line
+
+
+def line_camera_warning(line: CountingLine) -> str:
+    """Why a saved line will not count on its camera as it is set up, or ""."""
+    camera = line.camera
+    if camera.capture_mode == "stream" or not line.enabled:
+        return ""
+    return (
+        f"“{camera}” is analysed picture by picture ({camera.get_capture_mode_display().lower()}): "
+        "a line counts people it follows from frame to frame, so it counts only when the camera is in stream "
+        "mode (or on recorded videos analysed for it). Set the camera's capture mode to stream to count live."
+    )

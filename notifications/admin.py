@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -15,6 +13,7 @@ from core import redact
 from notifications.admin_forms import NotificationChannelForm
 from notifications.models import Delivery, Notification, NotificationChannel
 from notifications.services import channel_test_send, notification_retry
+from vigilsite.admin_objects import changeable_object
 from vigilsite.badges import badge, field_badge
 
 NOTIFICATION_STATUS_COLOURS = {
@@ -122,12 +121,8 @@ class NotificationChannelAdmin(admin.ModelAdmin):
 
     def send_test_view(self, request, object_id):
         """*Send test* from the channel's own page, as the list's action does it."""
-        channel = self.get_object(request, unquote(object_id))
-        if channel is None:
-            raise Http404("No such channel.")
-        if not self.has_change_permission(request, channel):
-            raise PermissionDenied
-        if request.method != "POST":
+        channel = changeable_object(self, request, object_id)
+        if request.method != "POST":  # after the permission: a refused role learns nothing more
             return HttpResponseNotAllowed(["POST"])
         self._test_send(request, channel)
         return HttpResponseRedirect(reverse("admin:notifications_notificationchannel_change", args=[channel.pk]))
