@@ -200,7 +200,8 @@ def _frames_detect(taken: list[queue.WaitingFrame]) -> list[Outcome]:
             "detection_model"
         )
     }
-    fallback = default_model()
+    # The default model's row only when a camera needs it: one query less a frame where cameras name theirs.
+    fallback = default_model() if any(not c.detection_model_id for c in cameras.values()) else None
     jobs = []
     for waiting, data in zip(taken, frame_store.frames_get([w.key for w in taken]), strict=True):
         camera = cameras.get(waiting.camera_id)

@@ -76,7 +76,7 @@ def camera_detection_failed(*, camera_ids: list[int], error: str) -> None:
 # --- Count tables ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # called inside the frame's transaction: no savepoint of its own
 def count_sample_record(
     *,
     camera: Camera,

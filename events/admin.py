@@ -25,7 +25,6 @@ from events.rules import rule_describe
 from events.workflow import (
     SNOOZE_CHOICES,
     TransitionRefused,
-    actions_allowed,
     event_transition,
     events_transition,
     rule_snooze,
@@ -289,7 +288,7 @@ class EventAdmin(admin.ModelAdmin):
                 "changelist_filters": request.GET.get("_changelist_filters", ""),
                 "severity_badge": self.severity_badge(obj),
                 "status_badge": self.status_badge(obj),
-                "workflow": workflow_choices(actions_allowed(obj)) if self.has_change_permission(request, obj) else [],
+                "workflow": workflow_choices(obj.actions_allowed()) if self.has_change_permission(request, obj) else [],
                 "detections": sorted(obj.detections, key=lambda d: -d.get("confidence", 0)),
                 **self._relief_context(request, obj),
             }

@@ -3,8 +3,7 @@
 from django import forms
 
 from core.bounds import validate_plain_text
-from events.models import EventAction
-from events.workflow import TRANSITIONS
+from events.models import TRANSITIONS, EventAction
 
 Action = EventAction.Action
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -262,6 +263,10 @@ class Event(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    def actions_allowed(self) -> list[str]:
+        """The workflow actions an operator may take on this event now, in workflow order."""
+        return [action for action, transition in TRANSITIONS.items() if self.status in transition.sources]
+
 
 class EventAction(models.Model):
     """One step in an event's handling (who, when, from which status to which, why); never edited."""
@@ -292,6 +297,25 @@ class EventAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.from_status} → {self.to_status}"
+
+
+# The event workflow's steps: which action is allowed from which status, and where it leads. On the model
+# so that whatever shows an event (the API, the map's messages, the admin) reads it without the workflow's writes.
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple[str, ...]
+    target: str | None  # None: the status stays (a note for the record)
+    note_required: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {
+    EventAction.Action.ACKNOWLEDGE: Transition((Event.Status.NEW,), Event.Status.ACKNOWLEDGED),
+    EventAction.Action.DISPATCH: Transition((Event.Status.NEW, Event.Status.ACKNOWLEDGED), Event.Status.DISPATCHED),
+    EventAction.Action.RESOLVE: Transition(Event.OPEN_STATUSES, Event.Status.RESOLVED, note_required=True),
+    EventAction.Action.FALSE_ALARM: Transition(Event.OPEN_STATUSES, Event.Status.FALSE_ALARM, note_required=True),
+    EventAction.Action.REOPEN: Transition((Event.Status.RESOLVED, Event.Status.FALSE_ALARM), Event.Status.ACKNOWLEDGED),
+    EventAction.Action.NOTE: Transition(tuple(Event.Status.values), None, note_required=True),
+}
 
 
 SNOOZE_MINUTES_MAX = 24 * 60

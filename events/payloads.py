@@ -1,13 +1,81 @@
-"""The JSON an event is sent as over the WebSocket: exactly what the API returns for it."""
+"""The JSON an event is sent as over the WebSocket: exactly what the API returns for it.
+
+Built by hand, not by DRF's generic serializer: it is built for every frame that updates an open event,
+where the serializer took ~2 ms of a ~30 ms frame. ``EventSerializer`` returns this same dict (its
+declared fields still describe it in the OpenAPI schema), and a test holds the two to the same output.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
+
+from django.urls import reverse
+from rest_framework.fields import DateTimeField
 
 from events.models import Event
 
+_time = DateTimeField()  # the API's own ISO 8601 in the site's time zone
 
-def event_payload(event: Event) -> dict[str, Any]:
-    from events.api.serializers import EventSerializer  # the serializer imports the workflow
 
-    return dict(EventSerializer(event).data)
+class EventMessage(TypedDict):
+    id: int
+    kind: str
+    camera: int
+    camera_name: str
+    rule: int | None
+    label: str
+    title: str
+    detail: str
+    severity: str
+    status: str
+    latitude: float
+    longitude: float
+    danger_radius_m: int
+    first_seen: str
+    last_seen: str
+    updated_at: str
+    hit_count: int
+    peak_count: int
+    recommended_actions: str
+    assignee: str | None
+    resolution_note: str
+    resolved_at: str | None
+    escalated_at: str | None
+    snapshot_url: str | None
+    admin_url: str
+    actions: list[str]
+
+
+def _when(value) -> str | None:
+    return _time.to_representation(value) if value is not None else None
+
+
+def event_payload(event: Event) -> EventMessage:
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "camera": event.camera_id,
+        "camera_name": event.camera.name,
+        "rule": event.rule_id,
+        "label": event.label,
+        "title": event.title,
+        "detail": event.detail,
+        "severity": event.severity,
+        "status": event.status,
+        "latitude": float(event.latitude),
+        "longitude": float(event.longitude),
+        "danger_radius_m": event.danger_radius_m,
+        "first_seen": _when(event.first_seen),
+        "last_seen": _when(event.last_seen),
+        "updated_at": _when(event.updated_at),
+        "hit_count": event.hit_count,
+        "peak_count": event.peak_count,
+        "recommended_actions": event.recommended_actions,
+        "assignee": event.assignee.username if event.assignee_id else None,
+        "resolution_note": event.resolution_note,
+        "resolved_at": _when(event.resolved_at),
+        "escalated_at": _when(event.escalated_at),
+        "snapshot_url": reverse("event-snapshot", args=[event.pk, "annotated"]) if event.annotated_snapshot else None,
+        "admin_url": reverse("admin:events_event_change", args=[event.pk]),
+        "actions": event.actions_allowed(),
+    }

@@ -35,7 +35,7 @@ def _fits(field: str, text: str) -> str:
 # --- Threat rules → detection events ---------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the frame's transaction (or a rule's savepoint)
 def rules_apply(
     *,
     camera: Camera,
@@ -179,7 +179,7 @@ def _sustained_rule_apply(
     return event_open_or_update(camera=camera, rule=rule, frame=frame, detections=shown, matched=evidence)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the frame's transaction (or a rule's savepoint)
 def event_open_or_update(
     *,
     camera: Camera,

@@ -14,28 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from events.broadcast import broadcast_on_commit
-from events.models import SNOOZE_MINUTES_MAX, Event, EventAction, RuleSnooze, ThreatRule
+from events.models import SNOOZE_MINUTES_MAX, TRANSITIONS, Event, EventAction, RuleSnooze, ThreatRule
 from events.payloads import event_payload
 
 Action = EventAction.Action
 Status = Event.Status
-
-
-@dataclass(frozen=True)
-class Transition:
-    sources: tuple[str, ...]
-    target: str | None  # None: the status stays (a note for the record)
-    note_required: bool = False
-
-
-TRANSITIONS: dict[str, Transition] = {
-    Action.ACKNOWLEDGE: Transition((Status.NEW,), Status.ACKNOWLEDGED),
-    Action.DISPATCH: Transition((Status.NEW, Status.ACKNOWLEDGED), Status.DISPATCHED),
-    Action.RESOLVE: Transition(Event.OPEN_STATUSES, Status.RESOLVED, note_required=True),
-    Action.FALSE_ALARM: Transition(Event.OPEN_STATUSES, Status.FALSE_ALARM, note_required=True),
-    Action.REOPEN: Transition((Status.RESOLVED, Status.FALSE_ALARM), Status.ACKNOWLEDGED),
-    Action.NOTE: Transition(tuple(Status.values), None, note_required=True),
-}
 
 
 class TransitionRefused(Exception):
@@ -44,11 +27,6 @@ class TransitionRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def actions_allowed(event: Event) -> list[str]:
-    """The actions an operator may take on ``event`` now, in workflow order."""
-    return [action for action, transition in TRANSITIONS.items() if event.status in transition.sources]
 
 
 @transaction.atomic

@@ -104,11 +104,24 @@ def test_viewers_cannot_act_on_events(viewer):
     assert event.status == "new" and not EventAction.objects.exists()
 
 
-def test_the_broadcast_payload_is_the_api_shape(viewer):
+def test_the_broadcast_payload_is_the_api_shape(viewer, make_user):
+    """The hand-built payload is what DRF's serializer makes of the declared fields, in every state."""
+    from rest_framework import serializers
+
+    from events.api.serializers import EventSerializer
     from events.payloads import event_payload
 
     event = _open("Quay")
     assert viewer.get(f"/api/events/{event.pk}/").json() == event_payload(Event.objects.get(pk=event.pk))
+    fresh = Event.objects.get(pk=event.pk)
+    worked = Event.objects.get(pk=event.pk)
+    worked.assignee, worked.status = make_user("otto", "Operators"), Event.Status.RESOLVED
+    worked.resolved_at = worked.escalated_at = worked.last_seen
+    worked.resolution_note, worked.annotated_snapshot = "gone \u00e9", "events/x.jpg"
+    for shown in (fresh, worked):
+        generic = serializers.ModelSerializer.to_representation(EventSerializer(), shown)
+        assert event_payload(shown) == generic
+        assert set(generic) == set(EventSerializer.Meta.fields)
 
 
 def test_filters_by_bounding_box_and_district_and_orders(viewer):

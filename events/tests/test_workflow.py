@@ -7,7 +7,7 @@ import pytest
 from cameras.tests.factories import make_camera
 from events.models import Event, EventAction
 from events.services import event_open_system
-from events.workflow import TransitionRefused, actions_allowed, event_transition
+from events.workflow import TransitionRefused, event_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +66,9 @@ def test_an_event_is_acknowledged_once(event, make_user):
 
 
 def test_the_allowed_actions_follow_the_status(event):
-    assert actions_allowed(event) == ["acknowledge", "dispatch", "resolve", "false_alarm", "note"]
+    assert event.actions_allowed() == ["acknowledge", "dispatch", "resolve", "false_alarm", "note"]
     event.status = Event.Status.RESOLVED
-    assert actions_allowed(event) == ["reopen", "note"]
+    assert event.actions_allowed() == ["reopen", "note"]
 
 
 def test_a_note_keeps_the_status_and_must_say_something(event, make_user):
