@@ -22,6 +22,7 @@ from accounts.roles import roles_sync
 from cameras import frame_store
 from detection.detector import detectors_forget
 from detection.models import DetectionModel
+from events.rules import rules_cache_forget
 from system import embedded_redis
 from vigilsite.testing import free_port, project_env, wait_until
 
@@ -234,8 +235,9 @@ def coco_model(db) -> DetectionModel:
 
 @pytest.fixture(autouse=True)
 def _fresh_detectors() -> None:
-    # Rows are rolled back between tests but a worker's model cache would outlive them.
+    # Rows are rolled back between tests but a worker's model and rule caches would outlive them.
     detectors_forget()
+    rules_cache_forget()
 
 
 @pytest.fixture(autouse=True)

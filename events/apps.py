@@ -17,3 +17,19 @@ class EventsConfig(AppConfig):
 
         # An event's snapshots go with it (deleted by hand, by retention or with its camera).
         stored_files_follow_rows(Event, "snapshot", "annotated_snapshot")
+
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from events.models import RuleSnooze, ThreatRule
+
+        # Detect workers keep each camera's rules while this version stands (events.rules.rules_for_camera).
+        for model in (ThreatRule, RuleSnooze):
+            post_save.connect(_rules_changed, sender=model, dispatch_uid=f"rules-changed-save-{model.__name__}")
+            post_delete.connect(_rules_changed, sender=model, dispatch_uid=f"rules-changed-delete-{model.__name__}")
+        m2m_changed.connect(_rules_changed, sender=ThreatRule.cameras.through, dispatch_uid="rules-changed-cameras")
+
+
+def _rules_changed(**_kwargs) -> None:
+    from events.rules import rules_changed
+
+    rules_changed()

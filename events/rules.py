@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import time as time_module
+import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, time
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from shapely.geometry import Point, Polygon
@@ -16,19 +20,87 @@ from core.geometry import box_overlap
 from detection.detector import Detection
 from events.models import RuleSnooze, ThreatRule
 
+logger = logging.getLogger(__name__)
+
 
 def rules_for_camera(camera: Camera, *, at: datetime | None = None) -> list[ThreatRule]:
     """The enabled rules that apply to ``camera``: all cameras, chosen ones, or its district; with ``at``
-    (a frame's time), not those an operator snoozed on this camera until after it."""
+    (a frame's time), not those an operator snoozed on this camera until after it.
+
+    With ``at`` (the detect path, once a frame) the answer comes from this process' cache while the
+    rules' version in Redis is the one it was read under (see ``rules_changed``), at most
+    ``RULES_CACHE_SECONDS``: one Redis read a frame instead of the rules' query.
+    """
+    if at is None:
+        return _rules_query(camera)
+    version = _rules_version()
+    key = (camera.pk, camera.district)  # the camera row is read fresh for each batch: a new district is a new key
+    cached = _rules_cache.get(key)
+    if version is None or cached is None or cached[0] != version or _monotonic() - cached[1] > RULES_CACHE_SECONDS:
+        rules = _rules_query(camera)
+        snoozes = list(RuleSnooze.objects.filter(camera=camera, rule__in=rules).values_list("rule_id", "until"))
+        cached = (version, _monotonic(), rules, snoozes)
+        if version is not None:
+            _rules_cache[key] = cached
+    _, _, rules, snoozes = cached
+    snoozed = {rule_id for rule_id, until in snoozes if until > at}
+    return [rule for rule in rules if rule.pk not in snoozed]
+
+
+def _rules_query(camera: Camera) -> list[ThreatRule]:
     scoped = (
         Q(scope=ThreatRule.Scope.ALL)
         | Q(scope=ThreatRule.Scope.CAMERAS, cameras=camera)
         | Q(scope=ThreatRule.Scope.DISTRICT, district__iexact=camera.district or None)
     )
-    rules = ThreatRule.objects.filter(scoped, enabled=True)
-    if at is not None:  # a subquery: still one query per frame
-        rules = rules.exclude(pk__in=RuleSnooze.objects.filter(camera=camera, until__gt=at).values("rule_id"))
-    return list(rules.distinct())
+    return list(ThreatRule.objects.filter(scoped, enabled=True).distinct())
+
+
+# Safety net only: every change to a rule, its cameras or a snooze moves the version (``rules_changed``).
+RULES_CACHE_SECONDS = 60.0
+RULES_VERSION_KEY = "vigil:rules-version"
+_rules_cache: dict[tuple[int, str], tuple[str | None, float, list[ThreatRule], list]] = {}
+_monotonic = time_module.monotonic
+
+
+def _rules_version() -> str | None:
+    """The rules' current version (a token; a Redis that lost it gets a new one); None if Redis is away."""
+    from cameras.frame_store import redis_client
+
+    try:
+        client = redis_client()
+        version = client.get(RULES_VERSION_KEY)
+        if version is None:
+            client.set(RULES_VERSION_KEY, uuid.uuid4().hex, nx=True)
+            version = client.get(RULES_VERSION_KEY)
+    except Exception as exc:  # the cache is an optimisation: without Redis the rules are read each time
+        logger.warning("rules version unreadable (%s): reading the rules from the database", exc)
+        return None
+    return version.decode() if isinstance(version, bytes) else version
+
+
+def rules_changed() -> None:
+    """A rule, its cameras or a snooze changed: every process reads the rules again.
+
+    Moved now and again after the commit: a worker that read the old rows between the two would
+    otherwise keep them under the new version.
+    """
+    from cameras.frame_store import redis_client
+
+    def bump() -> None:
+        try:
+            redis_client().set(RULES_VERSION_KEY, uuid.uuid4().hex)
+        except Exception as exc:
+            logger.warning("rules version not moved (%s): workers follow within %ss", exc, RULES_CACHE_SECONDS)
+
+    _rules_cache.clear()
+    bump()
+    transaction.on_commit(bump)
+
+
+def rules_cache_forget() -> None:
+    """Tests: rows roll back and ids are reused between tests."""
+    _rules_cache.clear()
 
 
 def rule_active_at(rule: ThreatRule, moment: datetime) -> bool:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from events.broadcast import broadcast_on_commit
 from events.models import SNOOZE_MINUTES_MAX, TRANSITIONS, Event, EventAction, RuleSnooze, ThreatRule
 from events.payloads import event_payload
+from events.rules import rules_changed
 
 Action = EventAction.Action
 Status = Event.Status
@@ -136,6 +137,8 @@ def rule_snooze_end(*, snooze: RuleSnooze, user: AbstractBaseUser | None) -> boo
     """End a snooze now (the rule fires again on the next frame); False if it had ended already."""
     now = timezone.now()
     ended = RuleSnooze.objects.filter(pk=snooze.pk, until__gt=now).update(until=now)
+    if ended:
+        rules_changed()  # an update() sends no signal: the detect workers' rule caches must hear of it
     if ended and snooze.event_id:
         event = Event.objects.get(pk=snooze.event_id)
         EventAction.objects.create(event=event, action=Action.SNOOZE, from_status=event.status,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -93,3 +93,48 @@ def test_bad_rules_are_refused_with_a_clear_message(fields, message):
     rule = ThreatRule(name="bad", **{"labels": ["person"], **fields})
     with pytest.raises(ValidationError, match=message):
         rule.full_clean()
+
+
+@pytest.mark.django_db
+def test_the_detect_paths_rule_cache_follows_every_change(django_assert_num_queries, make_user):
+    """A worker keeps each camera's rules between frames (no query a frame) until something changes them:
+    a rule saved, its cameras, a snooze made or ended, a district, or another process saying so."""
+    from django.utils import timezone
+
+    from cameras.frame_store import redis_client
+    from events.models import Event, RuleSnooze
+    from events.workflow import rule_snooze_end
+
+    now = timezone.now()
+    camera, other = make_camera("file:///a", district="Harbour"), make_camera("file:///b")
+    rule = ThreatRule.objects.create(name="all", labels=["person"])
+    names = lambda cam=camera: {r.name for r in rules.rules_for_camera(cam, at=timezone.now())}  # noqa: E731
+    assert names() == {"all"}
+    with django_assert_num_queries(0):
+        assert names() == {"all"}
+
+    rule.enabled = False
+    rule.save()
+    assert names() == set()
+    chosen = ThreatRule.objects.create(name="chosen", labels=["person"], scope="cameras")
+    assert names() == set()
+    chosen.cameras.add(camera)
+    assert names() == {"chosen"} and names(other) == set()
+
+    event = Event.objects.create(camera=camera, rule=chosen, title="t", latitude=0, longitude=0, first_seen=now,
+                                 last_seen=now)  # fmt: skip
+    snooze = RuleSnooze.objects.create(rule=chosen, camera=camera, until=now + timedelta(minutes=5), event=event)
+    assert names() == set()
+    assert {r.name for r in rules.rules_for_camera(camera, at=now + timedelta(minutes=6))} == {"chosen"}  # expired
+    assert rule_snooze_end(snooze=snooze, user=make_user("otto", "Operators"))
+    assert names() == {"chosen"}
+
+    ThreatRule.objects.create(name="harbour", labels=["person"], scope="district", district="harbour")
+    camera.district = "Centre"  # the camera row is read fresh each batch: its district is part of the key
+    assert names() == {"chosen"}
+
+    # Another process's change: rows written without this process' signals, the version moved in Redis.
+    ThreatRule.objects.filter(name="chosen").update(enabled=False)
+    assert names() == {"chosen"}  # cached: proof the query is not made each frame
+    redis_client().set(rules.RULES_VERSION_KEY, "moved elsewhere")
+    assert names() == set()
