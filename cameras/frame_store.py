@@ -46,11 +46,6 @@ def frame_put(camera_id: int, frame: Frame) -> str:
     return key
 
 
-def frame_get(key: str) -> bytes | None:
-    """The JPEG stored under ``key``, or None once it has expired."""
-    return redis_client().get(key)
-
-
 def frames_get(keys: list[str]) -> list[bytes | None]:
     """Several frames in one round trip (a detect batch); None for those that expired."""
     return redis_client().mget(keys) if keys else []
