@@ -3,11 +3,14 @@ into the broker; the camera's latest frame is kept in storage for thumbnails."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 import uuid
+from pathlib import Path
 
 import redis
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from cameras.frames import Frame
@@ -43,11 +46,6 @@ def frame_put(camera_id: int, frame: Frame) -> str:
     return key
 
 
-def frame_get(key: str) -> bytes | None:
-    """The JPEG stored under ``key``, or None once it has expired."""
-    return redis_client().get(key)
-
-
 def frames_get(keys: list[str]) -> list[bytes | None]:
     """Several frames in one round trip (a detect batch); None for those that expired."""
     return redis_client().mget(keys) if keys else []
@@ -60,10 +58,28 @@ def latest_frame_path(camera_id: int) -> str:
 
 
 def latest_frame_save(camera_id: int, frame: Frame) -> str:
+    """Replace the camera's latest frame in one step: written beside it, then renamed over it.
+
+    A capture, a push and a stream worker may store the same camera at once. Deleting and then
+    saving let two writers both find the name free, leaving an orphan file (the storage picks a
+    new name) and a thumbnail older than it; a reader between the two found no file. A rename onto
+    the name is atomic: readers see the old frame or the new one, whole, and the last rename wins
+    with no file left behind (the replaced one goes with the rename, once its readers close it).
+    """
     path = latest_frame_path(camera_id)
-    if default_storage.exists(path):
-        default_storage.delete(path)
-    return default_storage.save(path, ContentFile(frame.jpeg))
+    target = Path(default_storage.path(path))
+    target.parent.mkdir(mode=default_storage.directory_permissions_mode or 0o777, parents=True, exist_ok=True)
+    descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{camera_id}-", suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(frame.jpeg)
+        os.chmod(partial, default_storage.file_permissions_mode or 0o644)  # mkstemp makes it 0600
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
+        raise
+    return path
 
 
 def latest_frame_delete(camera_id: int) -> None:

@@ -228,10 +228,6 @@ class Camera(models.Model):
         }
         return settings
 
-    @property
-    def is_online(self) -> bool:
-        return self.status == self.Status.ONLINE
-
 
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:100] or "camera"

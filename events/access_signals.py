@@ -1,7 +1,7 @@
 """Signals that make open WebSockets check their session again (connected in ``EventsConfig.ready``).
 
 They only *nudge* the sockets, after the commit; each socket then reads the database itself
-(``events.socket_access.socket_refusal``), so a nudge can never grant anything.
+(``events.socket_access.socket_access``), so a nudge can never grant anything.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from events.consumers import EVENTS_GROUP
+from events.socket_access import MESSAGE_PERMISSIONS
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,13 @@ _lock = threading.Lock()
 
 
 def broadcast_on_commit(kind: str, data: dict[str, Any]) -> None:
-    """Send ``{"type": kind, "data": data}`` to every connected viewer once the transaction commits."""
+    """Send ``{"type": kind, "data": data}`` to every connected viewer once the transaction commits.
+
+    Each socket relays it only to a user with the kind's permission (``MESSAGE_PERMISSIONS``).
+    """
+    if kind not in MESSAGE_PERMISSIONS:
+        # Refused here, loudly, rather than dropped by every socket without a word.
+        raise ValueError(f"{kind!r} is not in events.socket_access.MESSAGE_PERMISSIONS: no socket would relay it")
     message = {"type": "broadcast", "payload": {"type": kind, "data": data}}
     transaction.on_commit(lambda: _enqueue(EVENTS_GROUP, message))
 

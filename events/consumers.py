@@ -10,7 +10,15 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from events.socket_access import CLOSE_FORBIDDEN, CLOSE_LOGGED_OUT, session_digest, socket_refusal, user_group
+from events.socket_access import (
+    CLOSE_LOGGED_OUT,
+    SocketAccess,
+    message_allowed,
+    session_digest,
+    socket_access,
+    user_group,
+    user_socket_access,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -22,26 +30,29 @@ CLOSE_TRY_AGAIN = 1013
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
-    """Pushes event and camera-status changes to users who may view events (Viewers and up).
+    """Pushes event, camera-status and counter changes, each kind only to users with its permission.
 
-    The session is checked again every ``WS_RECHECK_SECONDS`` and whenever a change to the
-    user is broadcast (``events.access_signals``); a socket whose user logged out, was
-    deactivated or lost the permission is closed with 4401 or 4403 and gets nothing more.
+    A user who may see none of the kinds (``events.socket_access.MESSAGE_PERMISSIONS``) is closed
+    with 4403. The session is checked again every ``WS_RECHECK_SECONDS`` and whenever a change to
+    the user is broadcast (``events.access_signals``); a socket whose user logged out, was
+    deactivated or lost every permission is closed with 4401 or 4403 and gets nothing more, one
+    that lost some stops getting their kinds.
     """
-
-    permission = "events.view_event"
 
     async def connect(self) -> None:
         self._open = False
         self._groups: list[str] = []
         self._recheck_task: asyncio.Task | None = None
+        self._permissions: frozenset[str] = frozenset()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self._refuse(CLOSE_LOGGED_OUT)
             return
-        if not await database_sync_to_async(user.has_perm)(self.permission):
-            await self._refuse(CLOSE_FORBIDDEN)
+        access = await database_sync_to_async(user_socket_access)(user)
+        if access.refusal is not None:
+            await self._refuse(access.refusal)
             return
+        self._permissions = access.permissions
         self._user_pk = user.pk
         self._session_key: str | None = self.scope["session"].session_key
         self._session_digest = session_digest(self._session_key or "")
@@ -74,9 +85,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self._groups = []
 
     async def broadcast(self, message: dict) -> None:
-        """Relay a message sent to the group by ``events.broadcast``."""
-        if self._open:
-            await self.send_json(message["payload"])
+        """Relay a message sent to the group by ``events.broadcast``, if this user may see its kind."""
+        payload = message["payload"]
+        if self._open and message_allowed(payload.get("type", ""), self._permissions):
+            await self.send_json(payload)
 
     async def access_recheck(self, message: dict) -> None:
         """The user, a group or a permission changed: check the session now (the database says what changed)."""
@@ -105,9 +117,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                     await self._end(CLOSE_TRY_AGAIN)
 
     async def _check(self, *, not_before: float) -> None:
-        code = await _refusal_shared(self._session_key, self._user_pk, self.permission, not_before=not_before)
-        if code is not None and self._open:
-            await self._end(code)
+        access = await _access_shared(self._session_key, self._user_pk, not_before=not_before)
+        if not self._open:
+            return
+        if access.refusal is not None:
+            await self._end(access.refusal)
+        else:
+            self._permissions = access.permissions
 
     async def _end(self, code: int) -> None:
         """Stop relaying at once, then close with ``code`` (the browser shows why, and stops reconnecting)."""
@@ -126,10 +142,10 @@ _checks: dict[tuple[Any, ...], tuple[float, asyncio.Future]] = {}
 _checks_pruned = 0.0
 
 
-async def _refusal_shared(session_key: str | None, user_pk: Any, permission: str, *, not_before: float) -> int | None:
+async def _access_shared(session_key: str | None, user_pk: Any, *, not_before: float) -> SocketAccess:
     global _checks_pruned
     loop = asyncio.get_running_loop()
-    key = (session_key, user_pk, permission)
+    key = (session_key, user_pk)
     entry = _checks.get(key)
     if entry is None or entry[0] < not_before or _failed(entry[1]) or entry[1].get_loop() is not loop:
         now = time.monotonic()
@@ -137,7 +153,7 @@ async def _refusal_shared(session_key: str | None, user_pk: Any, permission: str
             _checks_pruned = now
             for stale in [k for k, (started, _) in _checks.items() if started < now - 60]:
                 del _checks[stale]
-        check = database_sync_to_async(socket_refusal)(session_key=session_key, user_pk=user_pk, permission=permission)
+        check = database_sync_to_async(socket_access)(session_key=session_key, user_pk=user_pk)
         entry = (now, asyncio.ensure_future(check))
         _checks[key] = entry
     # Shielded: one socket closing (and cancelling its wait) must not cancel the others' answer.

@@ -19,7 +19,7 @@ from detection.detector import Detection
 from events import rules as threat_rules
 from events import snapshots
 from events.broadcast import broadcast_on_commit
-from events.models import Event, RuleStreak, ThreatRule
+from events.models import Event, EventAction, RuleStreak, ThreatRule
 from events.payloads import event_payload
 from notifications.models import Notification
 from notifications.services import notifications_plan
@@ -294,7 +294,11 @@ def event_open_system(*, camera: Camera, label: str, title: str, detail: str, se
 
 @transaction.atomic
 def event_close_system(*, camera: Camera, label: str, note: str) -> int:
-    """Resolve the open system events ``label`` of ``camera``; returns how many were closed."""
+    """Resolve the open system events ``label`` of ``camera``; returns how many were closed.
+
+    Each close is written in the event's history as operators' steps are (no user: Vigil did it),
+    so the history explains every status the event had.
+    """
     now = timezone.now()
     events = list(
         Event.objects.select_for_update().filter(
@@ -303,10 +307,15 @@ def event_close_system(*, camera: Camera, label: str, note: str) -> int:
     )
     for event in events:
         event.camera = camera
+        previous = event.status
         event.status, event.resolution_note, event.resolved_at, event.last_seen = (
             Event.Status.RESOLVED, note, now, now
         )  # fmt: skip
         event.save(update_fields=["status", "resolution_note", "resolved_at", "last_seen", "updated_at"])
+        EventAction.objects.create(
+            event=event, action=EventAction.Action.RESOLVE, from_status=previous, to_status=event.status, user=None,
+            note=f"Resolved by Vigil: {note}",
+        )  # fmt: skip
         broadcast_on_commit("event.status", event_payload(event))
     return len(events)
 

@@ -1,5 +1,7 @@
 """The live WebSocket over the real ASGI app and the real Redis channel layer."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -109,3 +111,68 @@ def test_the_socket_is_read_only_a_viewer_cannot_act_through_it(client, make_use
     assert refused["type"] == "error" and refused["status"] == 403 and "API" in refused["detail"]
     assert refused_again["status"] == 403
     assert Event.objects.get(pk=event.pk).status == Event.Status.NEW
+
+
+# Who gets which message: each kind needs the permission of what it carries (README, "Live map").
+KINDS = ["event.opened", "event.updated", "event.status", "camera.status", "flow.counts"]
+EVENTS = {"event.opened", "event.updated", "event.status"}
+
+
+def _user_with(make_user, who: str):
+    from django.contrib.auth.models import Permission
+
+    if who in ("Viewers", "Operators", "Administrators"):
+        return make_user(who.lower(), who)
+    user = make_user(who.replace(".", "-"))
+    app_label, codename = who.split(".")
+    user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return user
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_message_kind_reaches_only_the_users_with_its_permission(make_user):
+    from django.test import Client
+
+    from events.broadcast import broadcasts_flush
+
+    expected = {
+        "Viewers": set(KINDS),
+        "Operators": set(KINDS),
+        "Administrators": set(KINDS),
+        "events.view_event": EVENTS,
+        "cameras.view_camera": {"camera.status"},  # it carries the camera's last error
+        "flow.view_crossing": {"flow.counts"},  # the flow dashboard's user
+    }
+    headers = {}
+    for who in expected:
+        client = Client()
+        client.force_login(_user_with(make_user, who))
+        headers[who] = [*ORIGIN, session_cookie(client)]
+
+    def send_every_kind():
+        with transaction.atomic():
+            for kind in KINDS:
+                broadcast_on_commit(kind, {"id": 1})
+        broadcasts_flush()
+
+    async def received(socket) -> set[str]:
+        kinds = set()
+        while not await socket.receive_nothing(timeout=0.5):
+            kinds.add((await socket.receive_json_from(timeout=5))["type"])
+        await socket.disconnect()
+        return kinds
+
+    async def scenario():
+        sockets = {who: WebsocketCommunicator(application, "/ws/events/", headers=h) for who, h in headers.items()}
+        for who, socket in sockets.items():
+            connected, _ = await socket.connect(timeout=5)
+            assert connected and await socket.receive_nothing(timeout=0.01), f"{who}'s socket was closed"
+        await sync_to_async(send_every_kind)()
+        return dict(zip(sockets, await asyncio.gather(*map(received, sockets.values())), strict=True))
+
+    assert async_to_sync(scenario)() == expected
+
+
+def test_a_kind_no_permission_is_named_for_is_refused_when_sent():
+    with pytest.raises(ValueError, match="MESSAGE_PERMISSIONS"):
+        broadcast_on_commit("camera.secrets", {"id": 1})

@@ -16,6 +16,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from events.broadcast import broadcast_on_commit, broadcasts_flush
+from events.socket_access import SOCKET_PERMISSIONS
 from events.tests.sockets import communicator, site_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -148,14 +149,40 @@ def test_leaving_the_group_closes_the_socket_with_4403(client, make_user, only_b
     assert code == 4403 and quiet
 
 
-def test_taking_the_permission_from_the_group_closes_its_members_sockets_with_4403(
+def test_taking_every_socket_permission_from_the_group_closes_its_members_sockets_with_4403(
     client, make_user, only_broadcasts_close
 ):
     client = _logged_in(client, make_user("vera", "Viewers"))
     viewers = Group.objects.get(name="Viewers")
-    view_event = Permission.objects.get(codename="view_event", content_type__app_label="events")
-    code, quiet = _after(client, lambda: viewers.permissions.remove(view_event))
+    socket_perms = [_permission(name) for name in SOCKET_PERMISSIONS]
+    code, quiet = _after(client, lambda: viewers.permissions.remove(*socket_perms))
     assert code == 4403 and quiet
+
+
+def test_taking_one_permission_from_the_group_stops_only_its_kinds(client, make_user, only_broadcasts_close):
+    client = _logged_in(client, make_user("vera", "Viewers"))
+    viewers = Group.objects.get(name="Viewers")
+    view_event = _permission("events.view_event")
+
+    async def scenario():
+        socket = await _live(client)
+        await sync_to_async(viewers.permissions.remove)(view_event)
+        # The socket handles its messages in order: the nudge (and its database read) before the event.
+        await sync_to_async(broadcast_on_commit)("event.opened", {"id": 7})
+        await _broadcast(5)
+        message = await socket.receive_json_from(timeout=WAIT)  # still open: it may see cameras
+        quiet = await socket.receive_nothing(timeout=0.5)
+        await socket.disconnect()
+        return message, quiet
+
+    message, quiet = async_to_sync(scenario)()
+    assert message == {"type": "camera.status", "data": {"id": 5, "status": "online"}}, "an event was relayed"
+    assert quiet
+
+
+def _permission(name: str) -> Permission:
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
 
 
 def test_the_periodic_recheck_closes_a_socket_whose_session_expired(client, make_user, quick_recheck):

@@ -6,7 +6,7 @@ import pytest
 
 from cameras.tests.factories import make_camera
 from events.models import Event, EventAction
-from events.services import event_open_system
+from events.services import event_close_system, event_open_system
 from events.workflow import TransitionRefused, event_transition
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +79,17 @@ def test_a_note_keeps_the_status_and_must_say_something(event, make_user):
     step = EventAction.objects.get()
     assert (event.status, step.from_status, step.to_status) == ("new", "new", "new")
     assert step.note == "Seen from the bridge too" and event.assignee is None
+
+
+def test_a_system_close_is_written_in_the_history_by_the_system_with_its_reason(event, make_user):
+    olga = make_user("olga", "Operators")
+    event_transition(event=event, action="acknowledge", user=olga)
+
+    assert event_close_system(camera=event.camera, label="camera_offline", note="The camera sends frames again.") == 1
+
+    event.refresh_from_db()
+    step = EventAction.objects.filter(event=event).last()
+    assert (step.action, step.from_status, step.to_status) == ("resolve", "acknowledged", "resolved")
+    assert step.user is None  # nobody clicked: Vigil closed it
+    assert step.note == "Resolved by Vigil: The camera sends frames again."
+    assert event.status == "resolved" and event.resolution_note == "The camera sends frames again."

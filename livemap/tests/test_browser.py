@@ -145,12 +145,23 @@ def test_an_event_whose_broadcast_was_lost_still_reaches_the_map(browser, asgi_s
     page = _log_in(browser, asgi_server, make_user("vera", "Viewers"))
     camera = make_camera("file:///dev/null", name="Harbour")
     now = timezone.now()
+    # More changes than the catch-up once stopped at (5,000, newest first: the oldest were dropped for
+    # good). Seen days ago, so they are fetched but not drawn: the browser's time goes to the paging.
+    long_ago = now - timedelta(days=3)
+    older = Event.objects.bulk_create(
+        Event(camera=camera, label="person", title=f"Old {i}", severity="low", latitude=camera.latitude,
+              longitude=camera.longitude, first_seen=long_ago, last_seen=long_ago)
+        for i in range(5_050)
+    )  # fmt: skip
     # Written straight to the table: no broadcast at all, as if Redis had dropped it.
     event = Event.objects.create(
         camera=camera, label="person", title="Lost message", severity="high",
         latitude=camera.latitude, longitude=camera.longitude, first_seen=now, last_seen=now,
     )  # fmt: skip
     expect(page.locator(f'.event-pin[data-event-id="{event.pk}"]')).to_be_visible(timeout=15_000)
+    oldest = min(older, key=lambda e: (e.updated_at, e.pk)).pk
+    page.wait_for_function("id => window.vigilMap.events.has(id)", arg=oldest, timeout=15_000)
+    assert page.evaluate("window.vigilMap.events.size") == len(older) + 1
     page.close()
 
 
@@ -330,6 +341,20 @@ def test_an_operator_works_the_feed_from_the_keyboard(browser, asgi_server, make
     assert first.status == Event.Status.NEW  # only the open one
     page.keyboard.press("k")
     expect(page.locator(f'.event-popup[data-event-id="{first.pk}"]')).to_be_visible()
+
+    # The request never gets an answer (a dropped connection; made by the browser, as stopping the server
+    # would also drop the socket): the popup says so and the button works again.
+    acknowledge_url = f"**/api/events/{first.pk}/acknowledge/"
+    page.route(acknowledge_url, lambda route: route.abort("connectionreset"))
+    popup = page.locator(f'.event-popup[data-event-id="{first.pk}"]')
+    popup.get_by_role("button", name="Acknowledge").click()
+    expect(popup.get_by_role("alert")).to_contain_text("could not be sent")
+    expect(popup.get_by_role("button", name="Acknowledge")).to_be_enabled()
+    first.refresh_from_db()
+    assert first.status == Event.Status.NEW
+    page.unroute(acknowledge_url)
+    popup.get_by_role("button", name="Acknowledge").click()
+    expect(popup.locator("[data-role=status]")).to_have_text("acknowledged")
     page.close()
 
 

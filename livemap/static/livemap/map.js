@@ -86,7 +86,7 @@
   async function getAllFeatures(url) {
     const features = [];
     let next = url;
-    while (next && features.length < 5000) {
+    while (next) { // every page: newest come first, so a cut catch-up lost the oldest changes for good
       const page = await getJSON(next);
       features.push(...page.features);
       next = page.next;
@@ -385,15 +385,16 @@
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
       body: "{}",
-    });
-    const body = await response.json().catch(() => ({}));
+    }).catch(() => null); // no answer at all (network down, server restarting): said below, like a refusal
+    const body = response ? await response.json().catch(() => ({})) : {};
     const entry = events.get(id);
-    if (response.ok) {
+    if (response && response.ok) {
       upsertEvent(body);
       renderFeed();
       if (entry && entry.marker.isPopupOpen()) entry.marker.setPopupContent(eventPopup(events.get(id).data));
-    } else if (entry) {
-      entry.marker.setPopupContent(eventPopup(entry.data, body.detail || `The action failed (HTTP ${response.status}).`));
+    } else {
+      button.disabled = false;
+      if (entry) entry.marker.setPopupContent(eventPopup(entry.data, !response ? "The action could not be sent: Vigil did not answer. Try again." : body.detail || `The action failed (HTTP ${response.status}).`));
     }
   }, true);
 

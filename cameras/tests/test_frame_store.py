@@ -1,0 +1,71 @@
+"""The camera's latest frame in storage: replaced whole, whoever writes it and however many at once."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from cameras import frame_store
+from cameras.frames import Frame, decode_image
+from cameras.tests.factories import make_camera
+from cameras.tests.servers import clip_jpegs
+
+pytestmark = pytest.mark.django_db
+
+WRITERS = 6
+WRITES_EACH = 30
+
+
+def _files_of(camera_id: int) -> list[str]:
+    """Every file in the latest-frames folder that belongs to the camera (orphans and leftovers too)."""
+    _, files = default_storage.listdir("latest-frames")
+    return sorted(name for name in files if re.match(rf"^\.?{camera_id}(\D|$)", name))
+
+
+def test_concurrent_writers_leave_one_whole_frame_that_the_thumbnail_serves(admin_client, media_dir):
+    # A capture, a push and a stream worker may store the same camera's frame at the same moment.
+    camera = make_camera("file:///dev/null")
+    frames: list[Frame] = [decode_image(jpeg) for jpeg in clip_jpegs(media_dir / "street.mp4", count=WRITERS)]
+    written = {frame.jpeg for frame in frames}
+    path = frame_store.latest_frame_path(camera.pk)
+    frame_store.latest_frame_save(camera.pk, frames[0])
+    start = threading.Barrier(WRITERS + 1)
+    writing = threading.Event()
+    writing.set()
+    read: list[bytes | None] = []
+
+    def write(frame: Frame) -> None:
+        start.wait()
+        for _ in range(WRITES_EACH):
+            frame_store.latest_frame_save(camera.pk, frame)
+
+    def watch() -> None:
+        start.wait()
+        while writing.is_set():
+            try:
+                with default_storage.open(path, "rb") as stored:
+                    read.append(stored.read())
+            except FileNotFoundError:
+                read.append(None)
+
+    writers = [threading.Thread(target=write, args=(frame,)) for frame in frames]
+    reader = threading.Thread(target=watch)
+    for thread in [*writers, reader]:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    writing.clear()
+    reader.join()
+
+    assert _files_of(camera.pk) == [f"{camera.pk}.jpg"], "orphan or leftover files"
+    with default_storage.open(path, "rb") as stored:
+        kept = stored.read()
+    assert kept in written
+    response = admin_client.get(reverse("camera-latest-frame", args=[camera.slug]))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == kept
+    # Readers meanwhile always found a frame, and always a whole one (never a missing or half-written file).
+    assert read and all(picture in written for picture in read)
