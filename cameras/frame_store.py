@@ -65,6 +65,7 @@ def latest_frame_save(camera_id: int, frame: Frame) -> str:
     new name) and a thumbnail older than it; a reader between the two found no file. A rename onto
     the name is atomic: readers see the old frame or the new one, whole, and the last rename wins
     with no file left behind (the replaced one goes with the rename, once its readers close it).
+    It needs the file-system storage ``settings.STORAGES`` fixes as the default (a local path).
     """
     path = latest_frame_path(camera_id)
     target = Path(default_storage.path(path))

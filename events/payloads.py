@@ -50,6 +50,14 @@ def _when(value) -> str | None:
     return _time.to_representation(value) if value is not None else None
 
 
+def snapshot_url(event: Event) -> str | None:
+    return reverse("event-snapshot", args=[event.pk, "annotated"]) if event.annotated_snapshot else None
+
+
+def admin_url(event: Event) -> str:
+    return reverse("admin:events_event_change", args=[event.pk])
+
+
 def event_payload(event: Event) -> EventMessage:
     return {
         "id": event.pk,
@@ -75,7 +83,7 @@ def event_payload(event: Event) -> EventMessage:
         "resolution_note": event.resolution_note,
         "resolved_at": _when(event.resolved_at),
         "escalated_at": _when(event.escalated_at),
-        "snapshot_url": reverse("event-snapshot", args=[event.pk, "annotated"]) if event.annotated_snapshot else None,
-        "admin_url": reverse("admin:events_event_change", args=[event.pk]),
+        "snapshot_url": snapshot_url(event),
+        "admin_url": admin_url(event),
         "actions": event.actions_allowed(),
     }

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from shapely.geometry import Point, Polygon
 
+from cameras.frame_store import redis_client
 from cameras.models import Camera
 from core.geometry import box_overlap
 from detection.detector import Detection
@@ -65,8 +66,6 @@ _monotonic = time_module.monotonic
 
 def _rules_version() -> str | None:
     """The rules' current version (a token; a Redis that lost it gets a new one); None if Redis is away."""
-    from cameras.frame_store import redis_client
-
     try:
         client = redis_client()
         version = client.get(RULES_VERSION_KEY)
@@ -85,7 +84,6 @@ def rules_changed() -> None:
     Moved now and again after the commit: a worker that read the old rows between the two would
     otherwise keep them under the new version.
     """
-    from cameras.frame_store import redis_client
 
     def bump() -> None:
         try:

@@ -1,13 +1,12 @@
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.bounds import validate_plain_text
 from events.models import SNOOZE_MINUTES_MAX, Event, EventAction, RuleSnooze, ThreatRule
-from events.payloads import event_payload
+from events.payloads import admin_url, event_payload, snapshot_url
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -34,10 +33,10 @@ class EventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_snapshot_url(self, event: Event) -> str | None:
-        return reverse("event-snapshot", args=[event.pk, "annotated"]) if event.annotated_snapshot else None
+        return snapshot_url(event)
 
     def get_admin_url(self, event: Event) -> str:
-        return reverse("admin:events_event_change", args=[event.pk])
+        return admin_url(event)
 
     def get_actions(self, event: Event) -> list[str]:
         return event.actions_allowed()
