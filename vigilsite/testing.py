@@ -12,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _data_dir = None
@@ -23,6 +25,33 @@ os.environ.setdefault("VIGIL_DEMO", "false")
 # Exports are keyed by what they were made from (detection/backends.py): one folder for every test run of
 # this checkout, so a run exports each model once, not once per database.
 os.environ.setdefault("VIGIL_DETECTION_EXPORT_DIR", str(BASE_DIR / "var" / "test-exports"))
+
+
+# pytest-django's fixtures that give a test the database; a test's fixture names include those its own
+# fixtures ask for (asgi_server needs transactional_db), so these are enough.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m deselection reads the markers
+def pytest_collection_modifyitems(config, items) -> None:
+    """Marks each test by what it exercises, so bin/test's second database runs only what can differ there.
+
+    ``browser``: drives chromium (the page, whatever the database underneath). ``database``: touches the
+    database at all (pytest-django's marker or a fixture that needs it); a test without it runs the same
+    Python on every database.
+    """
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "browser" in names:
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("django_db") is not None or names & DATABASE_FIXTURES:
+            item.add_marker(pytest.mark.database)
 
 
 def pytest_unconfigure(config) -> None:
