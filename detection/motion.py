@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from django.conf import settings
 
 from cameras import frame_store
 
@@ -27,9 +28,16 @@ def _key(camera_id: int) -> str:
     return f"vigil:motion:{camera_id}"
 
 
+def _decision_key(camera_id: int, frame_id: str) -> str:
+    return f"vigil:motion:{camera_id}:decided:{frame_id}"
+
+
 def reference_get(camera_id: int) -> np.ndarray | None:
     """The fingerprint of the camera's last processed frame (shared by all detect workers)."""
-    data = frame_store.redis_client().get(_key(camera_id))
+    return _reference_decode(frame_store.redis_client().get(_key(camera_id)))
+
+
+def _reference_decode(data: bytes | None) -> np.ndarray | None:
     if data is None or len(data) != SIZE[0] * SIZE[1]:
         return None
     return np.frombuffer(data, dtype=np.uint8).reshape(SIZE[1], SIZE[0])
@@ -40,7 +48,12 @@ def reference_set(camera_id: int, print_: np.ndarray) -> None:
 
 
 def frame_unchanged(
-    *, camera_id: int, image: np.ndarray, threshold: float, references: dict[int, np.ndarray] | None = None
+    *,
+    camera_id: int,
+    image: np.ndarray,
+    threshold: float,
+    references: dict[int, np.ndarray] | None = None,
+    frame_id: str | None = None,
 ) -> bool:
     """Whether less than ``threshold`` percent changed since the last processed frame.
 
@@ -48,13 +61,34 @@ def frame_unchanged(
     (a parked car appearing over minutes) add up until they pass the threshold. The references
     are shared by all detect workers in Redis, or kept in ``references`` by one process that
     sees every frame itself (a video analysed from a file needs no Redis).
+
+    ``frame_id`` (the frame's capture time): the answer for that frame is remembered, so a task retried or
+    redelivered after a crash gets the first answer again. Without it, a frame that passed the gate would
+    be compared with itself (it is the reference now), recorded as unchanged and skip the rules.
     """
     current = fingerprint(image)
-    previous = reference_get(camera_id) if references is None else references.get(camera_id)
-    if previous is not None and changed_percent(previous, current) < threshold:
-        return True
-    if references is None:
-        reference_set(camera_id, current)
-    else:
+    if references is not None:
+        previous = references.get(camera_id)
+        if previous is not None and changed_percent(previous, current) < threshold:
+            return True
         references[camera_id] = current
-    return False
+        return False
+    client = frame_store.redis_client()
+    keys = [_key(camera_id)] + ([_decision_key(camera_id, frame_id)] if frame_id else [])
+    stored, *decided = client.mget(keys)
+    if decided and decided[0] is not None:
+        return decided[0] == b"1"
+    previous = _reference_decode(stored)
+    unchanged = previous is not None and changed_percent(previous, current) < threshold
+    with client.pipeline(transaction=False) as pipe:
+        if not unchanged:
+            pipe.set(_key(camera_id), current.tobytes(), ex=REFERENCE_TTL_SECONDS)
+        if frame_id:
+            # As long as the broker may redeliver the frame's task.
+            pipe.set(_decision_key(camera_id, frame_id), b"1" if unchanged else b"0", ex=_decision_ttl())
+        pipe.execute()
+    return unchanged
+
+
+def _decision_ttl() -> int:
+    return settings.BROKER_VISIBILITY_TIMEOUT + REFERENCE_TTL_SECONDS

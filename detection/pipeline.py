@@ -117,7 +117,11 @@ def _unchanged(camera: Camera, frame: Frame, *, motion_gate: bool, references: d
         motion_gate
         and camera.motion_gate
         and motion.frame_unchanged(
-            camera_id=camera.pk, image=frame.image, threshold=camera.motion_threshold, references=references
+            camera_id=camera.pk,
+            image=frame.image,
+            threshold=camera.motion_threshold,
+            references=references,
+            frame_id=frame.captured_at.isoformat(),
         )
     )
 

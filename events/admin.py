@@ -162,7 +162,7 @@ class EventAdmin(admin.ModelAdmin):
     # Nothing here is typed in: status and its companions change only through the workflow service.
     fieldsets = [
         (None, {"fields": ["title", "kind", "camera", "rule", "label", "severity", "detail"]}),
-        ("Seen", {"fields": ["first_seen", "last_seen", "hit_count", "peak_count"]}),
+        ("Seen", {"fields": ["first_seen", "last_seen", "hit_count", "peak_count", "snapshot_at"]}),
         ("Place", {"fields": ["latitude", "longitude", "danger_radius_m"]}),
         ("Handling", {"fields": ["status", "assignee", "resolved_at", "resolution_note"]}),
     ]

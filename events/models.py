@@ -222,10 +222,13 @@ class Event(models.Model):
     hit_count = models.PositiveIntegerField(default=1, validators=within(0, COUNTER_MAX))
     peak_count = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
     detail = models.TextField(blank=True, validators=[validate_text_size])
-    snapshot = models.FileField(upload_to="events/", blank=True, help_text="The newest frame that matched.")
+    snapshot = models.FileField(
+        upload_to="events/", blank=True, help_text="The best frame that matched (most matches, surest boxes)."
+    )
     annotated_snapshot = models.FileField(upload_to="events/", blank=True, help_text="The same with boxes drawn.")
+    snapshot_at = models.DateTimeField(null=True, blank=True, help_text="When the snapshot's frame was captured.")
     detections = models.JSONField(
-        default=list, blank=True, validators=[validate_json_size], help_text="Detections on the newest snapshot."
+        default=list, blank=True, validators=[validate_json_size], help_text="Detections on the snapshot."
     )
     recommended_actions = models.TextField(blank=True, validators=[validate_text_size])
     assignee = models.ForeignKey(

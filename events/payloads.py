@@ -42,6 +42,7 @@ class EventMessage(TypedDict):
     resolved_at: str | None
     escalated_at: str | None
     snapshot_url: str | None
+    snapshot_at: str | None
     admin_url: str
     actions: list[str]
 
@@ -84,6 +85,7 @@ def event_payload(event: Event) -> EventMessage:
         "resolved_at": _when(event.resolved_at),
         "escalated_at": _when(event.escalated_at),
         "snapshot_url": snapshot_url(event),
+        "snapshot_at": _when(event.snapshot_at),
         "admin_url": admin_url(event),
         "actions": event.actions_allowed(),
     }

@@ -198,14 +198,14 @@ def event_open_or_update(
     )
     if event is not None and captured_at - event.last_seen <= timedelta(seconds=rule.cooldown_seconds):
         event.camera = camera  # the broadcast names the camera; no query for what is in hand
-        newest = captured_at >= event.last_seen
+        better = _evidence_better(event, matched)
         event.hit_count = min(event.hit_count + 1, COUNTER_MAX)
         event.peak_count = max(event.peak_count, len(matched))
         event.last_seen = max(event.last_seen, captured_at)
         fields = ["hit_count", "peak_count", "last_seen", "updated_at"]
-        if newest:
+        if better:
             _evidence_attach(event, rule=rule, frame=frame, detections=detections, matched=matched)
-            fields += ["snapshot", "annotated_snapshot", "detections"]
+            fields += ["snapshot", "annotated_snapshot", "snapshot_at", "detections"]
         event.save(update_fields=fields)
         broadcast_on_commit("event.updated", event_payload(event))
         return event
@@ -229,17 +229,33 @@ def event_open_or_update(
     )
     event.save()  # the snapshot's file name carries the event's id
     _evidence_attach(event, rule=rule, frame=frame, detections=detections, matched=matched)
-    event.save(update_fields=["snapshot", "annotated_snapshot", "detections"])
+    event.save(update_fields=["snapshot", "annotated_snapshot", "snapshot_at", "detections"])
     broadcast_on_commit("event.opened", event_payload(event))
     # Only an opening notifies: the updates that follow (one per matching frame) do not.
     notifications_plan(event=event, reason=Notification.Reason.OPENED)
     return event
 
 
+# A frame with as many matches replaces the evidence only when its matches are this much surer together:
+# confidences flicker from frame to frame, and each replacement writes and encodes two pictures.
+EVIDENCE_CONFIDENCE_GAIN = 1.05
+
+
+def _evidence_better(event: Event, matched: list[Detection]) -> bool:
+    """Whether this frame is better evidence than the event's snapshot: more matched objects, or as many
+    matched with surer boxes. The event keeps its best picture (as Frigate's best snapshot), not the newest,
+    so an open event's updates usually write no files."""
+    kept = [d for d in event.detections or () if d.get("matched")]
+    if len(matched) != len(kept):
+        return len(matched) > len(kept)
+    kept_confidence = sum(float(d.get("confidence", 0)) for d in kept)
+    return sum(d.confidence for d in matched) > kept_confidence * EVIDENCE_CONFIDENCE_GAIN
+
+
 def _evidence_attach(
     event: Event, *, rule: ThreatRule, frame: Frame, detections: list[Detection], matched: list[Detection]
 ) -> None:
-    """Replace the event's snapshot pair with this frame (old files are removed: storage stays bounded).
+    """Make this frame the event's snapshot pair (old files are removed: storage stays bounded).
 
     The plain snapshot is the camera's own JPEG, full size and not re-encoded; the annotated copy
     is drawn on the picture the detector saw.
@@ -249,7 +265,8 @@ def _evidence_attach(
     # Old files are deleted after the commit: a rolled-back update must keep pointing at files.
     old = [(f.storage, f.name) for f in (event.snapshot, event.annotated_snapshot) if f]
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in old])
-    stamp = event.last_seen.strftime("%Y%m%d-%H%M%S-%f")
+    event.snapshot_at = frame.captured_at
+    stamp = frame.captured_at.strftime("%Y%m%d-%H%M%S-%f")
     # Named by ids, never by names: a later camera or event with the same name never meets these files.
     base = f"camera-{event.camera_id}/{event.pk}-{stamp}"
     event.snapshot.save(f"{base}.jpg", ContentFile(frame.jpeg), save=False)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import cv2
 import numpy as np
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from cameras.tests.factories import make_camera
@@ -64,7 +65,7 @@ def test_a_crowd_rule_on_the_concourse_opens_one_event_updated_by_later_frames(o
     )
 
 
-def test_the_event_keeps_the_newest_snapshot_and_an_annotated_copy(
+def test_the_event_keeps_the_best_snapshot_and_an_annotated_copy(
     offline_model, media_dir, django_capture_on_commit_callbacks
 ):
     rule(name="Crowd", min_count=8)
@@ -85,6 +86,35 @@ def test_the_event_keeps_the_newest_snapshot_and_an_annotated_copy(
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         Path(f.name).name for f in (event.snapshot, event.annotated_snapshot)
     )
+
+
+def test_the_evidence_is_replaced_only_by_a_frame_with_more_or_surer_matches(offline_model, media_dir):
+    rule(name="People", hold_frames=1, cooldown_seconds=600)
+    cam = camera()
+    base = timezone.now().replace(microsecond=0)
+    bus, few = photo("bus.jpg"), photo("zidane.jpg")
+    [(_, crowd)] = clip_frames(media_dir / "concourse.mp4", step=1, limit=1)
+    for n, frame in enumerate([bus, few, crowd]):
+        frame.captured_at = base + timedelta(seconds=n)
+
+    [first] = frames_analyse([(cam, bus)])
+    event = Event.objects.get(camera=cam)
+    kept = (event.snapshot.name, event.snapshot_at)
+    assert event.snapshot_at == bus.captured_at
+
+    [fewer] = frames_analyse([(cam, few)])  # fewer people than the bus: an update, not better evidence
+    event.refresh_from_db()
+    assert len([d for d in fewer.detections if d.label == "person"]) < len(
+        [d for d in first.detections if d.label == "person"]
+    )
+    assert (event.hit_count, event.last_seen) == (2, few.captured_at)
+    assert (event.snapshot.name, event.snapshot_at) == kept
+
+    frames_analyse([(cam, crowd)])  # the crowded concourse: more matches, the new evidence
+    event.refresh_from_db()
+    assert event.snapshot_at == crowd.captured_at and event.snapshot.name != kept[0]
+    plain = cv2.imdecode(np.frombuffer(event.snapshot.read(), np.uint8), cv2.IMREAD_COLOR)
+    assert plain.shape == crowd.image.shape
 
 
 def test_a_zone_rule_on_the_office_fires_only_while_the_person_is_inside(offline_model, media_dir):
@@ -224,6 +254,29 @@ def test_a_redelivered_task_processes_its_frame_again_without_double_counting(of
     [outcome] = frames_detect_waiting(entry=entry, redelivered=True)
 
     assert outcome.recorded is False and CountSample.objects.filter(camera=cam).count() == 1
+
+
+def test_a_frame_retried_after_passing_the_motion_gate_still_fires_its_rules(offline_model, monkeypatch):
+    """The gate stores a passing frame as its reference: a retry must not compare the frame with itself."""
+    from detection import pipeline
+
+    people = rule(name="People", hold_frames=1)
+    cam = camera(motion_gate=True, motion_threshold=0.5)
+    entry = queue.frame_wait(cam.pk, photo("bus.jpg"))
+
+    def database_gone(**kwargs):
+        raise OperationalError("the database went away")  # an outage: the task is retried
+
+    monkeypatch.setattr(pipeline, "frame_result_record", database_gone)
+    with pytest.raises(OperationalError):
+        frames_detect_waiting(entry=entry, batch_id="t1")
+    monkeypatch.undo()
+
+    [outcome] = frames_detect_waiting(entry=entry, batch_id="t1", redelivered=True)
+
+    assert outcome.unchanged is False and outcome.recorded
+    assert Event.objects.get(camera=cam, rule=people).hit_count == 1
+    assert CountSample.objects.get(camera=cam).unchanged is False
 
 
 def test_frames_of_switched_off_or_expired_entries_are_dropped(offline_model):

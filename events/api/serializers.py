@@ -27,7 +27,7 @@ class EventSerializer(serializers.ModelSerializer):
             "latitude", "longitude", "danger_radius_m", "first_seen", "last_seen", "updated_at",
             "hit_count", "peak_count", "recommended_actions", "assignee", "resolution_note", "resolved_at",
             "escalated_at",
-            "snapshot_url", "admin_url", "actions",
+            "snapshot_url", "snapshot_at", "admin_url", "actions",
         ]  # fmt: skip
         read_only_fields = fields
 

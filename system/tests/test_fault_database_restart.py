@@ -13,7 +13,7 @@ from django.utils import timezone
 from cameras.frames import Frame
 from detection import queue
 from detection.services import frame_submit
-from detection.tests.frames import photo
+from system.tests.faults import changing_picture
 from system.tests.postgres import PrivatePostgres
 from vigilsite.testing import run_python, wait_until
 
@@ -28,7 +28,7 @@ from cameras.models import Camera
 from events.models import ThreatRule
 ThreatRule.objects.create(name="People seen", labels=["person"], severity="high", cooldown_seconds=3600)
 ids = [Camera.objects.create(name=f"Cam {n}", source_url="file:///dev/null", latitude=52.37, longitude=4.89,
-                             motion_gate=False).pk for n in range(%d)]
+                             motion_gate=True).pk for n in range(%d)]
 print(json.dumps(ids))
 """
 
@@ -66,12 +66,13 @@ def _tally(url: str) -> dict:
 
 
 def _submit(camera_ids: list[int], wave: int) -> None:
-    """``WAVE`` frames of each camera, one second apart, each wave later than the one before."""
-    image = photo("bus.jpg").image
+    """``WAVE`` frames of each camera, one second apart, each wave later than the one before; every frame
+    passes the motion gate (on, as by default), also when its task is retried after the database came back."""
     start = timezone.now().replace(microsecond=0) - timedelta(minutes=10) + timedelta(seconds=wave * WAVE)
     for n in range(WAVE):
         for camera_id in camera_ids:
-            frame_submit(camera_id=camera_id, frame=Frame(image=image, captured_at=start + timedelta(seconds=n)))
+            frame = Frame(image=changing_picture(wave * WAVE + n), captured_at=start + timedelta(seconds=n))
+            frame_submit(camera_id=camera_id, frame=frame)
 
 
 def test_a_postgresql_restart_during_detection_is_retried_and_leaves_nothing_half_written(
