@@ -51,6 +51,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cameras.frames import Frame, decode_image  # noqa: E402
@@ -148,6 +150,7 @@ def run(media: Path, count: int, names: list[str], sizes: list[int]) -> None:
     jpegs = {name: clip_jpegs(media / name, count) for name in CLIPS}
     bare: dict[tuple[str, int], list[float]] = {}
     pipeline: dict[str, list[float]] = {name: [] for name in names}
+    statements: dict[str, list[int]] = {name: [] for name in names}
     runtimes = {}
     start = timezone.now()
     for size in sizes:
@@ -185,16 +188,18 @@ def run(media: Path, count: int, names: list[str], sizes: list[int]) -> None:
                     # own function: Redis read, decode, inference, rules, database writes.
                     captured = start + timedelta(seconds=frame_no * 10 + 1)
                     entry = queue.frame_wait(cameras[name].pk, Frame(image, captured, _jpeg=data))
-                    began = time.perf_counter()
-                    frames_detect_waiting(entry=entry)
-                    pipeline[name].append(time.perf_counter() - began)
+                    with CaptureQueriesContext(connection) as queries:  # a few µs a statement, alike for all
+                        began = time.perf_counter()
+                        frames_detect_waiting(entry=entry)
+                        pipeline[name].append(time.perf_counter() - began)
+                    statements[name].append(len(queries.captured_queries))
                 frame_no += 1
         detectors_forget()
 
     reference = names[0]
     print(f"\n{count} frames of each of {', '.join(CLIPS)}; mean ms per frame, batch 1")
     header = "".join(f"{f'bare {size}':>10}" for size in sizes)
-    columns = f"{'pipeline 640':>14}{'overhead':>10}{'speed-up':>10}{'cams@5s':>9}"
+    columns = f"{'pipeline 640':>14}{'overhead':>10}{'over, ms':>10}{'SQL/frame':>11}{'speed-up':>10}{'cams@5s':>9}"
     print(f"{'backend':<14}{'runs as, threads':<20}{header}{columns}")
     ref_pipeline = statistics.mean(pipeline[reference]) if pipeline[reference] else None
     for name in names:
@@ -203,7 +208,9 @@ def run(media: Path, count: int, names: list[str], sizes: list[int]) -> None:
         line = f"{name:<14}{f'{runtime.backend} {runtime.precision} x{runtime.threads}':<20}{cells}"
         if pipeline[name]:
             p, b = statistics.mean(pipeline[name]), statistics.mean(bare[(name, 640)])
-            line += f"{p * 1000:14.0f}{(p / b - 1) * 100:9.1f}%{ref_pipeline / p:9.2f}x{INTERVAL / p:9.1f}"
+            sql = statistics.mean(statements[name])
+            line += f"{p * 1000:14.0f}{(p / b - 1) * 100:9.1f}%{(p - b) * 1000:10.1f}{sql:11.1f}"
+            line += f"{ref_pipeline / p:9.2f}x{INTERVAL / p:9.1f}"
         print(line)
     for (name, size), runtime in runtimes.items():
         if runtime.backend != name.partition("@")[0].partition(":")[0]:
