@@ -33,6 +33,7 @@ class CameraAdmin(admin.ModelAdmin):
         ("Place", {"fields": ["latitude", "longitude", "address", "heading", "district", "tags"]}),
         ("Source", {"fields": ["source_url", "username", "password", "clear_password", "rtsp_transport"]}),
         ("Capture", {"fields": ["capture_mode", "capture_interval"]}),
+        ("Recording", {"fields": ["recording", "recording_retention_days"]}),
         ("Detection", {"fields": ["detect", "detection_model", "motion_gate", "motion_threshold"]}),
         (
             "Tracking (stream cameras and counting lines)",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,6 +12,9 @@ from core.bounds import COUNTER_MAX, range_check, validate_names, validate_plain
 
 # A day between snapshots at most: beat's and the capture spacing's date arithmetic stay far from overflowing.
 CAPTURE_INTERVAL_MAX = 86_400
+RECORDING_RETENTION_DAYS_MAX = 3650
+# Files a recorder can copy as video (a photo looped as a camera is not).
+VIDEO_FILE_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".ts", ".avi")
 # No frame the decoder accepts (8192 x 8192 pixels at most) has a longer side.
 FRAME_SIDE_MAX = 8192 * 8192
 TRACK_BUFFER_MAX = 3_600  # frames: five minutes at 12.5 fps
@@ -35,6 +39,11 @@ class Camera(models.Model):
         INTERVAL = "interval", "Interval snapshots"
         STREAM = "stream", "Continuous stream analysis"
         PUSH = "push", "Pushed by an edge device"
+
+    class Recording(models.TextChoices):
+        OFF = "off", "Off"
+        EVENTS = "events", "Around events only"
+        CONTINUOUS = "continuous", "Continuous"
 
     class Status(models.TextChoices):
         ONLINE = "online", "Online"
@@ -97,6 +106,18 @@ class Camera(models.Model):
         on_delete=models.SET_NULL,
         related_name="cameras",
         help_text="Empty: the default model.",
+    )
+    recording = models.CharField(
+        max_length=10,
+        choices=Recording.choices,
+        default=Recording.OFF,
+        help_text="Record the camera's own video (RTSP, HLS, files: H.264/H.265) into short segments, without "
+        "re-encoding; around events only keeps just what the events' clips need.",
+    )
+    recording_retention_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=within(1, RECORDING_RETENTION_DAYS_MAX),
+        help_text="Days continuous recordings are kept (1 to 3,650); the store's size cap may delete older first.",
     )
     motion_gate = models.BooleanField(
         default=True, help_text="Skip inference when the picture has not changed since the last processed frame."
@@ -162,6 +183,7 @@ class Camera(models.Model):
             range_check("camera", "longitude", Decimal("-180"), Decimal("180")),
             range_check("camera", "heading", 0, 359),
             range_check("camera", "capture_interval", 1, CAPTURE_INTERVAL_MAX),
+            range_check("camera", "recording_retention_days", 1, RECORDING_RETENTION_DAYS_MAX),
             range_check("camera", "motion_threshold", 0.0, 100.0),
             range_check("camera", "track_confidence", 0.01, 1.0),
             range_check("camera", "track_high_thresh", 0.0, 1.0),
@@ -198,7 +220,21 @@ class Camera(models.Model):
         username = sources.split_credentials(self.source_url)[1] if self.source_url else ""
         if username and self.username and self.username != username:
             raise ValidationError({"source_url": "The URL and the username field name different users."})
+        if self.recording != self.Recording.OFF and self.source_url and not self.delivers_video:
+            raise ValidationError(
+                {"recording": "Only video sources can be recorded: RTSP, HLS (.m3u8) or a file (not JPEG or push)."}
+            )
         self.move_credentials_out_of_url()
+
+    @property
+    def delivers_video(self) -> bool:
+        """Whether the source is video a recorder can copy as it comes (H.264/H.265 over RTSP, HLS, a file)."""
+        parts = urlsplit(self.source_url)
+        scheme = parts.scheme.lower()
+        path = parts.path.lower()
+        hls = scheme in sources.HTTP_SCHEMES and path.endswith(".m3u8")
+        video_file = scheme == sources.FILE_SCHEME and path.endswith(VIDEO_FILE_SUFFIXES)
+        return scheme in sources.STREAM_SCHEMES or hls or video_file
 
     def move_credentials_out_of_url(self) -> None:
         """Credentials typed into the URL move to their own fields."""

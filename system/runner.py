@@ -152,6 +152,7 @@ def plan(*, host: str, port: int) -> list[Child]:
         Child("detect", celery_worker("detect", pool="prefork", concurrency=1)),
         Child("default", celery_worker("default", pool="threads", concurrency=2)),
         Child("streams", [sys.executable, "manage.py", "analyze_streams"]),
+        Child("recorder", [sys.executable, "manage.py", "record_cameras"]),
         Child("beat", [sys.executable, "-m", "celery", "-A", "vigilsite", "beat", "--loglevel", "INFO"]),
     ]
     return children

@@ -217,6 +217,7 @@ INSTALLED_APPS = [
     "events",
     "flow",
     "streams",
+    "recordings",
     "notifications",
     "accounts",
     "livemap",
@@ -408,6 +409,17 @@ for _target in FLOW_FEED_TARGETS:
     if not re.fullmatch(r"[\w.-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5}", _target):
         raise ImproperlyConfigured(f"VIGIL_FLOW_FEED: {_target!r} is not host:port.")
 
+# --- Recordings -----------------------------------------------------------------------------
+# Cameras one recorder process records at most (ffmpeg copies each stream: little CPU, some bandwidth).
+RECORDING_MAX_PER_WORKER = env.integer("RECORDING_MAX_PER_WORKER", 16, minimum=1)
+# Seconds a segment aims at (ffmpeg cuts at the next keyframe): the precision of a clip's ends.
+RECORDING_SEGMENT_SECONDS = env.integer("RECORDING_SEGMENT_SECONDS", 4, minimum=2)
+# The whole store of segments (every camera) in GB: past it the oldest go first, whatever their camera.
+RECORDING_MAX_GB = env.number("RECORDING_MAX_GB", 50.0, minimum=0.01)
+# An event's clip: this many seconds before it was first seen and after it was last seen.
+CLIP_PRE_SECONDS = env.integer("CLIP_PRE_SECONDS", 10, minimum=0)
+CLIP_POST_SECONDS = env.integer("CLIP_POST_SECONDS", 10, minimum=0)
+
 # --- Stream analysis ------------------------------------------------------------------------
 # Cameras in stream mode one stream worker process analyses at most (each has its own tracker).
 STREAM_MAX_PER_WORKER = env.integer("STREAM_MAX_PER_WORKER", 4, minimum=1)
@@ -473,6 +485,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "detection.tasks.prune_counts": {"queue": "default"},
     "notifications.tasks.*": {"queue": "default"},
+    "recordings.tasks.*": {"queue": "default"},
     "cameras.tasks.*": {"queue": "capture"},
     "detection.tasks.*": {"queue": "detect"},
 }
@@ -519,6 +532,8 @@ CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 CELERY_BEAT_SCHEDULE = {
     "prune counts": {"task": "detection.tasks.prune_counts", "schedule": 600.0, "options": {"expires": 600}},
     "escalate events": {"task": "notifications.tasks.escalate_events", "schedule": 10.0, "options": {"expires": 10}},
+    "cut clips": {"task": "recordings.tasks.cut_clips", "schedule": 10.0, "options": {"expires": 10}},
+    "prune recordings": {"task": "recordings.tasks.prune_recordings", "schedule": 60.0, "options": {"expires": 60}},
     "resume notifications": {
         "task": "notifications.tasks.resume_notifications",
         "schedule": 30.0,

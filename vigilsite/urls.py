@@ -7,6 +7,7 @@ from cameras import views as camera_views
 from events import views as event_views
 from flow import views as flow_views
 from livemap import views as livemap_views
+from recordings import views as recording_views
 from system import views as system_views
 
 admin.site.site_header = "Vigil threat-handling panel"
@@ -26,6 +27,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cameras/<slug:slug>/latest.jpg", camera_views.camera_latest_frame, name="camera-latest-frame"),
     path("events/<int:pk>/<str:kind>.jpg", event_views.event_snapshot, name="event-snapshot"),
+    path("events/<int:pk>/clip.mp4", recording_views.event_clip, name="event-clip"),
     path("admin/dashboard/", admin.site.admin_view(event_views.operations_dashboard), name="operations-dashboard"),
     path("admin/", admin.site.urls),
     path("api/", include("vigilsite.api_urls")),

@@ -26,6 +26,7 @@ TRACKING = {
     "track_region": "lines", "tracker": "bytetrack", "track_confidence": "0.1", "track_high_thresh": "0.25",
     "track_low_thresh": "0.1", "new_track_thresh": "0.25", "track_buffer": "30", "match_thresh": "0.8",
 }  # fmt: skip
+RECORDING = {"recording": "off", "recording_retention_days": "7"}
 
 
 def test_the_api_never_returns_the_password(admin_client, camera):
@@ -113,7 +114,7 @@ def test_saving_in_the_admin_with_a_blank_password_keeps_it(admin_client, camera
         "longitude": "4.1", "address": "", "heading": "", "district": "North", "tags": "[]",
         "source_url": "rtsp://10.1.1.1/live", "username": "op", "password": "",
         "capture_mode": "interval", "capture_interval": "15", "rtsp_transport": "tcp",
-        "detect": "on", "motion_gate": "on", "motion_threshold": "0.5", **TRACKING,
+        "detect": "on", "motion_gate": "on", "motion_threshold": "0.5", **TRACKING, **RECORDING,
     }  # fmt: skip
     response = admin_client.post(reverse("admin:cameras_camera_change", args=[camera.pk]), form)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -198,7 +199,7 @@ def test_the_admin_shows_a_query_credential_masked_and_keeps_it_when_sent_back(a
         "longitude": "4.1", "address": "", "heading": "", "district": "", "tags": "[]",
         "source_url": QUERY_SHOWN, "username": "", "password": "",
         "capture_mode": "interval", "capture_interval": "15", "rtsp_transport": "tcp",
-        "detect": "on", "motion_gate": "on", "motion_threshold": "0.5", **TRACKING,
+        "detect": "on", "motion_gate": "on", "motion_threshold": "0.5", **TRACKING, **RECORDING,
     }  # fmt: skip
     response = admin_client.post(reverse("admin:cameras_camera_change", args=[query_camera.pk]), form)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -303,7 +304,7 @@ def test_the_admin_refuses_a_host_change_that_keeps_stored_credentials(admin_cli
         "longitude": "4.1", "address": "", "heading": "", "district": "", "tags": "[]",
         "source_url": MOVED_SHOWN, "username": "camuser", "password": "",
         "capture_mode": "interval", "capture_interval": "15", "rtsp_transport": "tcp",
-        "detect": "on", "motion_gate": "on", "motion_threshold": "0.5", **TRACKING,
+        "detect": "on", "motion_gate": "on", "motion_threshold": "0.5", **TRACKING, **RECORDING,
     }  # fmt: skip
     response = admin_client.post(change, form)
     assert response.status_code == 200

@@ -35,6 +35,7 @@ from flow.models import (
     OccupancyMinute,
 )
 from notifications.models import Delivery, Notification, NotificationChannel
+from recordings.models import Clip, Segment
 from vigilsite.testing import BASE_DIR
 
 NUMBER_FIELDS = (models.IntegerField, models.FloatField, models.DecimalField)
@@ -156,6 +157,8 @@ def one_of_each(db) -> dict[type[models.Model], models.Model]:
         OccupancyMinute.objects.create(occupancy=occupancy, minute=now, value=0, peak=0),
         OccupancyCorrection.objects.create(occupancy=occupancy, previous=0, value=1),
         Delivery.objects.create(notification=notification, channel=channel, attempt=1, status="sent"),
+        Segment.objects.create(camera=camera, started_at=now, ended_at=now, file="recordings/x.ts"),
+        Clip.objects.create(event=event, started_at=now, ended_at=now, event_last_seen=now),
     ]  # fmt: skip
     return {type(row): row for row in rows}
 

@@ -1,0 +1,94 @@
+"""Clips and retention on real segments: ffmpeg cuts a clip of the concourse into segments exactly as a
+recorder does (``-c copy``, the segment muxer), dated as if recorded just now (``recorded``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from cameras.tests.factories import make_camera
+from events.models import Event
+from recordings import tasks
+from recordings.models import Clip, Segment
+from recordings.services import clips_due, segments_prune
+from recordings.tests.segments import detection_event, recorded
+from recordings.tests.test_recorder import duration
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_events_clip_covers_its_pre_roll_to_its_post_roll(concourse_segments, settings):
+    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
+    now = timezone.now()
+    segments = recorded(camera, concourse_segments, ended_at=now - timedelta(seconds=1))
+    start = segments[0].started_at
+    # Seen from 4 s to 6 s into the recording: with 2 s before and after, the clip is 2 s to 8 s.
+    event = detection_event(camera, first_seen=start + timedelta(seconds=4), last_seen=start + timedelta(seconds=6))
+    settings.CLIP_POST_SECONDS = 30
+    assert tasks.cut_clips() == 0  # its post-roll has not passed yet
+    settings.CLIP_PRE_SECONDS = settings.CLIP_POST_SECONDS = 2
+
+    assert tasks.cut_clips() == 1
+
+    clip = Clip.objects.get(event=event)
+    length = duration(Path(default_storage.path(clip.file.name)))
+    longest = max(length for _, length in concourse_segments)
+    assert 6.0 - 0.1 <= length <= 6.0 + 2 * longest  # 2 s to 8 s; the ends fall on the segments' keyframes
+    assert clip.started_at <= start + timedelta(seconds=2) and clip.ended_at >= start + timedelta(seconds=8)
+    assert abs((clip.ended_at - clip.started_at).total_seconds() - length) < 0.5
+    assert tasks.cut_clips() == 0  # cut once; again only if the event is seen later
+    Event.objects.filter(pk=event.pk).update(last_seen=start + timedelta(seconds=10))
+    assert tasks.cut_clips() == 1
+    clip.refresh_from_db()
+    assert clip.ended_at >= start + timedelta(seconds=12)
+
+
+def test_an_event_without_recording_is_tried_once(settings):
+    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Not recorded then", recording="events")
+    seen = timezone.now() - timedelta(minutes=1)
+    event = detection_event(camera, first_seen=seen, last_seen=seen)
+
+    assert tasks.cut_clips() == 0
+    assert Clip.objects.get(event=event).file.name == ""  # nothing covered it: remembered, not looked for again
+    assert list(clips_due()) == []
+
+
+def test_retention_deletes_the_oldest_first_and_never_what_a_clip_waits_for(
+    concourse_segments, settings, django_capture_on_commit_callbacks
+):
+    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Concourse", recording="events")
+    now = timezone.now()
+    old = recorded(camera, concourse_segments[:2], ended_at=now - timedelta(minutes=20))
+    waited_for = recorded(camera, concourse_segments[2:5], ended_at=now - timedelta(minutes=10))
+    recent = recorded(camera, concourse_segments[5:], ended_at=now - timedelta(seconds=30))
+    event = detection_event(camera, first_seen=waited_for[1].started_at, last_seen=waited_for[1].ended_at)
+    settings.CLIP_PRE_SECONDS = settings.CLIP_POST_SECONDS = 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert segments_prune(now=now) == len(old)  # around events only: older than two minutes, no event
+    assert set(Segment.objects.values_list("pk", flat=True)) == {s.pk for s in waited_for + recent}
+    assert not any(default_storage.exists(s.file.name) for s in old)
+
+    # Once the clip is cut it is a file of its own: the segments may go, the clip stays.
+    assert tasks.cut_clips() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        segments_prune(now=now)
+    assert set(Segment.objects.values_list("pk", flat=True)) == {s.pk for s in recent}
+    assert default_storage.exists(Clip.objects.get(event=event).file.name)
+
+
+def test_past_the_size_cap_the_oldest_segments_of_any_camera_go_first(concourse_segments, settings):
+    one = make_camera("rtsp://127.0.0.1:8554/one", name="One", recording="continuous")
+    two = make_camera("rtsp://127.0.0.1:8555/two", name="Two", recording="continuous")
+    now = timezone.now()
+    older = recorded(one, concourse_segments[:3], ended_at=now - timedelta(hours=2))
+    newer = recorded(two, concourse_segments[3:6], ended_at=now - timedelta(hours=1))
+    settings.RECORDING_MAX_GB = sum(s.size for s in newer + older[2:]) / 1024**3
+
+    assert segments_prune(now=now) == 2
+
+    assert set(Segment.objects.values_list("pk", flat=True)) == {s.pk for s in older[2:] + newer}
