@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import math
 
-from cameras import frame_store
 from cameras.models import Camera
+from core.redis import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def camera_burst_request(*, camera: Camera, seconds: float) -> int:
         return 0
     try:
         # SET NX is the claim: of two detect workers suspecting at once, one queues the burst.
-        if not frame_store.redis_client().set(_key(camera.pk), "1", nx=True, ex=math.ceil(length * BURST_PAUSE_FACTOR)):
+        if not redis_client().set(_key(camera.pk), "1", nx=True, ex=math.ceil(length * BURST_PAUSE_FACTOR)):
             return 0
         count = math.ceil(length / BURST_EVERY_SECONDS)
         for n in range(1, count + 1):

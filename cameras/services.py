@@ -25,8 +25,9 @@ from cameras.frames import Frame, InvalidImage, decode_image
 from cameras.models import Camera
 from core import redact
 from core.bounds import COUNTER_MAX
+from core.broadcast import broadcast_on_commit
+from core.redis import redis_client
 from detection.services import frame_submit
-from events.broadcast import broadcast_on_commit
 from events.services import event_close_system, event_open_system
 
 logger = logging.getLogger(__name__)
@@ -325,8 +326,8 @@ def camera_push_frame(*, camera: Camera, data: bytes) -> Frame:
     # At most one frame per capture interval; SET NX with an expiry is the limiter.
     key = f"vigil:push:{camera.pk}"
     try:
-        first = frame_store.redis_client().set(key, 1, nx=True, px=int(camera.capture_interval * 1000))
-        retry = None if first else max(frame_store.redis_client().pttl(key), 0) / 1000
+        first = redis_client().set(key, 1, nx=True, px=int(camera.capture_interval * 1000))
+        retry = None if first else max(redis_client().pttl(key), 0) / 1000
     except redis.RedisError:
         # Without Redis the frame could not reach detection: the device waits and sends a fresh one.
         raise PushRefused(503, "Vigil's frame queue is unavailable; try again shortly.", retry_after=5) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from cameras import frame_store
+from core.redis import redis_client
 
 # Compared at a small size, blurred: sensor noise and JPEG artefacts must not count as motion.
 SIZE = (160, 90)
@@ -29,14 +29,14 @@ def _key(camera_id: int) -> str:
 
 def reference_get(camera_id: int) -> np.ndarray | None:
     """The fingerprint of the camera's last processed frame (shared by all detect workers)."""
-    data = frame_store.redis_client().get(_key(camera_id))
+    data = redis_client().get(_key(camera_id))
     if data is None or len(data) != SIZE[0] * SIZE[1]:
         return None
     return np.frombuffer(data, dtype=np.uint8).reshape(SIZE[1], SIZE[0])
 
 
 def reference_set(camera_id: int, print_: np.ndarray) -> None:
-    frame_store.redis_client().set(_key(camera_id), print_.tobytes(), ex=REFERENCE_TTL_SECONDS)
+    redis_client().set(_key(camera_id), print_.tobytes(), ex=REFERENCE_TTL_SECONDS)
 
 
 def frame_unchanged(

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from cameras import frame_store
 from cameras.frames import Frame
+from core.redis import redis_client
 
 WAITING = "vigil:detect:waiting"
 
@@ -40,7 +41,7 @@ class WaitingFrame:
 
 def frame_wait(camera_id: int, frame: Frame) -> str:
     """Store the frame with a short lifetime and put it in line; returns the entry for the task."""
-    client = frame_store.redis_client()
+    client = redis_client()
     entry = WaitingFrame(camera_id, frame_store.frame_put(camera_id, frame), frame.captured_at).encode()
     now = time.time()
     pipe = client.pipeline()
@@ -75,7 +76,7 @@ def frames_take(entry: str, *, limit: int, batch_id: str, redelivered: bool = Fa
     ``batch_id`` (the task id) records what was taken until ``batch_done``. A redelivered task
     (its worker died mid-batch) takes that same batch again, or at least its own frame.
     """
-    client = frame_store.redis_client()
+    client = redis_client()
     key = _batch_key(batch_id)
     if redelivered:
         unfinished = client.smembers(key)
@@ -90,8 +91,8 @@ def frames_take(entry: str, *, limit: int, batch_id: str, redelivered: bool = Fa
 
 def batch_done(batch_id: str) -> None:
     """The batch is recorded: a later redelivery of its task has nothing to take again."""
-    frame_store.redis_client().delete(_batch_key(batch_id))
+    redis_client().delete(_batch_key(batch_id))
 
 
 def waiting_count() -> int:
-    return frame_store.redis_client().zcard(WAITING)
+    return redis_client().zcard(WAITING)

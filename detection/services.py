@@ -14,8 +14,8 @@ from django.utils import timezone
 from cameras import frame_store
 from cameras.frames import Frame
 from cameras.models import Camera
+from core.vision import Detection
 from detection import queue
-from detection.detector import Detection
 from detection.models import CountMinute, CountSample
 from events.services import rules_apply
 

@@ -14,7 +14,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from core.admin_objects import changeable_object
+from core.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
+from core.maps import tiles_context
 from core.query_params import BadParameter, parse_integer
+from core.times import short_time
 from events.admin_filters import DistrictFilter, EventStatusFilter
 from events.admin_forms import WorkflowForm, workflow_choices
 from events.admin_paging import CappedPaginator
@@ -32,10 +36,6 @@ from events.workflow import (
     rule_tuned_record,
 )
 from notifications.admin import EventDeliveryInline
-from vigilsite.admin_objects import changeable_object
-from vigilsite.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
-from vigilsite.maps import tiles_context
-from vigilsite.times import short_time
 
 Action = EventAction.Action
 

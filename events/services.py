@@ -13,12 +13,12 @@ from django.utils import timezone
 from cameras.bursts import camera_burst_request
 from cameras.frames import Frame
 from cameras.models import Camera
+from core import snapshots
 from core.bounds import COUNTER_MAX, fit
+from core.broadcast import broadcast_on_commit
 from core.isolation import is_outage
-from detection.detector import Detection
+from core.vision import Detection
 from events import rules as threat_rules
-from events import snapshots
-from events.broadcast import broadcast_on_commit
 from events.models import Event, EventAction, RuleStreak, ThreatRule
 from events.payloads import event_payload
 from notifications.models import Notification

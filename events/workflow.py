@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from events.broadcast import broadcast_on_commit
+from core.broadcast import broadcast_on_commit
 from events.models import SNOOZE_MINUTES_MAX, TRANSITIONS, Event, EventAction, RuleSnooze, ThreatRule
 from events.payloads import event_payload
 from events.rules import rules_changed

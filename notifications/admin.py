@@ -10,11 +10,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core import redact
+from core.admin_objects import changeable_object
+from core.badges import badge, field_badge
 from notifications.admin_forms import NotificationChannelForm
 from notifications.models import Delivery, Notification, NotificationChannel
 from notifications.services import channel_test_send, notification_retry
-from vigilsite.admin_objects import changeable_object
-from vigilsite.badges import badge, field_badge
 
 NOTIFICATION_STATUS_COLOURS = {
     "pending": "#0969da",

@@ -35,6 +35,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
-handler400 = "vigilsite.errors.client_error"
-handler404 = "vigilsite.errors.not_found"
-handler500 = "vigilsite.errors.server_error"
+handler400 = "core.errors.client_error"
+handler404 = "core.errors.not_found"
+handler500 = "core.errors.server_error"

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from cameras.tests.factories import make_camera
+from core.redis import redis_client
 from detection import queue
 from detection.models import CountSample
 from detection.pipeline import frames_analyse, frames_detect_waiting
@@ -231,7 +232,7 @@ def test_frames_of_switched_off_or_expired_entries_are_dropped(offline_model):
     gone = camera()
     entry_off = queue.frame_wait(off.pk, photo("bus.jpg"))
     entry_gone = queue.frame_wait(gone.pk, photo("bus.jpg"))
-    queue.frame_store.redis_client().delete(queue.WaitingFrame.decode(entry_gone).key)  # expired
+    redis_client().delete(queue.WaitingFrame.decode(entry_gone).key)  # expired
 
     assert frames_detect_waiting(entry=entry_off) == []
     assert not CountSample.objects.exists()
