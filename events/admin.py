@@ -35,7 +35,6 @@ from events.workflow import (
     rule_snooze_end,
     rule_tuned_record,
 )
-from notifications.admin import EventDeliveryInline
 
 Action = EventAction.Action
 
@@ -167,7 +166,8 @@ class EventAdmin(admin.ModelAdmin):
         ("Handling", {"fields": ["status", "assignee", "resolved_at", "resolution_note"]}),
     ]
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
-    inlines = [EventActionInline, EventDeliveryInline]
+    # notifications/admin.py adds its deliveries below the history (notifications sit above events).
+    inlines = [EventActionInline]
     actions = ["acknowledge", "dispatch", "resolve", "false_alarm", "reopen", "add_note", "export_csv"]
 
     # -- list -------------------------------------------------------------------------------------
