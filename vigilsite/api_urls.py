@@ -1,22 +1,15 @@
-"""The REST API under ``/api/``: one router, each app registering its viewsets."""
+"""The REST API under ``/api/``: each app's ``api/urls.py``, and the root listing them."""
 
-from django.urls import path
-from rest_framework.routers import DefaultRouter
+from django.urls import include, path
+from rest_framework.routers import APIRootView
+from rest_framework.urlpatterns import format_suffix_patterns
 
-from cameras.api.ingest import CameraFrameIngestView
-from cameras.api.viewsets import CameraViewSet
-from detection.api.counts import CountSeriesView
-from detection.api.viewsets import DetectionModelViewSet
-from events.api.viewsets import EventViewSet, ThreatRuleViewSet
-
-router = DefaultRouter()
-router.register("cameras", CameraViewSet, basename="camera")
-router.register("events", EventViewSet, basename="event")
-router.register("rules", ThreatRuleViewSet, basename="rule")
-router.register("models", DetectionModelViewSet, basename="detectionmodel")
+# What ``GET /api/`` lists: each collection's name and its list route's URL name.
+API_ROOT = {"cameras": "camera-list", "events": "event-list", "rules": "rule-list", "models": "detectionmodel-list"}
 
 urlpatterns = [
-    path("cameras/<int:pk>/frames/", CameraFrameIngestView.as_view(), name="camera-frames"),
-    path("counts/", CountSeriesView.as_view(), name="counts"),
-    *router.urls,
+    path("", include("cameras.api.urls")),
+    path("", include("detection.api.urls")),
+    path("", include("events.api.urls")),
+    *format_suffix_patterns([path("", APIRootView.as_view(api_root_dict=API_ROOT), name="api-root")]),
 ]
