@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.roles import roles_sync
-from cameras import frame_store
+from core.redis import redis_client
 from detection.detector import detectors_forget
 from detection.models import DetectionModel
 from events.rules import rules_cache_forget
@@ -244,7 +244,7 @@ def _fresh_detectors() -> None:
 def _fresh_redis_state(redis_url) -> None:
     # Camera ids can be reused after a rollback; motion references, waiting frames and push
     # limits of an earlier test must not leak into the next one.
-    client = frame_store.redis_client()
+    client = redis_client()
     for key in client.scan_iter("vigil:*"):
         client.delete(key)
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.template.response import TemplateResponse
 from rest_framework.authtoken.models import TokenProxy
 
+from accounts.api_auth import token_expires_at
 from accounts.authority import (
     SUPERUSER_ONLY_FIELDS,
     grantable_groups,
@@ -25,7 +26,6 @@ from accounts.authority import (
 )
 from accounts.models import ApiToken
 from accounts.services import api_token_issue
-from vigilsite.api_auth import token_expires_at
 
 admin.site.unregister(TokenProxy)
 admin.site.unregister(User)

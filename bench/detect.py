@@ -55,9 +55,10 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from cameras import handoff  # noqa: E402
 from cameras.frames import Frame, decode_image  # noqa: E402
 from cameras.models import Camera  # noqa: E402
-from detection import backends, motion, queue  # noqa: E402
+from detection import backends, motion  # noqa: E402
 from detection.detector import detector_for, detectors_forget  # noqa: E402
 from detection.models import DetectionModel  # noqa: E402
 from detection.pipeline import frames_detect_waiting  # noqa: E402
@@ -187,7 +188,7 @@ def run(media: Path, count: int, names: list[str], sizes: list[int]) -> None:
                     # What the capture worker hands over (outside the timing), then the detect task's
                     # own function: Redis read, decode, inference, rules, database writes.
                     captured = start + timedelta(seconds=frame_no * 10 + 1)
-                    entry = queue.frame_wait(cameras[name].pk, Frame(image, captured, _jpeg=data))
+                    entry = handoff.frame_wait(cameras[name].pk, Frame(image, captured, _jpeg=data))
                     with CaptureQueriesContext(connection) as queries:  # a few µs a statement, alike for all
                         began = time.perf_counter()
                         frames_detect_waiting(entry=entry)

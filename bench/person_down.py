@@ -37,7 +37,8 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from detection.detector import Detection, Detector  # noqa: E402
+from core.vision import Detection  # noqa: E402
+from detection.detector import Detector  # noqa: E402
 from detection.models import DetectionModel  # noqa: E402
 from events.models import ThreatRule  # noqa: E402
 from events.rules import EDGE_MARGIN, SAME_OBJECT_IOU, SIGHTING_GAP_SECONDS, rule_matches, sightings_follow  # noqa: E402

@@ -133,8 +133,8 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from cameras import frame_store
     from cameras.models import Camera
+    from core.redis import redis_client
     from detection import queue
     from events.models import Event
     from system import embedded_redis, runner
@@ -188,7 +188,7 @@ def main() -> None:
     print(f"soak: {args.cameras} cameras every {args.interval} s for {args.minutes:g} min; {dead} die at "
           f"+{cams.dead_at - started:.0f} s ({', '.join(MODES)}), {flapping} flap; data in {data_dir}")  # fmt: skip
 
-    client = frame_store.redis_client()
+    client = redis_client()
     peak = {"capture": 0, "detect": 0, "waiting": 0}
     offline_at: dict[int, float] = {}
     rss_start: dict[str, int] = {}

@@ -96,7 +96,7 @@ def run(clients: int, rate: float, seconds: float, processes: int, port: int, co
     from django.db import transaction
 
     from cameras.models import Camera
-    from events.broadcast import broadcast_on_commit, broadcasts_flush
+    from core.broadcast import broadcast_on_commit, broadcasts_flush
     from events.services import event_open_system
 
     camera = Camera.objects.get(slug="bench-camera")

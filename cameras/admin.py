@@ -7,8 +7,8 @@ from cameras.forms import CameraAdminForm
 from cameras.models import Camera
 from cameras.services import camera_capture_request, camera_push_token_rotate, camera_test_connection
 from core import redact
-from vigilsite.badges import CAMERA_STATUS_COLOURS, field_badge
-from vigilsite.maps import tiles_context
+from core.badges import CAMERA_STATUS_COLOURS, field_badge
+from core.maps import tiles_context
 
 
 @admin.register(Camera)

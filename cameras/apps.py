@@ -8,7 +8,7 @@ class CamerasConfig(AppConfig):
     verbose_name = "Cameras"
 
     def ready(self) -> None:
-        from cameras import signals  # noqa: F401 - connects the schedule and frame receivers
+        from cameras import receivers  # noqa: F401 - connects the schedule and frame receivers
         from core import outbound
 
         outbound.warn_if_metadata_reachable()  # cameras are the first outbound users; one warning per start

@@ -12,8 +12,11 @@ from __future__ import annotations
 import logging
 import math
 
-from cameras import frame_store
+from celery import current_app
+
 from cameras.models import Camera
+from cameras.services import CAPTURE_TASK
+from core.redis import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +38,6 @@ def camera_burst_request(*, camera: Camera, seconds: float) -> int:
     The broker calls are guarded like the admin's *Capture now*: a suspicion left unconfirmed is
     confirmed by the next regular pictures instead.
     """
-    from cameras.tasks import capture_camera  # tasks import the services, which import this module
-
     if camera.capture_mode != Camera.CaptureMode.INTERVAL or camera.capture_interval <= BURST_EVERY_SECONDS:
         return 0
     length = seconds + BURST_MARGIN_SECONDS
@@ -44,7 +45,7 @@ def camera_burst_request(*, camera: Camera, seconds: float) -> int:
         return 0
     try:
         # SET NX is the claim: of two detect workers suspecting at once, one queues the burst.
-        if not frame_store.redis_client().set(_key(camera.pk), "1", nx=True, ex=math.ceil(length * BURST_PAUSE_FACTOR)):
+        if not redis_client().set(_key(camera.pk), "1", nx=True, ex=math.ceil(length * BURST_PAUSE_FACTOR)):
             return 0
         count = math.ceil(length / BURST_EVERY_SECONDS)
         for n in range(1, count + 1):
@@ -52,7 +53,7 @@ def camera_burst_request(*, camera: Camera, seconds: float) -> int:
             # force: the burst ignores the interval's spacing (never the capture lock); a picture that
             # could not start in time is dropped, the next one is fresher.
             expires = at + BURST_EVERY_SECONDS * 2
-            capture_camera.apply_async((camera.pk,), {"force": True}, countdown=at, expires=expires)
+            current_app.send_task(CAPTURE_TASK, (camera.pk,), {"force": True}, countdown=at, expires=expires)
     except Exception as exc:  # redis or kombu errors, transport-specific
         logger.warning("burst of camera %s not queued: %s", camera.pk, exc)
         return 0

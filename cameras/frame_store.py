@@ -9,34 +9,12 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import redis
-from django.conf import settings
 from django.core.files.storage import default_storage
 
 from cameras.frames import Frame
+from core.redis import redis_client
 
 FRAME_TTL_SECONDS = 300
-REDIS_TIMEOUT_SECONDS = 5
-# More than a web process' concurrent requests need at once; beyond it a caller waits (bounded).
-REDIS_MAX_CONNECTIONS = 64
-_client: redis.Redis | None = None
-
-
-def redis_client() -> redis.Redis:
-    """The process' shared client: a bounded pool, and no call (connect, read, waiting for a free
-    connection) that can wait more than a few seconds on a Redis that went away."""
-    global _client
-    if _client is None:
-        pool = redis.BlockingConnectionPool.from_url(
-            settings.REDIS_URL,
-            max_connections=REDIS_MAX_CONNECTIONS,
-            timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            health_check_interval=30,
-        )
-        _client = redis.Redis(connection_pool=pool)
-    return _client
 
 
 def frame_put(camera_id: int, frame: Frame) -> str:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -22,12 +23,12 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from cameras import frame_store, readers
 from cameras.frames import Frame, InvalidImage, decode_image
+from cameras.handoff import frame_submit
 from cameras.models import Camera
+from cameras.signals import camera_status_changed
 from core import redact
 from core.bounds import COUNTER_MAX
-from detection.services import frame_submit
-from events.broadcast import broadcast_on_commit
-from events.services import event_close_system, event_open_system
+from core.redis import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,6 @@ def camera_demo_seed() -> list[Camera]:
 
 MAX_BACKOFF_SECONDS = 300
 CAPTURE_TASK = "cameras.tasks.capture_camera"
-OFFLINE_LABEL = "camera_offline"
 
 
 def capture_timeout(camera: Camera) -> float:
@@ -172,9 +172,7 @@ def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None,
     if camera.detect and submit:
         transaction.on_commit(lambda: frame_submit(camera_id=camera.pk, frame=frame))
     if previous != Camera.Status.ONLINE:
-        _status_changed(camera)
-    if previous == Camera.Status.OFFLINE:
-        event_close_system(camera=camera, label=OFFLINE_LABEL, note="The camera sends frames again.")
+        camera_status_changed.send(sender=Camera, camera=camera, previous=previous)
 
 
 @transaction.atomic
@@ -195,29 +193,13 @@ def camera_record_failure(*, camera: Camera, error: str, started_at: datetime) -
     camera.next_capture_at = started_at + timedelta(seconds=max(backoff, camera.capture_interval / 2))
     camera.save(update_fields=[*_HEALTH_FIELDS, "next_capture_at"])
     if camera.status != previous:
-        _status_changed(camera)
-    if offline and previous != Camera.Status.OFFLINE:
-        event_open_system(
-            camera=camera,
-            label=OFFLINE_LABEL,
-            title=f"Camera offline: {camera.name}",
-            detail=camera.last_error,
-            severity="high",
-        )
+        camera_status_changed.send(sender=Camera, camera=camera, previous=previous)
 
 
 _HEALTH_FIELDS = [
     "status", "last_frame_at", "last_error", "consecutive_failures",
     "last_latency_ms", "frame_width", "frame_height", "updated_at",
 ]  # fmt: skip
-
-
-def _status_changed(camera: Camera) -> None:
-    broadcast_on_commit(
-        "camera.status",
-        {"id": camera.pk, "status": camera.status, "last_error": camera.last_error,
-         "last_frame_at": camera.last_frame_at.isoformat() if camera.last_frame_at else None},
-    )  # fmt: skip
 
 
 def camera_test_connection(*, camera: Camera) -> tuple[bool, str]:
@@ -236,12 +218,10 @@ def camera_capture_request(*, camera_ids: list[int]) -> int:
     The broker calls are bounded (pool wait, connect and publish retries: see the ``CELERY_*``
     settings), so with the broker away the operator gets an answer in seconds, not a hung page.
     """
-    from cameras.tasks import capture_camera  # tasks import this module
-
     queued = 0
     for camera_id in camera_ids:
         try:
-            capture_camera.apply_async((camera_id,), {"force": True})
+            current_app.send_task(CAPTURE_TASK, (camera_id,), {"force": True})
         except Exception as exc:  # kombu raises transport-specific errors
             logger.warning("capture of camera %s not queued: %s", camera_id, exc)
             break  # the broker is away for the others too
@@ -327,8 +307,8 @@ def camera_push_frame(*, camera: Camera, data: bytes) -> Frame:
     # At most one frame per capture interval; SET NX with an expiry is the limiter.
     key = f"vigil:push:{camera.pk}"
     try:
-        first = frame_store.redis_client().set(key, 1, nx=True, px=int(camera.capture_interval * 1000))
-        retry = None if first else max(frame_store.redis_client().pttl(key), 0) / 1000
+        first = redis_client().set(key, 1, nx=True, px=int(camera.capture_interval * 1000))
+        retry = None if first else max(redis_client().pttl(key), 0) / 1000
     except redis.RedisError:
         # Without Redis the frame could not reach detection: the device waits and sends a fresh one.
         raise PushRefused(503, "Vigil's frame queue is unavailable; try again shortly.", retry_after=5) from None

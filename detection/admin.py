@@ -9,11 +9,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core.admin_objects import changeable_object
 from detection.admin_forms import ModelTryForm
 from detection.detector import WeightsUnavailable
 from detection.models import CountMinute, CountSample, DetectionModel
 from detection.trial import model_try
-from vigilsite.admin_objects import changeable_object
 
 logger = logging.getLogger(__name__)
 WEIGHTS_PERMISSION = "detection.manage_model_weights"

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 
 from cameras.frames import Frame, InvalidImage, decode_image
-from detection.trial import sample_choices, sample_frame
+from detection.samples import sample_choices, sample_frame
 
 
 class ModelTryForm(forms.Form):

@@ -13,3 +13,9 @@ class DetectionConfig(AppConfig):
 
         # Uploaded weights go with their model row.
         stored_files_follow_rows(DetectionModel, "weights_file")
+
+        from core.vision import label_source_register
+        from detection.selectors import known_labels
+
+        # The labels rules and notification channels offer (events and notifications sit below detection).
+        label_source_register(known_labels)

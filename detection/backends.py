@@ -437,7 +437,7 @@ def _camera_frames(limit: int) -> list[np.ndarray]:
 
     from cameras.frames import InvalidImage
     from cameras.models import Camera
-    from detection.trial import sample_frame
+    from detection.samples import sample_frame
 
     frames = []
     try:
@@ -471,7 +471,7 @@ def _compare(model, weights: str, made: Path) -> Agreement:
     """Run PyTorch and the export on the validation pictures and compare what they find."""
     from ultralytics import YOLO
 
-    from detection.detector import boxes_of
+    from core.vision import boxes_of
 
     pictures = validation_pictures()
     if not pictures:

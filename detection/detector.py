@@ -6,7 +6,6 @@ import importlib.util
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -14,33 +13,11 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from core.vision import Detection, boxes_of
 from detection import backends
 from detection.models import DetectionModel
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Detection:
-    """One object found in a frame; the box is (x1, y1, x2, y2) in 0..1 image coordinates."""
-
-    label: str
-    confidence: float
-    box: tuple[float, float, float, float]
-    class_name: str = ""
-
-    @property
-    def foot(self) -> tuple[float, float]:
-        """The bottom-centre of the box: where a person stands, used for zones."""
-        x1, _, x2, y2 = self.box
-        return ((x1 + x2) / 2, y2)
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "box": list(self.box)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Detection:
-        return cls(data["label"], data["confidence"], tuple(data["box"]), data.get("class_name", ""))
 
 
 class WeightsUnavailable(Exception):
@@ -165,33 +142,6 @@ class Detector:
     def detections(self, result) -> list[tuple[Detection, int | None]]:
         """An ultralytics result as (detection, track id) pairs; the id is None when not tracking."""
         return boxes_of(result, labels=self.labels, keep=self.keep, tracked=True)
-
-
-def boxes_of(result, *, labels: dict | None = None, keep: set | None = None, tracked: bool = False) -> list:
-    """An ultralytics result as ``Detection``s (labelled by ``labels``, else the class name).
-
-    With ``tracked``, (detection, track id) pairs; the id is None when not tracking.
-    """
-    height, width = result.orig_shape
-    boxes, names = result.boxes, result.names
-    ids = boxes.id.int().cpu().tolist() if boxes.id is not None else [None] * len(boxes)
-    found = []
-    for (x1, y1, x2, y2), confidence, cls, track_id in zip(
-        boxes.xyxy.cpu().numpy().tolist(), boxes.conf.cpu().numpy().tolist(),
-        boxes.cls.cpu().numpy().astype(int).tolist(), ids, strict=True,
-    ):  # fmt: skip
-        name = names.get(cls, str(cls))
-        label = labels.get(cls, name) if labels else name
-        if keep and label not in keep:
-            continue
-        box = (_unit(x1 / width), _unit(y1 / height), _unit(x2 / width), _unit(y2 / height))
-        detection = Detection(label, round(confidence, 4), box, name)
-        found.append((detection, track_id) if tracked else detection)
-    return found
-
-
-def _unit(value: float) -> float:
-    return round(min(max(value, 0.0), 1.0), 5)
 
 
 _loaded: dict[int, Detector] = {}

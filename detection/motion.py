@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from django.conf import settings
 
-from cameras import frame_store
+from core.redis import redis_client
 
 # Compared at a small size, blurred: sensor noise and JPEG artefacts must not count as motion.
 SIZE = (160, 90)
@@ -34,7 +34,7 @@ def _decision_key(camera_id: int, frame_id: str) -> str:
 
 def reference_get(camera_id: int) -> np.ndarray | None:
     """The fingerprint of the camera's last processed frame (shared by all detect workers)."""
-    return _reference_decode(frame_store.redis_client().get(_key(camera_id)))
+    return _reference_decode(redis_client().get(_key(camera_id)))
 
 
 def _reference_decode(data: bytes | None) -> np.ndarray | None:
@@ -44,7 +44,7 @@ def _reference_decode(data: bytes | None) -> np.ndarray | None:
 
 
 def reference_set(camera_id: int, print_: np.ndarray) -> None:
-    frame_store.redis_client().set(_key(camera_id), print_.tobytes(), ex=REFERENCE_TTL_SECONDS)
+    redis_client().set(_key(camera_id), print_.tobytes(), ex=REFERENCE_TTL_SECONDS)
 
 
 def frame_unchanged(
@@ -73,7 +73,7 @@ def frame_unchanged(
             return True
         references[camera_id] = current
         return False
-    client = frame_store.redis_client()
+    client = redis_client()
     keys = [_key(camera_id)] + ([_decision_key(camera_id, frame_id)] if frame_id else [])
     stored, *decided = client.mget(keys)
     if decided and decided[0] is not None:

@@ -17,8 +17,9 @@ from cameras import frame_store
 from cameras.frames import Frame, InvalidImage, decode_image
 from cameras.models import Camera
 from core.isolation import is_outage
+from core.vision import Detection
 from detection import motion, queue
-from detection.detector import Detection, Detector, WeightsUnavailable, default_model, detector_for
+from detection.detector import Detector, WeightsUnavailable, default_model, detector_for
 from detection.models import DetectionModel
 from detection.services import camera_detection_failed, frame_result_record
 

@@ -1,4 +1,5 @@
-"""The hand-off from capture to detection: frames wait in Redis, tasks carry only a reference.
+"""The detect side of the hand-off from capture (``cameras/handoff.py`` puts frames in line): a task
+takes its frame and others waiting.
 
 Each waiting frame is a member of a sorted set (scored by arrival) and has its own task on the
 ``detect`` queue. The worker that runs a task takes its own frame and the oldest others that
@@ -12,44 +13,9 @@ its own frame: the others' tasks have already returned. Recording is idempotent 
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import dataclass
-from datetime import datetime
-
 from cameras import frame_store
-from cameras.frames import Frame
-
-WAITING = "vigil:detect:waiting"
-
-
-@dataclass(frozen=True)
-class WaitingFrame:
-    camera_id: int
-    key: str
-    captured_at: datetime
-
-    def encode(self) -> str:
-        return json.dumps([self.camera_id, self.key, self.captured_at.isoformat()])
-
-    @classmethod
-    def decode(cls, entry: str | bytes) -> WaitingFrame:
-        camera_id, key, captured_at = json.loads(entry)
-        return cls(int(camera_id), key, datetime.fromisoformat(captured_at))
-
-
-def frame_wait(camera_id: int, frame: Frame) -> str:
-    """Store the frame with a short lifetime and put it in line; returns the entry for the task."""
-    client = frame_store.redis_client()
-    entry = WaitingFrame(camera_id, frame_store.frame_put(camera_id, frame), frame.captured_at).encode()
-    now = time.time()
-    pipe = client.pipeline()
-    pipe.zadd(WAITING, {entry: now})
-    # Frames expire in Redis; their entries go too, so a stopped detect queue leaves nothing growing.
-    pipe.zremrangebyscore(WAITING, 0, now - frame_store.FRAME_TTL_SECONDS)
-    pipe.execute()
-    return entry
-
+from cameras.handoff import WAITING, WaitingFrame
+from core.redis import redis_client
 
 _TAKE = """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {} end
@@ -75,7 +41,7 @@ def frames_take(entry: str, *, limit: int, batch_id: str, redelivered: bool = Fa
     ``batch_id`` (the task id) records what was taken until ``batch_done``. A redelivered task
     (its worker died mid-batch) takes that same batch again, or at least its own frame.
     """
-    client = frame_store.redis_client()
+    client = redis_client()
     key = _batch_key(batch_id)
     if redelivered:
         unfinished = client.smembers(key)
@@ -90,8 +56,8 @@ def frames_take(entry: str, *, limit: int, batch_id: str, redelivered: bool = Fa
 
 def batch_done(batch_id: str) -> None:
     """The batch is recorded: a later redelivery of its task has nothing to take again."""
-    frame_store.redis_client().delete(_batch_key(batch_id))
+    redis_client().delete(_batch_key(batch_id))
 
 
 def waiting_count() -> int:
-    return frame_store.redis_client().zcard(WAITING)
+    return redis_client().zcard(WAITING)

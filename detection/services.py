@@ -1,5 +1,5 @@
-"""Writes of the detection stage: hand frames to the detect queue, record what each frame showed,
-and keep the count tables bounded."""
+"""Writes of the detection stage: record what each frame showed (and run the rules on it), and keep
+the count tables bounded. Frames reach the detect queue through ``cameras/handoff.py``."""
 
 from __future__ import annotations
 
@@ -11,26 +11,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cameras import frame_store
 from cameras.frames import Frame
 from cameras.models import Camera
-from detection import queue
-from detection.detector import Detection
+from core.vision import Detection
 from detection.models import CountMinute, CountSample
 from events.services import rules_apply
 
 logger = logging.getLogger(__name__)
-
-
-def frame_submit(*, camera_id: int, frame: Frame) -> None:
-    """Queue a captured frame for detection; a broker or Redis failure loses the frame, not the capture."""
-    from detection.tasks import detect_frame  # tasks import this module
-
-    try:
-        entry = queue.frame_wait(camera_id, frame)
-        detect_frame.apply_async(kwargs={"entry": entry}, expires=frame_store.FRAME_TTL_SECONDS)
-    except Exception as exc:
-        logger.warning("frame of camera %s not queued for detection: %s", camera_id, exc)
 
 
 @transaction.atomic

@@ -13,8 +13,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from events.broadcast import group_send_on_commit
-from events.consumers import EVENTS_GROUP
+from core.broadcast import EVENTS_GROUP, group_send_on_commit
 from events.socket_access import session_digest, user_group
 
 RECHECK = {"type": "access.recheck"}

@@ -14,7 +14,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from core.admin_objects import changeable_object
+from core.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
+from core.maps import tiles_context
 from core.query_params import BadParameter, parse_integer
+from core.times import short_time
 from events.admin_filters import DistrictFilter, EventStatusFilter
 from events.admin_forms import WorkflowForm, workflow_choices
 from events.admin_paging import CappedPaginator
@@ -31,11 +35,6 @@ from events.workflow import (
     rule_snooze_end,
     rule_tuned_record,
 )
-from notifications.admin import EventDeliveryInline
-from vigilsite.admin_objects import changeable_object
-from vigilsite.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
-from vigilsite.maps import tiles_context
-from vigilsite.times import short_time
 
 Action = EventAction.Action
 
@@ -167,7 +166,8 @@ class EventAdmin(admin.ModelAdmin):
         ("Handling", {"fields": ["status", "assignee", "resolved_at", "resolution_note"]}),
     ]
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
-    inlines = [EventActionInline, EventDeliveryInline]
+    # notifications/admin.py adds its deliveries below the history (notifications sit above events).
+    inlines = [EventActionInline]
     actions = ["acknowledge", "dispatch", "resolve", "false_alarm", "reopen", "add_note", "export_csv"]
 
     # -- list -------------------------------------------------------------------------------------

@@ -8,6 +8,12 @@ class EventsConfig(AppConfig):
     verbose_name = "Events"
 
     def ready(self) -> None:
+        from cameras.signals import camera_status_changed
+        from events.receivers import camera_offline_event
+
+        # In the camera's transaction: the offline event opens (or closes) with the health change.
+        camera_status_changed.connect(camera_offline_event, dispatch_uid="events-camera-offline")
+
         from events.access_signals import signals_connect
 
         signals_connect()  # logout, deactivation, role changes close open WebSockets

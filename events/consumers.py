@@ -10,6 +10,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from core.broadcast import EVENTS_GROUP
 from events.socket_access import (
     CLOSE_LOGGED_OUT,
     SocketAccess,
@@ -22,7 +23,6 @@ from events.socket_access import (
 
 logger = logging.getLogger(__name__)
 
-EVENTS_GROUP = "events"
 READ_ONLY = "This socket only pushes changes; act on events through the API (POST /api/events/<id>/<action>/)."
 # A socket whose re-checks fail this long (the database is down) is closed; the page reconnects.
 RECHECK_GRACE_SECONDS = 60
@@ -32,7 +32,7 @@ CLOSE_TRY_AGAIN = 1013
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     """Pushes event, camera-status and counter changes, each kind only to users with its permission.
 
-    A user who may see none of the kinds (``events.socket_access.MESSAGE_PERMISSIONS``) is closed
+    A user who may see none of the kinds (``core.broadcast.MESSAGE_PERMISSIONS``) is closed
     with 4403. The session is checked again every ``WS_RECHECK_SECONDS`` and whenever a change to
     the user is broadcast (``events.access_signals``); a socket whose user logged out, was
     deactivated or lost every permission is closed with 4401 or 4403 and gets nothing more, one
@@ -85,7 +85,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self._groups = []
 
     async def broadcast(self, message: dict) -> None:
-        """Relay a message sent to the group by ``events.broadcast``, if this user may see its kind."""
+        """Relay a message sent to the group by ``core.broadcast``, if this user may see its kind."""
         payload = message["payload"]
         if self._open and message_allowed(payload.get("type", ""), self._permissions):
             await self.send_json(payload)

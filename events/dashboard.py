@@ -10,8 +10,8 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from cameras.models import Camera
+from core.badges import CAMERA_STATUS_COLOURS, field_badge
 from events.models import Event, Severity
-from vigilsite.badges import CAMERA_STATUS_COLOURS, field_badge
 
 WINDOW = timedelta(hours=24)
 SEVERITIES = list(reversed(Severity.choices))  # critical first

@@ -1,7 +1,7 @@
 from django import forms
 
 from core.forms import NamesFormField
-from detection.selectors import known_labels
+from core.vision import known_labels
 from events.models import ThreatRule
 from events.widgets import ZoneEditorWidget
 

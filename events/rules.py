@@ -15,10 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 from shapely.geometry import Point, Polygon
 
-from cameras.frame_store import redis_client
 from cameras.models import Camera
 from core.geometry import box_overlap
-from detection.detector import Detection
+from core.redis import redis_client
+from core.vision import Detection
 from events.models import RuleSnooze, ThreatRule
 
 logger = logging.getLogger(__name__)

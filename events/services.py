@@ -13,16 +13,13 @@ from django.utils import timezone
 from cameras.bursts import camera_burst_request
 from cameras.frames import Frame
 from cameras.models import Camera
+from core import snapshots
 from core.bounds import COUNTER_MAX, fit
 from core.isolation import is_outage
-from detection.detector import Detection
+from core.vision import Detection
 from events import rules as threat_rules
-from events import snapshots
-from events.broadcast import broadcast_on_commit
 from events.models import Event, EventAction, RuleStreak, ThreatRule
-from events.payloads import event_payload
-from notifications.models import Notification
-from notifications.services import notifications_plan
+from events.signals import event_closed, event_opened, event_status_changed, event_updated
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +204,7 @@ def event_open_or_update(
             _evidence_attach(event, rule=rule, frame=frame, detections=detections, matched=matched)
             fields += ["snapshot", "annotated_snapshot", "snapshot_at", "detections"]
         event.save(update_fields=fields)
-        broadcast_on_commit("event.updated", event_payload(event))
+        event_updated.send(sender=Event, event=event)
         return event
 
     label = Counter(d.label for d in matched).most_common(1)[0][0] if matched else ",".join(rule.labels)
@@ -230,9 +227,8 @@ def event_open_or_update(
     event.save()  # the snapshot's file name carries the event's id
     _evidence_attach(event, rule=rule, frame=frame, detections=detections, matched=matched)
     event.save(update_fields=["snapshot", "annotated_snapshot", "snapshot_at", "detections"])
-    broadcast_on_commit("event.opened", event_payload(event))
-    # Only an opening notifies: the updates that follow (one per matching frame) do not.
-    notifications_plan(event=event, reason=Notification.Reason.OPENED)
+    # Only an opening notifies (notifications listens): the updates that follow (one per matching frame) do not.
+    event_opened.send(sender=Event, event=event)
     return event
 
 
@@ -304,8 +300,7 @@ def event_open_system(*, camera: Camera, label: str, title: str, detail: str, se
         last_seen=now,
         recommended_actions="Check the camera's power and network link; see its last error.",
     )
-    broadcast_on_commit("event.opened", event_payload(event))
-    notifications_plan(event=event, reason=Notification.Reason.OPENED)
+    event_opened.send(sender=Event, event=event)
     return event
 
 
@@ -333,7 +328,8 @@ def event_close_system(*, camera: Camera, label: str, note: str) -> int:
             event=event, action=EventAction.Action.RESOLVE, from_status=previous, to_status=event.status, user=None,
             note=f"Resolved by Vigil: {note}",
         )  # fmt: skip
-        broadcast_on_commit("event.status", event_payload(event))
+        event_status_changed.send(sender=Event, event=event, previous=previous, user=None)
+        event_closed.send(sender=Event, event=event, user=None)
     return len(events)
 
 

@@ -21,20 +21,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import auth
 
+from core.broadcast import MESSAGE_PERMISSIONS
+
 # Close codes the browser sees (the socket is accepted first, so the code reaches it).
 CLOSE_LOGGED_OUT = 4401  # no valid session: the page should send the user to the login page
 CLOSE_FORBIDDEN = 4403  # logged in, but may see none of the socket's messages: stop reconnecting
 
-# Every kind ``events.broadcast`` may send, with the permission a user needs to be sent it (the one
-# of the page or API that shows the same data). None: it carries nothing, any open socket gets it.
-MESSAGE_PERMISSIONS: dict[str, str | None] = {
-    "event.opened": "events.view_event",
-    "event.updated": "events.view_event",
-    "event.status": "events.view_event",
-    "camera.status": "cameras.view_camera",  # status and last error, as the camera API shows them
-    "flow.counts": "flow.view_crossing",  # a camera's counters, as the flow dashboard shows them
-    "bench.done": None,  # bench/ws_fanout.py's end marker, an empty message
-}
 SOCKET_PERMISSIONS = frozenset(perm for perm in MESSAGE_PERMISSIONS.values() if perm is not None)
 
 

@@ -13,10 +13,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from events.broadcast import broadcast_on_commit
 from events.models import SNOOZE_MINUTES_MAX, TRANSITIONS, Event, EventAction, RuleSnooze, ThreatRule
-from events.payloads import event_payload
 from events.rules import rules_changed
+from events.signals import event_closed, event_status_changed
 
 Action = EventAction.Action
 Status = Event.Status
@@ -79,7 +78,9 @@ def event_transition(
         note=note,
         dispatched_to=dispatched_to,
     )
-    broadcast_on_commit("event.status", event_payload(event))
+    event_status_changed.send(sender=Event, event=event, previous=previous, user=user)
+    if previous in Event.OPEN_STATUSES and event.status not in Event.OPEN_STATUSES:
+        event_closed.send(sender=Event, event=event, user=user)
     return event
 
 

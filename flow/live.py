@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cameras.models import Camera
-from events.broadcast import broadcast_on_commit
+from core.broadcast import broadcast_on_commit
 from flow.feed import feed_send
 from flow.models import Area, Occupancy
 from flow.services import period_start

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from shapely.geometry import Point, Polygon
 
-from detection.detector import Detection
+from core.vision import Detection
 from flow import crossing
 from flow.models import (
     Area,

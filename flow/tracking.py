@@ -12,7 +12,8 @@ import numpy as np
 from django.conf import settings
 
 from cameras.models import Camera
-from detection.detector import Detection, Detector, detector_for
+from core.vision import Detection
+from detection.detector import Detector, detector_for
 from detection.models import DetectionModel
 from flow import crossing
 from flow.models import CountingLine

@@ -10,11 +10,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core import redact
+from core.admin_objects import changeable_object
+from core.badges import badge, field_badge
+from events.admin import EventAdmin
 from notifications.admin_forms import NotificationChannelForm
 from notifications.models import Delivery, Notification, NotificationChannel
 from notifications.services import channel_test_send, notification_retry
-from vigilsite.admin_objects import changeable_object
-from vigilsite.badges import badge, field_badge
 
 NOTIFICATION_STATUS_COLOURS = {
     "pending": "#0969da",
@@ -212,3 +213,8 @@ class NotificationAdmin(admin.ModelAdmin):
         self.message_user(request, f"Queued {retried} notification(s) for a new round of attempts.", messages.SUCCESS)
         if skipped:
             self.message_user(request, f"{skipped} were not failed and were left alone.", messages.WARNING)
+
+
+# The event page lists who was told, below its history: notifications hang off events, so they add their
+# inline to the events' page rather than the events' admin importing notifications.
+EventAdmin.inlines = [*EventAdmin.inlines, EventDeliveryInline]

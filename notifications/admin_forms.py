@@ -9,7 +9,7 @@ from django import forms
 from cameras.models import Camera
 from core import redact
 from core.forms import NamesFormField
-from detection.selectors import known_labels
+from core.vision import known_labels
 from notifications.models import NotificationChannel
 
 

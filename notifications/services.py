@@ -12,6 +12,7 @@ import logging
 import time
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -24,6 +25,8 @@ from notifications.models import Delivery, Notification, NotificationChannel
 from notifications.selectors import channels_for
 
 logger = logging.getLogger(__name__)
+# Named, not imported: the tasks module imports this one (notifications/tasks.py).
+DELIVER_TASK = "notifications.tasks.deliver_notification"
 
 RATE_WINDOW = timedelta(minutes=1)
 
@@ -54,11 +57,9 @@ def notifications_plan(*, event: Event, reason: str, now: datetime | None = None
 
 def notifications_enqueue(ids: list[int], *, countdown: float = 0) -> None:
     """Queue a send task per notification; with the broker down they wait for ``notifications_resume``."""
-    from notifications.tasks import deliver_notification
-
     for pk in ids:
         try:
-            deliver_notification.apply_async((pk,), countdown=countdown, retry=False)
+            current_app.send_task(DELIVER_TASK, (pk,), countdown=countdown, retry=False)
         except Exception as exc:  # the broker is unreachable: the row stays pending, the sweep sends it
             logger.warning("notification %s not queued (%s); it is sent by the next resume pass", pk, exc)
             return

@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import close_old_connections
 from redis.exceptions import LockError
 
-from cameras import frame_store
 from cameras.models import Camera
+from core.redis import redis_client
 from recordings.recorder import Recorder
 from streams.worker import LEASE_SECONDS, _renew
 
@@ -78,9 +78,7 @@ class RecorderWorker:
                 break
             if camera_id in self.running:
                 continue
-            lease = frame_store.redis_client().lock(
-                f"vigil:recorders:lease:{camera_id}", timeout=LEASE_SECONDS, thread_local=False
-            )
+            lease = redis_client().lock(f"vigil:recorders:lease:{camera_id}", timeout=LEASE_SECONDS, thread_local=False)
             if not lease.acquire(blocking=False):
                 continue  # another worker records it
             recorder = Recorder(camera_id)
@@ -101,11 +99,11 @@ class RecorderWorker:
             for camera_id, (r, _, _) in self.running.items()
         }
         data = {"name": self.name, "capacity": self.capacity, "at": time.time(), "cameras": cameras}
-        frame_store.redis_client().set(HEARTBEAT_KEY.format(self.name), json.dumps(data), ex=LEASE_SECONDS)
+        redis_client().set(HEARTBEAT_KEY.format(self.name), json.dumps(data), ex=LEASE_SECONDS)
 
 
 def recorder_workers() -> list[dict]:
     """The heartbeats of the recorder workers alive now."""
-    client = frame_store.redis_client()
+    client = redis_client()
     keys = list(client.scan_iter(HEARTBEAT_KEY.format("*")))
     return [json.loads(value) for value in client.mget(keys) if value] if keys else []

@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import close_old_connections
 from redis.exceptions import LockError
 
-from cameras import frame_store
 from cameras.models import Camera
+from core.redis import redis_client
 from flow.models import CountingLine
 from streams.analysis import StreamAnalysis
 
@@ -89,9 +89,7 @@ class StreamWorker:
                 break
             if camera_id in self.running:
                 continue
-            lease = frame_store.redis_client().lock(
-                f"vigil:streams:lease:{camera_id}", timeout=LEASE_SECONDS, thread_local=False
-            )
+            lease = redis_client().lock(f"vigil:streams:lease:{camera_id}", timeout=LEASE_SECONDS, thread_local=False)
             if not lease.acquire(blocking=False):
                 continue  # another worker has it
             analysis = StreamAnalysis(camera_id)
@@ -113,7 +111,7 @@ class StreamWorker:
             for camera_id, (a, _, _) in self.running.items()
         }  # fmt: skip
         data = {"name": self.name, "capacity": self.capacity, "at": time.time(), "streams": streams}
-        frame_store.redis_client().set(HEARTBEAT_KEY.format(self.name), json.dumps(data), ex=LEASE_SECONDS)
+        redis_client().set(HEARTBEAT_KEY.format(self.name), json.dumps(data), ex=LEASE_SECONDS)
 
 
 def _renew(lease: redis.lock.Lock) -> bool:
@@ -127,6 +125,6 @@ def _renew(lease: redis.lock.Lock) -> bool:
 
 def stream_workers() -> list[dict]:
     """The heartbeats of the stream workers alive now (health page, tests)."""
-    client = frame_store.redis_client()
+    client = redis_client()
     keys = list(client.scan_iter(HEARTBEAT_KEY.format("*")))
     return [json.loads(value) for value in client.mget(keys) if value] if keys else []

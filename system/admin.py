@@ -12,8 +12,8 @@ from django.contrib import admin, messages
 from django_celery_beat.admin import CrontabScheduleAdmin, PeriodicTaskAdmin, PeriodicTaskForm
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from core.admin_input import TOO_DEEP
 from system.periodic import managed_entries_q, periodic_task_is_managed
-from vigilsite.admin_input import TOO_DEEP
 
 
 class SafePeriodicTaskForm(PeriodicTaskForm):

@@ -23,6 +23,10 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+# Three queues (vigilsite/celery.py declares them; /healthz wants a worker on each): GPU hosts run
+# workers with ``-Q detect`` only; capture is I/O bound; default carries housekeeping (retention of
+# counts, notifications).
+QUEUES = ("default", "capture", "detect")
 WORKER_HEARTBEATS_KEY = "vigil:workers:heartbeats"
 HEARTBEAT_SECONDS = 5.0
 # Three missed beats: a worker this quiet is down (or its loop is stuck).

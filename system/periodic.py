@@ -51,11 +51,3 @@ def system_entries_problem() -> str | None:
         if not enabled[name]:
             return f"system task {name} is disabled"
     return None
-
-
-def system_entries_install(app) -> None:
-    """Write the system entries as beat does at start (tests and first runs without beat)."""
-    from system.scheduler import VigilEntry
-
-    for name, fields in settings.CELERY_BEAT_SCHEDULE.items():
-        VigilEntry.from_entry(name, app=app, **fields)

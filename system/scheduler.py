@@ -80,3 +80,9 @@ class VigilScheduler(DatabaseScheduler):
         except redis.RedisError:
             # The broker is down too; beat itself reconnects, the next tick records again.
             self._redis = None
+
+
+def system_entries_install(app) -> None:
+    """Write the system entries as beat does at start (tests and first runs without beat)."""
+    for name, fields in settings.CELERY_BEAT_SCHEDULE.items():
+        VigilEntry.from_entry(name, app=app, **fields)

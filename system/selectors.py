@@ -18,10 +18,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.utils import Error as DatabaseError
 
-from system.heartbeats import WORKER_HEARTBEATS_KEY, queue_consumers, worker_heartbeats_parse
+from system.heartbeats import QUEUES, WORKER_HEARTBEATS_KEY, queue_consumers, worker_heartbeats_parse
 from system.scheduler import BEAT_TICK_KEY
 from system.supervision import SUPERVISOR_STATE_KEY, supervisor_state_parse
-from vigilsite.celery import QUEUES
 
 # Short enough that a recovered component shows within a second or two; long enough that a
 # storm of probes reads a cached verdict.

@@ -25,9 +25,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import DataError, models
 from django.db.models.constants import LOOKUP_SEP
 
+from core.admin_input import SafeInputAdminMixin
+from core.admin_secrets import SecretFieldsAdminMixin
 from core.query_params import FIRST_YEAR, LAST_YEAR, BadParameter, parse_integer, parse_moment
-from vigilsite.admin_input import SafeInputAdminMixin
-from vigilsite.admin_secrets import SecretFieldsAdminMixin
 
 # Lookups whose value is one value of the field's own type; ``in`` and ``range`` take several.
 _ONE_VALUE = {"exact", "iexact", "gt", "gte", "lt", "lte"}
@@ -120,8 +120,8 @@ def safe_changelist(base: type[ChangeList]) -> type[ChangeList]:
 
 class SafeQueryAdminMixin(SecretFieldsAdminMixin, SafeInputAdminMixin):
     """A ModelAdmin whose list (and every view built on it) refuses bad filter values cleanly,
-    never shows, filters or searches a secret (:mod:`vigilsite.admin_secrets`), and whose forms and
-    actions refuse keys and JSON that would crash a query or the parser (:mod:`vigilsite.admin_input`)."""
+    never shows, filters or searches a secret (:mod:`core.admin_secrets`), and whose forms and
+    actions refuse keys and JSON that would crash a query or the parser (:mod:`core.admin_input`)."""
 
     def get_changelist(self, request, **kwargs):
         return safe_changelist(super().get_changelist(request, **kwargs))

@@ -1,22 +1,20 @@
-"""The REST API under ``/api/``: one router, each app registering its viewsets."""
+"""The REST API under ``/api/``: each app's ``api/urls.py``, and the root listing them."""
 
-from django.urls import path
-from rest_framework.routers import DefaultRouter
+from django.urls import include, path
+from rest_framework.routers import APIRootView
+from rest_framework.urlpatterns import format_suffix_patterns
 
-from cameras.api.ingest import CameraFrameIngestView
-from cameras.api.viewsets import CameraViewSet
-from detection.api.counts import CountSeriesView
-from detection.api.viewsets import DetectionModelViewSet
-from events.api.viewsets import EventViewSet, ThreatRuleViewSet
+from cameras.api import urls as cameras_api
+from detection.api import urls as detection_api
+from events.api import urls as events_api
 
-router = DefaultRouter()
-router.register("cameras", CameraViewSet, basename="camera")
-router.register("events", EventViewSet, basename="event")
-router.register("rules", ThreatRuleViewSet, basename="rule")
-router.register("models", DetectionModelViewSet, basename="detectionmodel")
+APPS = (cameras_api, detection_api, events_api)
+# What ``GET /api/`` lists: each collection's name and its list route's URL name.
+API_ROOT = {"cameras": "camera-list", "events": "event-list", "rules": "rule-list", "models": "detectionmodel-list"}
+# Every viewset of the API, whichever app registered it: (prefix, viewset, basename), as a router's registry.
+registry = [entry for app in APPS for entry in app.router.registry]
 
 urlpatterns = [
-    path("cameras/<int:pk>/frames/", CameraFrameIngestView.as_view(), name="camera-frames"),
-    path("counts/", CountSeriesView.as_view(), name="counts"),
-    *router.urls,
+    *(path("", include(app)) for app in APPS),
+    *format_suffix_patterns([path("", APIRootView.as_view(api_root_dict=API_ROOT), name="api-root")]),
 ]

@@ -5,15 +5,12 @@ import os
 from celery import Celery
 from kombu import Queue
 
-from system.heartbeats import HeartbeatStep
+from system.heartbeats import QUEUES, HeartbeatStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigilsite.settings")
 
 app = Celery("vigil")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-# Three queues: GPU hosts run workers with ``-Q detect`` only; capture is I/O bound;
-# default carries housekeeping (retention of counts, notifications).
-QUEUES = ("default", "capture", "detect")
 app.conf.task_queues = [Queue(name) for name in QUEUES]
 # Each worker records its queues in Redis every few seconds; /healthz reads that, never the broker.
 app.steps["consumer"].add(HeartbeatStep)

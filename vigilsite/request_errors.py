@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from vigilsite.errors import client_error
+from core.errors import client_error
 
 logger = logging.getLogger(__name__)
 # Errors of a request's body (its size, its number of fields, its nesting), not of the server.

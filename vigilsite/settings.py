@@ -547,12 +547,12 @@ REST_FRAMEWORK = {
     # Tokens (made and revoked by administrators) for systems, sessions for people in the browser.
     # Token first: its "WWW-Authenticate: Token" makes a refused login a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "vigilsite.api_auth.ExpiringTokenAuthentication",
+        "accounts.api_auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["vigilsite.api_auth.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api_auth.TokenRateThrottle"],
     # Every endpoint checks the model permissions of the user's role, reading included.
-    "DEFAULT_PERMISSION_CLASSES": ["vigilsite.api_permissions.ModelPermissions"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api_permissions.ModelPermissions"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -560,7 +560,7 @@ REST_FRAMEWORK = {
     # JSON in, JSON out: one body format to document and test (frame ingestion has its own parser).
     # Its JSON parser refuses JSON nested too deeply with a 400 (DRF's lets the RecursionError out).
     "DEFAULT_PARSER_CLASSES": ["vigilsite.request_errors.SafeJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "vigilsite.api_schema.VigilAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api_schema.VigilAutoSchema",
     # django-filter, with integers, keys and moments read by core.query_params (never a 500).
     "DEFAULT_FILTER_BACKENDS": ["core.query_params.QueryFilterBackend"],
 }

@@ -3,13 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from cameras import views as camera_views
-from events import views as event_views
-from flow import views as flow_views
-from livemap import views as livemap_views
-from recordings import views as recording_views
-from system import views as system_views
-
 admin.site.site_header = "Vigil threat-handling panel"
 admin.site.site_title = "Vigil"
 admin.site.index_title = "Operations"
@@ -18,17 +11,14 @@ admin.site.index_title = "Operations"
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
-    path("", livemap_views.map_page, name="home"),
-    path("map/", livemap_views.map_page, name="map"),
-    path("flow/", flow_views.flow_dashboard, name="flow-dashboard"),
-    path("flow/export.csv", flow_views.flow_export, name="flow-export"),
-    path("healthz", system_views.healthz, name="healthz"),
+    path("", include("livemap.urls")),
+    path("", include("flow.urls")),
+    path("", include("system.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("cameras/<slug:slug>/latest.jpg", camera_views.camera_latest_frame, name="camera-latest-frame"),
-    path("events/<int:pk>/<str:kind>.jpg", event_views.event_snapshot, name="event-snapshot"),
-    path("events/<int:pk>/clip.mp4", recording_views.event_clip, name="event-clip"),
-    path("admin/dashboard/", admin.site.admin_view(event_views.operations_dashboard), name="operations-dashboard"),
+    path("", include("cameras.urls")),
+    path("", include("events.urls")),  # before the admin: it holds /admin/dashboard/
+    path("", include("recordings.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("vigilsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -37,6 +27,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
-handler400 = "vigilsite.errors.client_error"
-handler404 = "vigilsite.errors.not_found"
-handler500 = "vigilsite.errors.server_error"
+handler400 = "core.errors.client_error"
+handler404 = "core.errors.not_found"
+handler500 = "core.errors.server_error"

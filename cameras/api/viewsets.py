@@ -2,7 +2,7 @@ from rest_framework import viewsets
 
 from cameras.api.serializers import CameraSerializer
 from cameras.selectors import cameras_with_latest_counts
-from vigilsite.geojson import GeoJSONMixin
+from core.geojson import GeoJSONMixin
 
 
 class CameraViewSet(GeoJSONMixin, viewsets.ModelViewSet):

@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from cameras import frame_store
 from cameras.frames import MAX_PIXELS, InvalidImage, decode_image
 from cameras.models import Camera
 from cameras.services import camera_push_token_rotate
 from cameras.tests.factories import make_camera
+from core.redis import redis_client
 from vigilsite.testing import project_env
 
 FUZZ = hypothesis_settings(
@@ -105,7 +105,7 @@ def test_the_upload_answers_every_body_with_a_reason_and_a_refusal_changes_nothi
     client, push_camera, data, content_type
 ):
     camera, token = push_camera
-    frame_store.redis_client().delete(f"vigil:push:{camera.pk}")  # each example is a first frame
+    redis_client().delete(f"vigil:push:{camera.pk}")  # each example is a first frame
     before = Camera.objects.get(pk=camera.pk).last_frame_at
     response = client.post(
         f"/api/cameras/{camera.pk}/frames/", data=data, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {token}"

@@ -2,8 +2,8 @@
 
 from django import forms
 
+from core.admin_input import SafeJSONFormField, harden_field
 from core.forms import NamesFormField
-from vigilsite.admin_input import SafeJSONFormField, harden_field
 
 
 def test_names_are_words_separated_by_commas_and_json_still_reads():

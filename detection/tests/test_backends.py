@@ -14,9 +14,10 @@ import pytest
 import torch
 from django.conf import settings
 
+from core.vision import Detection
 from detection import backends
 from detection.backends import Agreement, agreement
-from detection.detector import Detection, detector_for, detectors_forget, weights_path
+from detection.detector import detector_for, detectors_forget, weights_path
 from detection.models import DetectionModel
 from detection.tests.frames import clip_frames, photo
 from vigilsite.testing import project_env, wait_until

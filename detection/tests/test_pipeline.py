@@ -12,7 +12,9 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
+from cameras import handoff
 from cameras.tests.factories import make_camera
+from core.redis import redis_client
 from detection import queue
 from detection.models import CountSample
 from detection.pipeline import frames_analyse, frames_detect_waiting
@@ -235,7 +237,7 @@ def test_rules_of_other_cameras_and_districts_do_not_apply(offline_model):
 def test_waiting_frames_of_several_cameras_run_as_one_batch(offline_model):
     cams = [camera() for _ in range(3)]
     photos = ["bus.jpg", "zidane.jpg", "bus.jpg"]
-    entries = [queue.frame_wait(cam.pk, photo(name)) for cam, name in zip(cams, photos, strict=True)]
+    entries = [handoff.frame_wait(cam.pk, photo(name)) for cam, name in zip(cams, photos, strict=True)]
 
     outcomes = frames_detect_waiting(entry=entries[1])
 
@@ -248,7 +250,7 @@ def test_waiting_frames_of_several_cameras_run_as_one_batch(offline_model):
 
 def test_a_redelivered_task_processes_its_frame_again_without_double_counting(offline_model):
     cam = camera()
-    entry = queue.frame_wait(cam.pk, photo("bus.jpg"))
+    entry = handoff.frame_wait(cam.pk, photo("bus.jpg"))
     assert len(frames_detect_waiting(entry=entry)) == 1
 
     [outcome] = frames_detect_waiting(entry=entry, redelivered=True)
@@ -262,7 +264,7 @@ def test_a_frame_retried_after_passing_the_motion_gate_still_fires_its_rules(off
 
     people = rule(name="People", hold_frames=1)
     cam = camera(motion_gate=True, motion_threshold=0.5)
-    entry = queue.frame_wait(cam.pk, photo("bus.jpg"))
+    entry = handoff.frame_wait(cam.pk, photo("bus.jpg"))
 
     def database_gone(**kwargs):
         raise OperationalError("the database went away")  # an outage: the task is retried
@@ -282,9 +284,9 @@ def test_a_frame_retried_after_passing_the_motion_gate_still_fires_its_rules(off
 def test_frames_of_switched_off_or_expired_entries_are_dropped(offline_model):
     off = camera(detect=False)
     gone = camera()
-    entry_off = queue.frame_wait(off.pk, photo("bus.jpg"))
-    entry_gone = queue.frame_wait(gone.pk, photo("bus.jpg"))
-    queue.frame_store.redis_client().delete(queue.WaitingFrame.decode(entry_gone).key)  # expired
+    entry_off = handoff.frame_wait(off.pk, photo("bus.jpg"))
+    entry_gone = handoff.frame_wait(gone.pk, photo("bus.jpg"))
+    redis_client().delete(handoff.WaitingFrame.decode(entry_gone).key)  # expired
 
     assert frames_detect_waiting(entry=entry_off) == []
     assert not CountSample.objects.exists()
@@ -294,7 +296,7 @@ def test_a_1080p_frame_is_detected_at_half_scale_and_its_snapshot_kept_full_size
     rule(name="People on the street")
     cam = camera()
     [(_, street)] = clip_frames(media_dir / "street.mp4", step=1, limit=1)
-    entry = queue.frame_wait(cam.pk, street)
+    entry = handoff.frame_wait(cam.pk, street)
 
     [outcome] = frames_detect_waiting(entry=entry)
 
@@ -308,7 +310,7 @@ def test_a_1080p_frame_is_detected_at_half_scale_and_its_snapshot_kept_full_size
 
 def test_a_task_redelivered_after_its_worker_died_takes_its_whole_batch_again(offline_model):
     cams = [camera() for _ in range(3)]
-    entries = [queue.frame_wait(cam.pk, photo("bus.jpg")) for cam in cams]
+    entries = [handoff.frame_wait(cam.pk, photo("bus.jpg")) for cam in cams]
     # The worker of task "t1" took all three frames, then died before recording any.
     assert len(queue.frames_take(entries[0], limit=4, batch_id="t1")) == 3
     assert frames_detect_waiting(entry=entries[1], batch_id="t2") == []  # the others' tasks return

@@ -7,6 +7,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.geojson import GeoJSONMixin
 from core.query_params import BadParameter, QueryFilterBackend, parse_integer, parse_moment
 from events.api.filters import EventFilterSet
 from events.api.serializers import (
@@ -19,7 +20,6 @@ from events.api.serializers import (
 )
 from events.models import Event, EventAction, ThreatRule
 from events.workflow import TransitionRefused, event_transition, rule_snooze
-from vigilsite.geojson import GeoJSONMixin
 
 
 class EventPagination(CursorPagination):

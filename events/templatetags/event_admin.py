@@ -83,6 +83,6 @@ def event_date_hierarchy(changelist):
 @register.filter(name="short_time")
 def short_time_filter(moment: datetime | None) -> str:
     """One way to write a time on every admin page: ``14:05`` today, ``2 Dec 14:05`` otherwise."""
-    from vigilsite.times import short_time
+    from core.times import short_time
 
     return short_time(moment)

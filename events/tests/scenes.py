@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cameras.tests.factories import make_camera
+from core.broadcast import broadcasts_flush
 from detection.pipeline import frames_analyse
 from detection.tests.frames import photo
-from events.broadcast import broadcasts_flush
 from events.models import Event, ThreatRule
 
 

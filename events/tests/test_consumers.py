@@ -7,7 +7,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
-from events.broadcast import broadcast_on_commit
+from core.broadcast import broadcast_on_commit
 from events.tests.sockets import SITE_HEADERS, close_code_after_accept, session_cookie
 from vigilsite.asgi import application
 
@@ -133,7 +133,7 @@ def _user_with(make_user, who: str):
 def test_each_message_kind_reaches_only_the_users_with_its_permission(make_user):
     from django.test import Client
 
-    from events.broadcast import broadcasts_flush
+    from core.broadcast import broadcasts_flush
 
     expected = {
         "Viewers": set(KINDS),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from cameras.frames import Frame
 from cameras.models import Camera
 from cameras.tests.factories import make_camera
-from detection.detector import Detection
+from core.vision import Detection
 from events.models import ThreatRule
 from events.services import rules_apply
 

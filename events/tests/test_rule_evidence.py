@@ -11,7 +11,7 @@ from django.utils import timezone
 from cameras.frames import Frame
 from cameras.models import Camera
 from cameras.tests.factories import make_camera
-from detection.detector import Detection
+from core.vision import Detection
 from events import rules
 from events.models import Event, RuleStreak, ThreatRule
 from events.rules import Sighting, sightings_confirmed, sightings_follow

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cameras.tests.factories import make_camera
-from detection.detector import Detection
+from core.vision import Detection
 from events import rules
 from events.models import ThreatRule
 
@@ -101,7 +101,7 @@ def test_the_detect_paths_rule_cache_follows_every_change(django_assert_num_quer
     a rule saved, its cameras, a snooze made or ended, a district, or another process saying so."""
     from django.utils import timezone
 
-    from cameras.frame_store import redis_client
+    from core.redis import redis_client
     from events.models import Event, RuleSnooze
     from events.workflow import rule_snooze_end
 

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from events.broadcast import broadcast_on_commit, broadcasts_flush
+from core.broadcast import broadcast_on_commit, broadcasts_flush
 from events.socket_access import SOCKET_PERMISSIONS
 from events.tests.sockets import communicator, site_headers
 

@@ -10,8 +10,8 @@ from cameras import frame_store
 from cameras.models import Camera
 from cameras.tests.factories import make_camera
 from conftest import browser_log_in
+from core.broadcast import broadcasts_flush
 from detection.tests.frames import photo
-from events.broadcast import broadcasts_flush
 from flow import crossing
 from flow.live import counters_publish
 from flow.models import CountingLine

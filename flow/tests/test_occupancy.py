@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from cameras.tests.factories import make_camera
-from detection.detector import Detection
+from core.vision import Detection
 from flow import crossing
 from flow.live import camera_counters
 from flow.models import Area, CountingLine, CountingZone, Occupancy, OccupancyCorrection, OccupancyMinute

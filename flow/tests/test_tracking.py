@@ -72,7 +72,7 @@ def test_the_region_leaves_room_for_whole_people_around_the_lines_and_their_door
 
 
 def test_how_tall_people_are_is_measured_near_the_lines_only():
-    from detection.detector import Detection
+    from core.vision import Detection
 
     camera = make_camera("file:///dev/null")
     line = CountingLine.objects.create(camera=camera, name="Door", start=[0.4, 0.5], end=[0.6, 0.5])
@@ -98,7 +98,7 @@ def test_boxes_found_in_the_region_are_placed_in_the_whole_picture(offline_model
 
 
 def test_the_ground_point_is_between_the_feet_above_the_boxs_bottom_unless_the_box_is_cut_by_the_edge():
-    from detection.detector import Detection
+    from core.vision import Detection
 
     standing = Detection("person", 0.9, (0.4, 0.2, 0.5, 0.7))
     assert ground_point(standing) == pytest.approx((0.45, 0.65))
@@ -107,7 +107,7 @@ def test_the_ground_point_is_between_the_feet_above_the_boxs_bottom_unless_the_b
 
 
 def test_a_person_the_model_sees_down_while_walking_over_a_line_crosses_as_a_person(settings):
-    from detection.detector import Detection
+    from core.vision import Detection
     from flow.tracking import FlowCounter
 
     settings.FLOW_COUNT_AS = {"person_down": "person"}

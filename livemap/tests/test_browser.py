@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from cameras.tests.factories import make_camera
 from conftest import PASSWORD, browser_log_in
-from events.broadcast import broadcasts_flush
+from core.broadcast import broadcasts_flush
 from events.models import Event, EventAction
 from events.services import event_open_system
 from events.tests.scenes import crowd_event

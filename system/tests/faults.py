@@ -9,10 +9,10 @@ import numpy as np
 from django.utils import timezone
 
 from cameras.frames import Frame
+from cameras.handoff import frame_submit
 from cameras.models import Camera
 from cameras.tests.factories import make_camera
 from detection.models import CountSample
-from detection.services import frame_submit
 from detection.tests.frames import photo
 from events.models import Event, ThreatRule
 

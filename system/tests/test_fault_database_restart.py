@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from cameras.frames import Frame
+from cameras.handoff import frame_submit
 from detection import queue
-from detection.services import frame_submit
 from system.tests.faults import changing_picture
 from system.tests.postgres import PrivatePostgres
 from vigilsite.testing import run_python, wait_until

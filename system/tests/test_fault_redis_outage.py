@@ -106,9 +106,9 @@ def test_a_one_minute_redis_outage_loses_and_duplicates_nothing(
 
 
 def _queues_empty() -> bool:
-    from cameras import frame_store
+    from core.redis import redis_client
 
-    client = frame_store.redis_client()
+    client = redis_client()
     return (
         client.llen("capture") == 0 and client.llen("detect") == 0 and not any(client.scan_iter("vigil:detect:batch:*"))
     )

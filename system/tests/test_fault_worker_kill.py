@@ -9,7 +9,7 @@ import time
 
 import psutil
 
-from cameras import frame_store
+from core.redis import redis_client
 from detection import queue
 from system.tests.faults import frames_submit, people_cameras, tally
 from vigilsite.testing import wait_until
@@ -18,7 +18,7 @@ PER_CAMERA = 3
 
 
 def _batch_in_progress() -> bool:
-    return any(frame_store.redis_client().scan_iter("vigil:detect:batch:*"))
+    return any(redis_client().scan_iter("vigil:detect:batch:*"))
 
 
 def _expected(cameras) -> dict:

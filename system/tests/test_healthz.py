@@ -7,8 +7,7 @@ import redis
 from django.conf import settings
 from django.urls import reverse
 
-from system.periodic import system_entries_install
-from system.scheduler import BEAT_TICK_KEY
+from system.scheduler import BEAT_TICK_KEY, system_entries_install
 from vigilsite.celery import app as celery_app
 
 

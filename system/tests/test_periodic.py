@@ -13,8 +13,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from cameras.services import schedule_name
 from cameras.tests.factories import make_camera
-from system.periodic import system_entries_install
-from system.scheduler import BEAT_TICK_KEY, VigilScheduler
+from system.scheduler import BEAT_TICK_KEY, VigilScheduler, system_entries_install
 from system.selectors import health_report_forget
 from vigilsite.celery import app as celery_app
 

@@ -128,14 +128,23 @@ def page_targets(path_values: dict[str, str]) -> list[Target]:
                 fixed = {"app_label": model._meta.app_label, "model_name": model._meta.model_name,
                          "field_name": field.name}  # fmt: skip
                 targets.append(Target(autocomplete, {"term": "text"}, fixed))
-    for pattern in get_resolver().url_patterns:
-        if isinstance(pattern, URLResolver):  # /admin/ and /api/: discovered below
-            continue
+    for pattern in _pages(get_resolver().url_patterns):
         assert pattern.name in PAGE_PARAMS, f"declare the query parameters of /{pattern.pattern} in PAGE_PARAMS"
         kwargs = {name: path_values[name] for name in pattern.pattern.converters}
         url = reverse(pattern.name, kwargs=kwargs)
         targets += [Target(url, PAGE_PARAMS[pattern.name], fixed) for fixed in PAGE_COMPANIONS.get(pattern.name, [{}])]
     return targets
+
+
+def _pages(patterns: list) -> list[URLPattern]:
+    """The site's pages, through each app's included ``urls.py``; /admin/ and /api/ are discovered apart."""
+    pages = []
+    for pattern in patterns:
+        if not isinstance(pattern, URLResolver):
+            pages.append(pattern)
+        elif pattern.app_name != "admin" and str(pattern.pattern) != "api/":
+            pages += _pages(pattern.url_patterns)
+    return pages
 
 
 def _schema_kind(parameter: dict) -> str:

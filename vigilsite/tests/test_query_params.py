@@ -29,7 +29,7 @@ from core.query_params import (
 )
 from events.services import event_open_system
 from vigilsite.admin_query import SafeChangeListMixin
-from vigilsite.api_urls import router
+from vigilsite.api_urls import registry
 
 # Each reported request, and the parameter its 400 must name.
 REFUSED = [
@@ -157,7 +157,7 @@ def test_every_registered_model_admin_refuses_bad_filters_cleanly(db):
 
 def test_every_api_filter_reads_integers_keys_and_moments_through_the_shared_readers(db):
     checked = 0
-    for _, viewset, _ in router.registry:
+    for _, viewset, _ in registry:
         view = viewset(action="list", request=None, format_kwarg=None, kwargs={})
         backends = [b for b in view.filter_backends if issubclass(b, DjangoFilterBackend)]
         assert all(issubclass(b, QueryFilterBackend) for b in backends), viewset

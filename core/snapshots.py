@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from django.core.files.base import ContentFile
 
-from detection.detector import Detection
+from core.vision import Detection
 
 MATCHED = (40, 40, 230)  # BGR red: what the rule counted
 OTHER = (200, 200, 200)

@@ -81,7 +81,7 @@ def test_the_motion_gate_still_skips_unchanged_frames_without_redis(offline_mode
 
 def test_a_camera_with_counting_lines_is_analysed_in_one_tracking_pass(offline_model, media_dir, redis_server,
                                                                       monkeypatch):  # fmt: skip
-    from detection.management.commands import analyze_video
+    from flow.management.commands import analyze_video
     from flow.models import CountingLine
 
     camera = make_camera("file:///dev/null", name="Office", track_region="picture")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, force_instance, is_list_serializer, is_serializer
 
-from vigilsite.geojson import GeoJSONRenderer
+from core.geojson import GeoJSONRenderer
 
 ERROR = {
     "type": "object",

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from recordings import views
+
+urlpatterns = [
+    path("events/<int:pk>/clip.mp4", views.event_clip, name="event-clip"),
+]
