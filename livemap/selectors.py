@@ -11,6 +11,7 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from cameras.models import Camera
+from events.models import Event
 
 
 def map_center() -> tuple[list[float], int]:
@@ -36,6 +37,12 @@ def map_config(user: AbstractBaseUser) -> dict[str, Any]:
         "can_view_cameras": user.has_perm("cameras.view_camera"),
         "can_open_admin": bool(user.is_staff),
         "login_url": resolve_url(settings.LOGIN_URL),
+        # The words for the API's values, in the page's language (the API itself sends the values).
+        "labels": {
+            "severity": dict(Event.Severity.choices),
+            "status": dict(Event.Status.choices),
+            "camera_status": dict(Camera.Status.choices),
+        },
     }
 
 
