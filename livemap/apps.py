@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LivemapConfig(AppConfig):
     name = "livemap"
-    verbose_name = "Live map"
+    verbose_name = _("Live map")
