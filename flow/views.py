@@ -62,8 +62,12 @@ def flow_dashboard(request: HttpRequest) -> HttpResponse:
     for occupancy in selectors.occupancies_of(scope):
         values = [value for _, value, _ in selectors.occupancy_series(occupancy, start, end, step)]
         name = occupancy.scope_name
-        occupancy_charts.append((name, charts.line(times, values, gettext("Occupancy of %(name)s") % {"name": name})))
-    bars = [(gettext("entries"), "#1a7f37", [e for _, e, _ in flows]), (gettext("exits"), "#cf222e", [x for _, _, x in flows])]
+        title = gettext("Occupancy of %(name)s") % {"name": name}
+        occupancy_charts.append((name, charts.line(times, values, title)))
+    bars = [
+        (gettext("entries"), "#1a7f37", [e for _, e, _ in flows]),
+        (gettext("exits"), "#cf222e", [x for _, _, x in flows]),
+    ]
     context = {
         "cameras": counting,
         "chosen": chosen,
@@ -94,10 +98,11 @@ def flow_export(request: HttpRequest) -> HttpResponse:
         return _bad_request(bad)
     scope = Camera.objects.filter(pk=chosen.pk) if chosen else counting
     if start is None or end is None or end <= start:
-        return HttpResponse(gettext("Give start and end (ISO 8601, e.g. 2026-11-22T08:00), end after start."), status=400,
-                            content_type="text/plain")  # fmt: skip
+        wanted = gettext("Give start and end (ISO 8601, e.g. 2026-11-22T08:00), end after start.")
+        return HttpResponse(wanted, status=400, content_type="text/plain")
     if end - start > EXPORT_MAX:
-        return HttpResponse(gettext("At most %(days)d days per export.") % {"days": EXPORT_MAX.days}, status=400, content_type="text/plain")
+        too_long = gettext("At most %(days)d days per export.") % {"days": EXPORT_MAX.days}
+        return HttpResponse(too_long, status=400, content_type="text/plain")
     kind = request.GET.get("kind", "crossings")
     if kind not in ("crossings", "occupancy"):
         return HttpResponse(gettext("kind is crossings or occupancy."), status=400, content_type="text/plain")
