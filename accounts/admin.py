@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
 from accounts.authority import (
@@ -92,7 +93,10 @@ class ApiTokenForm(forms.ModelForm):
         user = self.cleaned_data["user"]
         if not may_manage_user(self.actor, user):
             raise ValidationError(
-                "Only a superuser may issue a token for this user (a staff account, or one holding more than you do)."
+                _(
+                    "Only a superuser may issue a token for this user (a staff account, or one holding more "
+                    "than you do)."
+                )
             )
         return user
 
@@ -130,11 +134,11 @@ class ApiTokenAdmin(_Guarded, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a token is made or revoked (deleted), never edited
 
-    @admin.display(description="key")
+    @admin.display(description=_("key"))
     def key_start(self, token: ApiToken) -> str:
         return f"{token.prefix}…"
 
-    @admin.display(description="expires")
+    @admin.display(description=_("expires"))
     def expires(self, token: ApiToken) -> str:
         expires = token_expires_at(token)
         return f"{expires:%Y-%m-%d}" if expires else "never"

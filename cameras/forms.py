@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from cameras import sources
 from cameras.models import Camera
@@ -13,9 +14,9 @@ class CameraAdminForm(forms.ModelForm):
     password = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Leave blank to keep the stored password.",
+        help_text=_("Leave blank to keep the stored password."),
     )
-    clear_password = forms.BooleanField(required=False, help_text="Remove the stored password.")
+    clear_password = forms.BooleanField(required=False, help_text=_("Remove the stored password."))
 
     class Meta:
         model = Camera
