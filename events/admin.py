@@ -21,6 +21,7 @@ from events.admin_filters import DistrictFilter, EventStatusFilter
 from events.admin_forms import WorkflowForm, workflow_choices
 from events.admin_paging import CappedPaginator
 from events.exports import events_csv_lines
+from events.labels import label_name
 from events.models import Event, EventAction, RuleSnooze, ThreatRule
 from events.rule_forms import ThreatRuleAdminForm
 from events.rules import rule_describe
@@ -150,7 +151,8 @@ class EventActionInline(admin.TabularInline):
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = [
-        "thumbnail", "title", "camera", "label", "severity_badge", "status_badge", "peak_count", "seen", "assignee",
+        "thumbnail", "title", "camera", "label_shown", "severity_badge", "status_badge", "peak_count", "seen",
+        "assignee",
     ]  # fmt: skip
     list_display_links = ["thumbnail", "title"]
     list_filter = [
@@ -166,7 +168,7 @@ class EventAdmin(admin.ModelAdmin):
     paginator = CappedPaginator
     # Nothing here is typed in: status and its companions change only through the workflow service.
     fieldsets = [
-        (None, {"fields": ["title", "kind", "camera", "rule", "label", "severity", "detail"]}),
+        (None, {"fields": ["title", "kind", "camera", "rule", "label_shown", "severity", "detail"]}),
         (_("Seen"), {"fields": ["first_seen", "last_seen", "hit_count", "peak_count"]}),
         (_("Place"), {"fields": ["latitude", "longitude", "danger_radius_m"]}),
         (_("Handling"), {"fields": ["status", "assignee", "resolved_at", "resolution_note"]}),
@@ -183,6 +185,10 @@ class EventAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("event-snapshot", args=[event.pk, "annotated"])
         return format_html('<img src="{}" alt="" loading="lazy" style="height:48px;border-radius:4px">', url)
+
+    @admin.display(description=_("label"), ordering="label")
+    def label_shown(self, event: Event) -> str:
+        return label_name(event.label)
 
     @admin.display(description=_("seen"), ordering="first_seen")
     def seen(self, event: Event) -> str:
