@@ -18,7 +18,7 @@ TRACK_BUFFER_MAX = 3_600  # frames: five minutes at 12.5 fps
 
 
 def validate_tags(value: object) -> None:
-    validate_names(value, what="short tags", example='["entrance", "night"]')
+    validate_names(value, what=_("short tags"), example='["entrance", "night"]')
 
 
 class Camera(models.Model):

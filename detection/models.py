@@ -27,7 +27,7 @@ _DEVICE = re.compile(r"^(auto|cpu|mps|cuda|cuda:\d+|\d+)$")
 
 def validate_keep_labels(value: object) -> None:
     # Labels become event and crossing labels (the label map's limits, core/bounds.py): one line, short.
-    validate_names(value, what="labels", example='["person", "vehicle"]')
+    validate_names(value, what=_("labels"), example='["person", "vehicle"]')
 
 
 def validate_device(value: str) -> None:

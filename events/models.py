@@ -44,7 +44,7 @@ def validate_zone(value: object) -> None:
 
 
 def validate_labels(value: object) -> None:
-    validate_names(value, what="labels", example='["person"]')
+    validate_names(value, what=_("labels"), example='["person"]')
 
 
 class ThreatRule(models.Model):

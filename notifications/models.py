@@ -16,7 +16,7 @@ SEVERITY_ORDER = [value for value, _ in Severity.choices]  # info … critical
 
 
 def validate_districts(value: object) -> None:
-    validate_names(value, what="district names", example='["Centre"]')
+    validate_names(value, what=_("district names"), example='["Centre"]')
 
 
 class NotificationChannel(models.Model):
