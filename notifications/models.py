@@ -111,7 +111,7 @@ class NotificationChannel(models.Model):
                 errors["url"] = "Give the receiver's http:// or https:// URL."
             else:
                 try:
-                    outbound.validate_url_host(self.url, what="webhook host")
+                    outbound.validate_url_host(self.url, what=_("webhook host"))
                 except ValidationError as exc:
                     errors["url"] = exc.messages[0]
             if len(self.secret) < 16:
