@@ -304,7 +304,10 @@ class EventAdmin(admin.ModelAdmin):
                 "severity_badge": self.severity_badge(obj),
                 "status_badge": self.status_badge(obj),
                 "workflow": workflow_choices(obj.actions_allowed()) if self.has_change_permission(request, obj) else [],
-                "detections": sorted(obj.detections, key=lambda d: -d.get("confidence", 0)),
+                "detections": [
+                    {**d, "label_name": label_name(d.get("label", ""))}
+                    for d in sorted(obj.detections, key=lambda d: -d.get("confidence", 0))
+                ],
                 **self._relief_context(request, obj),
             }
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -371,7 +371,7 @@ class EventAction(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.from_status} → {self.to_status}"
+        return f"{self.get_action_display()}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 # The event workflow's steps: which action is allowed from which status, and where it leads. On the model
