@@ -16,6 +16,8 @@
   const fmt = (translated, values) => interpolate(translated, values, true);
   const number = (n) => (typeof n === "number" ? n.toLocaleString(LANG) : String(n ?? ""));
   const word = (kind, value) => (config.labels && config.labels[kind] && config.labels[kind][value]) || value;
+  // Statuses and severities in lower case, as the map always wrote them ("acknowledged", "critical").
+  const lower = (kind, value) => String(word(kind, value)).toLocaleLowerCase(LANG);
   // The labels Vigil's own models produce (events/labels.py); another model's label shows as it is.
   const labelName = (label) => word("label", label);
   const OPEN = ["new", "acknowledged", "dispatched"];
@@ -81,7 +83,7 @@
     return fmt(gettext("%(n)s d ago"), { n: number(Math.floor(s / 86400)) });
   };
   const csrfToken = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
-  const statusLabel = (status) => word("status", status);
+  const statusLabel = (status) => lower("status", status);
 
   class SessionExpired extends Error {}
 
@@ -166,7 +168,7 @@
     return `<div class="popup camera-popup" data-camera-id="${data.id}">
       <h3>${esc(data.name)}</h3>
       <img alt="${esc(fmt(gettext("Latest frame of %(name)s"), { name: data.name }))}" src="${esc(data.latest_frame_url)}?t=${Date.now()}" data-no-frame="${esc(gettext("No frame yet."))}">
-      <dl><dt>${esc(gettext("Status"))}</dt><dd><span class="status">${esc(word("camera_status", data.status))}</span></dd>
+      <dl><dt>${esc(gettext("Status"))}</dt><dd><span class="status">${esc(lower("camera_status", data.status))}</span></dd>
       <dt>${esc(gettext("Last frame"))}</dt><dd>${when(data.last_frame_at)}</dd>${countsHtml}
       ${data.counted_at ? `<dt>${esc(gettext("Counted"))}</dt><dd>${when(data.counted_at)}</dd>` : ""}</dl>
       ${data.last_error ? `<p class="error">${esc(data.last_error)}</p>` : ""}</div>`;
@@ -224,7 +226,7 @@
     return `<div class="popup event-popup" data-event-id="${data.id}">
       ${data.snapshot_url ? `<img alt="${esc(gettext("Annotated snapshot"))}" src="${esc(data.snapshot_url)}?v=${encodeURIComponent(data.updated_at)}">` : ""}
       <h3>${esc(data.title)}</h3>
-      <span class="sevtag sev-${esc(data.severity)}">${esc(word("severity", data.severity))}</span>
+      <span class="sevtag sev-${esc(data.severity)}">${esc(lower("severity", data.severity))}</span>
       <span class="status status-${esc(data.status)}" data-role="status">${esc(statusLabel(data.status))}</span>
       <dl><dt>${esc(gettext("Camera"))}</dt><dd>${esc(data.camera_name)}</dd>
       <dt>${esc(gettext("Label"))}</dt><dd>${esc(labelName(data.label))}</dd>
