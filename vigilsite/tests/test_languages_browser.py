@@ -192,11 +192,11 @@ def test_a_french_browser_gets_the_map_the_event_page_and_the_flow_dashboard_in_
     # The event page (the admin's change view), its folded workflow forms opened.
     page.goto(f"{asgi_server.url}/admin/events/event/{event.pk}/change/")
     expect(page.locator("#recommended-actions")).to_contain_text("Actions recommandées")
-    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
     expect(page.locator("h1")).to_contain_text(f"Événement n° {event.pk}")
     expect(page.locator(".event-head")).to_contain_text("Critique")
     expect(page.locator("#workflow")).to_contain_text("Envoyer une intervention")
     _screenshot(page, artifacts_dir, "event-page-fr")
+    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
     _assert_french(page)
 
     # Acknowledged from the page: the message and the history in French too.
