@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cameras import sources
@@ -36,7 +37,8 @@ class CameraAdminForm(forms.ModelForm):
         if self.instance.pk and "source_url" in self.fields:
             # Credential parameters (?pwd=…) are write-only too: shown masked, kept when sent back masked.
             self.initial["source_url"] = redact.mask_url(self.instance.source_url)
-            self.fields["source_url"].help_text += " Credentials in the query (pwd=***) are kept unless retyped."
+            kept = gettext("Credentials in the query (pwd=***) are kept unless retyped.")
+            self.fields["source_url"].help_text = f"{self.fields['source_url'].help_text} {kept}"
 
     def clean_source_url(self) -> str:
         stored = self.instance.source_url if self.instance.pk else ""

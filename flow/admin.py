@@ -10,9 +10,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import validate_plain_text
+from events.labels import label_name
 from flow.admin_forms import CountingLineAdminForm, CountingZoneAdminForm
 from flow.models import CAPACITY_MAX, Area, CountingLine, CountingZone, Crossing, Occupancy, OccupancyCorrection
 from flow.services import line_camera_warning, occupancy_correct
+
+
+@admin.display(description=_("label"), ordering="label")
+def label_shown(row) -> str:
+    """A crossing's or an occupancy's label as people read it (``person_down`` → "person down")."""
+    return label_name(row.label)
 
 
 @admin.register(CountingLine)
@@ -57,7 +64,7 @@ class CountingZoneAdmin(admin.ModelAdmin):
 class CrossingAdmin(admin.ModelAdmin):
     """Read only: crossings are what the tracker saw."""
 
-    list_display = ["at", "camera", "line", "direction", "label", "track_id"]
+    list_display = ["at", "camera", "line", "direction", label_shown, "track_id"]
     list_filter = ["direction", "label", "line"]
     date_hierarchy = "at"
 
@@ -90,7 +97,7 @@ class CorrectionInline(admin.TabularInline):
 class OccupancyAdmin(admin.ModelAdmin):
     """Read only but for the correction form: figures come from crossings and zone counts."""
 
-    list_display = ["scope", "label", "current", "entries", "exits", "period_start", "updated_at", "correct_link"]
+    list_display = ["scope", label_shown, "current", "entries", "exits", "period_start", "updated_at", "correct_link"]
     list_filter = ["label"]
     fields = ["camera", "area", "zone", "label", "current", "entries", "exits", "period_start", "updated_at"]
     readonly_fields = fields

@@ -25,7 +25,7 @@ class CountingLineAdminForm(forms.ModelForm):
         fields = ["camera", "name", "points", "in_side", "band_px", "door", "enabled"]
         widgets = {
             "door": ZoneEditorWidget(
-                empty="No door area: people first seen within half their height past the line count."
+                empty=_("No door area: people first seen within half their height past the line count.")
             )
         }
 

@@ -33,8 +33,8 @@ class NotificationChannelForm(forms.ModelForm):
         ]  # fmt: skip
         field_classes = {"labels": NamesFormField, "districts": NamesFormField}
         help_texts = {
-            "labels": "Labels separated by commas (empty: every label), e.g. person, person_down.",
-            "districts": "Districts separated by commas (empty: every district).",
+            "labels": _("Labels separated by commas (empty: every label), e.g. person, person_down."),
+            "districts": _("Districts separated by commas (empty: every district)."),
         }
 
     def __init__(self, *args, **kwargs) -> None:

@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 
 from cameras.tests.factories import make_camera
 from conftest import PASSWORD
+from detection.models import DetectionModel
 from detection.services import count_sample_record
 from events.models import Event, ThreatRule
 from events.services import DEMO_CAMERAS_RULE
@@ -86,10 +87,14 @@ def _catalogue_english() -> tuple[set[str], list[re.Pattern]]:
     return plain, patterns
 
 
-def _english_left(page: Page) -> list[str]:
+def _english_left(page: Page, *, names: set[str] = frozenset(), identifiers: bool = False) -> list[str]:
+    """What is English on the page. ``names``: texts that are names people gave (data, in any language);
+    ``identifiers``: the pages where labels are typed as identifiers (``person, person_down``)."""
     plain, patterns = _catalogue_english()
-    data = {DEMO_CAMERAS_RULE["name"]}  # the demo rule's name, quoted by the map's note: a name, not Vigil's words
+    data = {DEMO_CAMERAS_RULE["name"], *names}  # the demo rule's name, quoted by the map's note
     texts = [_normal(text) for text in page.evaluate(_VISIBLE_TEXTS) if _normal(text) not in data]
+    if identifiers:
+        texts = [re.sub(r"\b(person_down|person|vehicle|camera_offline)\b", "<label>", text) for text in texts]
     left = [f"catalogue text in English: {text!r}" for text in texts if text in plain]
     left += [f"catalogue text in English: {text!r}" for text in texts
              if text not in plain and any(p.fullmatch(text) for p in patterns)]  # fmt: skip
@@ -246,4 +251,32 @@ def test_an_english_user_switches_to_french_and_stays_on_the_same_page(
     page.get_by_role("button", name="Français").click()
     expect(page.locator("h1")).to_have_text("Flux de personnes : Portique Nord")
     assert page.url == f"{asgi_server.url}/flow/?camera={line.camera_id}"
+    page.context.close()
+
+
+def test_the_admins_pages_are_in_french_too(browser, asgi_server, make_user, offline_model):
+    event, line = _french_data()
+    admin = make_user("alain", "Administrators", staff=True)
+    page = _log_in(browser, asgi_server, admin, locale="fr-FR")
+    rule = ThreatRule.objects.get(name="Attroupement à l'arrêt")
+    # The detection models' names are data: the ones a fresh install registers are English names.
+    models = set(DetectionModel.objects.values_list("name", flat=True))
+    left = []
+    for path in [
+        "/admin/",
+        "/admin/dashboard/",
+        "/admin/events/event/?status=all",
+        f"/admin/events/threatrule/{rule.pk}/change/",
+        f"/admin/cameras/camera/{event.camera_id}/change/",
+        "/admin/cameras/camera/",
+        f"/admin/flow/countingline/{line.pk}/change/",
+        "/admin/flow/occupancy/",
+        "/admin/notifications/notificationchannel/add/",
+        "/admin/detection/detectionmodel/",
+    ]:
+        page.goto(f"{asgi_server.url}{path}")
+        expect(page.locator("#content")).to_be_visible()
+        page.evaluate("document.querySelectorAll('details, fieldset.collapse').forEach((d) => { d.open = true; })")
+        left += [f"{path}: {text}" for text in _english_left(page, names=models, identifiers=True)]
+    assert not left, "\n".join(left)
     page.context.close()
