@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
@@ -141,7 +142,7 @@ class ApiTokenAdmin(_Guarded, admin.ModelAdmin):
     @admin.display(description=_("expires"))
     def expires(self, token: ApiToken) -> str:
         expires = token_expires_at(token)
-        return f"{expires:%Y-%m-%d}" if expires else "never"
+        return f"{expires:%Y-%m-%d}" if expires else gettext("never")
 
     def save_model(self, request, obj, form, change) -> None:
         token, obj.key = api_token_issue(user=obj.user, name=obj.name)
@@ -149,6 +150,8 @@ class ApiTokenAdmin(_Guarded, admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         """The key, on this response only (never a message: those travel in a readable cookie)."""
+        expires = token_expires_at(obj)
         context = {**self.admin_site.each_context(request), "opts": self.opts, "token": obj, "key": obj.key,
-                   "title": f"API token for {obj.user}", "expires": self.expires(obj)}  # fmt: skip
+                   "title": gettext("API token for %(user)s") % {"user": obj.user},
+                   "expires": f"{expires:%Y-%m-%d}" if expires else ""}  # fmt: skip
         return TemplateResponse(request, "admin/accounts/apitoken/made.html", context)

@@ -92,7 +92,8 @@ class CameraAdmin(admin.ModelAdmin):
     def test_connection(self, request, queryset) -> None:
         for camera in queryset:
             ok, message = camera_test_connection(camera=camera)
-            self.message_user(request, f"{camera.name}: {message}", messages.SUCCESS if ok else messages.ERROR)
+            said = gettext("%(camera)s: %(outcome)s") % {"camera": camera.name, "outcome": message}
+            self.message_user(request, said, messages.SUCCESS if ok else messages.ERROR)
 
     @admin.action(description=_("Capture now"), permissions=["capture"])
     def capture_now(self, request, queryset) -> None:

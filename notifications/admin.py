@@ -94,7 +94,7 @@ class NotificationChannelAdmin(admin.ModelAdmin):
         if not secret:
             return None
         context = {**self.admin_site.each_context(request), "opts": self.opts, "channel": obj, "secret": secret,
-                   "title": f"Webhook secret of {obj.name}"}  # fmt: skip
+                   "title": gettext("Webhook secret of %(channel)s") % {"channel": obj.name}}  # fmt: skip
         return TemplateResponse(request, "admin/notifications/notificationchannel/secret.html", context)
 
     def response_add(self, request, obj, post_url_continue=None):
