@@ -14,6 +14,8 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
 from accounts.api_auth import token_expires_at
@@ -92,7 +94,10 @@ class ApiTokenForm(forms.ModelForm):
         user = self.cleaned_data["user"]
         if not may_manage_user(self.actor, user):
             raise ValidationError(
-                "Only a superuser may issue a token for this user (a staff account, or one holding more than you do)."
+                _(
+                    "Only a superuser may issue a token for this user (a staff account, or one holding more "
+                    "than you do)."
+                )
             )
         return user
 
@@ -130,14 +135,14 @@ class ApiTokenAdmin(_Guarded, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a token is made or revoked (deleted), never edited
 
-    @admin.display(description="key")
+    @admin.display(description=_("key"))
     def key_start(self, token: ApiToken) -> str:
         return f"{token.prefix}…"
 
-    @admin.display(description="expires")
+    @admin.display(description=_("expires"))
     def expires(self, token: ApiToken) -> str:
         expires = token_expires_at(token)
-        return f"{expires:%Y-%m-%d}" if expires else "never"
+        return f"{expires:%Y-%m-%d}" if expires else gettext("never")
 
     def save_model(self, request, obj, form, change) -> None:
         token, obj.key = api_token_issue(user=obj.user, name=obj.name)
@@ -145,6 +150,8 @@ class ApiTokenAdmin(_Guarded, admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         """The key, on this response only (never a message: those travel in a readable cookie)."""
+        expires = token_expires_at(obj)
         context = {**self.admin_site.each_context(request), "opts": self.opts, "token": obj, "key": obj.key,
-                   "title": f"API token for {obj.user}", "expires": self.expires(obj)}  # fmt: skip
+                   "title": gettext("API token for %(user)s") % {"user": obj.user},
+                   "expires": f"{expires:%Y-%m-%d}" if expires else ""}  # fmt: skip
         return TemplateResponse(request, "admin/accounts/apitoken/made.html", context)

@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cameras.forms import CameraAdminForm
 from cameras.models import Camera
@@ -30,13 +32,13 @@ class CameraAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "enabled"]}),
-        ("Place", {"fields": ["latitude", "longitude", "address", "heading", "district", "tags"]}),
-        ("Source", {"fields": ["source_url", "username", "password", "clear_password", "rtsp_transport"]}),
-        ("Capture", {"fields": ["capture_mode", "capture_interval"]}),
-        ("Recording", {"fields": ["recording", "recording_retention_days"]}),
-        ("Detection", {"fields": ["detect", "detection_model", "motion_gate", "motion_threshold"]}),
+        (_("Place"), {"fields": ["latitude", "longitude", "address", "heading", "district", "tags"]}),
+        (_("Source"), {"fields": ["source_url", "username", "password", "clear_password", "rtsp_transport"]}),
+        (_("Capture"), {"fields": ["capture_mode", "capture_interval"]}),
+        (_("Recording"), {"fields": ["recording", "recording_retention_days"]}),
+        (_("Detection"), {"fields": ["detect", "detection_model", "motion_gate", "motion_threshold"]}),
         (
-            "Tracking (stream cameras and counting lines)",
+            _("Tracking (stream cameras and counting lines)"),
             {
                 "classes": ["collapse"],
                 "fields": [
@@ -51,7 +53,7 @@ class CameraAdmin(admin.ModelAdmin):
                 ],
             },
         ),
-        ("Health", {"fields": readonly_fields}),
+        (_("Health"), {"fields": readonly_fields}),
     ]
 
     def get_fieldsets(self, request, obj=None):
@@ -64,11 +66,11 @@ class CameraAdmin(admin.ModelAdmin):
             for name, options in fieldsets
         ]
 
-    @admin.display(description="source URL")
+    @admin.display(description=_("source URL"))
     def shown_source_url(self, camera: Camera) -> str:
         return redact.mask_url(camera.source_url)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_badge(self, camera: Camera) -> str:
         return field_badge(camera, "status", CAMERA_STATUS_COLOURS)
 
@@ -87,30 +89,31 @@ class CameraAdmin(admin.ModelAdmin):
     def has_issue_push_token_permission(self, request) -> bool:
         return request.user.has_perm("cameras.issue_push_token")
 
-    @admin.action(description="Test connection (grab one frame now)", permissions=["capture"])
+    @admin.action(description=_("Test connection (grab one frame now)"), permissions=["capture"])
     def test_connection(self, request, queryset) -> None:
         for camera in queryset:
             ok, message = camera_test_connection(camera=camera)
-            self.message_user(request, f"{camera.name}: {message}", messages.SUCCESS if ok else messages.ERROR)
+            said = gettext("%(camera)s: %(outcome)s") % {"camera": camera.name, "outcome": message}
+            self.message_user(request, said, messages.SUCCESS if ok else messages.ERROR)
 
-    @admin.action(description="Capture now", permissions=["capture"])
+    @admin.action(description=_("Capture now"), permissions=["capture"])
     def capture_now(self, request, queryset) -> None:
         cameras = list(queryset.filter(enabled=True).values_list("pk", flat=True))
         queued = camera_capture_request(camera_ids=cameras)
         if queued < len(cameras):
-            self.message_user(
-                request, f"Capture could not be queued for {len(cameras) - queued} camera(s): the task queue "
-                "is unavailable; try again shortly.", messages.ERROR,
-            )  # fmt: skip
+            refused = gettext(
+                "Capture could not be queued for %(count)d camera(s): the task queue is unavailable; try again shortly."
+            ) % {"count": len(cameras) - queued}
+            self.message_user(request, refused, messages.ERROR)
         if queued:
-            self.message_user(request, f"Capture requested for {queued} camera(s).")
+            self.message_user(request, gettext("Capture requested for %(count)d camera(s).") % {"count": queued})
 
-    @admin.action(description="Issue a new push token (edge devices)", permissions=["issue_push_token"])
+    @admin.action(description=_("Issue a new push token (edge devices)"), permissions=["issue_push_token"])
     def rotate_push_token(self, request, queryset) -> TemplateResponse:
         """The tokens are shown on this response only: a message would carry them in the (readable) cookie."""
         issued = [(camera, camera_push_token_rotate(camera=camera)) for camera in queryset]
         context = {**self.admin_site.each_context(request), "opts": self.opts, "issued": issued,
-                   "title": "New push tokens"}  # fmt: skip
+                   "title": gettext("New push tokens")}  # fmt: skip
         return TemplateResponse(request, "admin/cameras/camera/push_tokens.html", context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cameras import sources
 from cameras.models import Camera
@@ -13,9 +15,9 @@ class CameraAdminForm(forms.ModelForm):
     password = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Leave blank to keep the stored password.",
+        help_text=_("Leave blank to keep the stored password."),
     )
-    clear_password = forms.BooleanField(required=False, help_text="Remove the stored password.")
+    clear_password = forms.BooleanField(required=False, help_text=_("Remove the stored password."))
 
     class Meta:
         model = Camera
@@ -35,7 +37,8 @@ class CameraAdminForm(forms.ModelForm):
         if self.instance.pk and "source_url" in self.fields:
             # Credential parameters (?pwd=…) are write-only too: shown masked, kept when sent back masked.
             self.initial["source_url"] = redact.mask_url(self.instance.source_url)
-            self.fields["source_url"].help_text += " Credentials in the query (pwd=***) are kept unless retyped."
+            kept = gettext("Credentials in the query (pwd=***) are kept unless retyped.")
+            self.fields["source_url"].help_text = f"{self.fields['source_url'].help_text} {kept}"
 
     def clean_source_url(self) -> str:
         stored = self.instance.source_url if self.instance.pk else ""

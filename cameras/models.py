@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from cameras import sources
 from core.bounds import COUNTER_MAX, range_check, validate_names, validate_plain_text, validate_text_size, within
@@ -21,162 +22,207 @@ TRACK_BUFFER_MAX = 3_600  # frames: five minutes at 12.5 fps
 
 
 def validate_tags(value: object) -> None:
-    validate_names(value, what="short tags", example='["entrance", "night"]')
+    validate_names(value, what=_("short tags"), example='["entrance", "night"]')
 
 
 class Camera(models.Model):
     """One city camera: its place on the map, how to reach it, and its current health."""
 
     class TrackRegion(models.TextChoices):
-        LINES = "lines", "around its counting lines"
-        PICTURE = "picture", "the whole picture"
+        LINES = "lines", _("around its counting lines")
+        PICTURE = "picture", _("the whole picture")
 
     class Tracker(models.TextChoices):
-        BYTETRACK = "bytetrack", "ByteTrack (boxes only; fast)"
-        BOTSORT = "botsort", "BoT-SORT (also corrects camera motion)"
+        BYTETRACK = "bytetrack", _("ByteTrack (boxes only; fast)")
+        BOTSORT = "botsort", _("BoT-SORT (also corrects camera motion)")
 
     class CaptureMode(models.TextChoices):
-        INTERVAL = "interval", "Interval snapshots"
-        STREAM = "stream", "Continuous stream analysis"
-        PUSH = "push", "Pushed by an edge device"
+        INTERVAL = "interval", _("Interval snapshots")
+        STREAM = "stream", _("Continuous stream analysis")
+        PUSH = "push", _("Pushed by an edge device")
 
     class Recording(models.TextChoices):
-        OFF = "off", "Off"
-        EVENTS = "events", "Around events only"
-        CONTINUOUS = "continuous", "Continuous"
+        OFF = "off", _("Off")
+        EVENTS = "events", _("Around events only")
+        CONTINUOUS = "continuous", _("Continuous")
 
     class Status(models.TextChoices):
-        ONLINE = "online", "Online"
-        DEGRADED = "degraded", "Degraded"
-        OFFLINE = "offline", "Offline"
-        DISABLED = "disabled", "Disabled"
+        ONLINE = "online", _("Online")
+        DEGRADED = "degraded", _("Degraded")
+        OFFLINE = "offline", _("Offline")
+        DISABLED = "disabled", _("Disabled")
 
-    name = models.CharField(max_length=120, validators=[validate_plain_text])
-    slug = models.SlugField(max_length=120, unique=True, blank=True)
-    description = models.TextField(blank=True, validators=[validate_text_size])
+    name = models.CharField(max_length=120, validators=[validate_plain_text], verbose_name=_("name"))
+    slug = models.SlugField(max_length=120, unique=True, blank=True, verbose_name=_("slug"))
+    description = models.TextField(blank=True, validators=[validate_text_size], verbose_name=_("description"))
     latitude = models.DecimalField(
         max_digits=9,
         decimal_places=6,
         validators=within(Decimal("-90"), Decimal("90")),
-        help_text="WGS84 degrees, -90 to 90.",
+        help_text=_("WGS84 degrees, -90 to 90."),
+        verbose_name=_("latitude"),
     )
     longitude = models.DecimalField(
         max_digits=9,
         decimal_places=6,
         validators=within(Decimal("-180"), Decimal("180")),
-        help_text="WGS84 degrees, -180 to 180.",
+        help_text=_("WGS84 degrees, -180 to 180."),
+        verbose_name=_("longitude"),
     )
-    address = models.CharField(max_length=255, blank=True, validators=[validate_plain_text])
+    address = models.CharField(max_length=255, blank=True, validators=[validate_plain_text], verbose_name=_("address"))
     heading = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=within(0, 359),
-        help_text="Direction the camera faces, degrees clockwise from north.",
+        help_text=_("Direction the camera faces, degrees clockwise from north."),
+        verbose_name=_("heading"),
     )
-    district = models.CharField(max_length=80, blank=True, db_index=True, validators=[validate_plain_text])
-    tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
+    district = models.CharField(
+        max_length=80, blank=True, db_index=True, validators=[validate_plain_text], verbose_name=_("district")
+    )
+    tags = models.JSONField(default=list, blank=True, validators=[validate_tags], verbose_name=_("tags"))
 
     source_url = models.CharField(
         max_length=1000,
         validators=[sources.validate_source_url],
-        help_text="rtsp://, rtsps://, http(s):// (MJPEG, JPEG snapshot or HLS .m3u8), file:// or device://N.",
+        help_text=_("rtsp://, rtsps://, http(s):// (MJPEG, JPEG snapshot or HLS .m3u8), file:// or device://N."),
+        verbose_name=_("source url"),
     )
-    username = models.CharField(max_length=150, blank=True)
+    username = models.CharField(max_length=150, blank=True, verbose_name=_("username"))
     # Needed in clear to log in to the camera; never returned by the API, listed or logged.
-    password = models.CharField(max_length=255, blank=True)
-    capture_mode = models.CharField(max_length=10, choices=CaptureMode.choices, default=CaptureMode.INTERVAL)
+    password = models.CharField(max_length=255, blank=True, verbose_name=_("password"))
+    capture_mode = models.CharField(
+        max_length=10, choices=CaptureMode.choices, default=CaptureMode.INTERVAL, verbose_name=_("capture mode")
+    )
     capture_interval = models.PositiveIntegerField(
         default=10,
         validators=within(1, CAPTURE_INTERVAL_MAX),
-        help_text="Seconds between snapshots (1 to 86,400, a day).",
+        help_text=_("Seconds between snapshots (1 to 86,400, a day)."),
+        verbose_name=_("capture interval"),
     )
-    enabled = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
     rtsp_transport = models.CharField(
         max_length=3,
         choices=[("tcp", "TCP"), ("udp", "UDP")],
         default="tcp",
-        help_text="How RTSP video travels; TCP passes firewalls, some cameras only offer UDP.",
+        help_text=_("How RTSP video travels; TCP passes firewalls, some cameras only offer UDP."),
+        verbose_name=_("rtsp transport"),
     )
 
-    detect = models.BooleanField(default=True, help_text="Run detection and threat rules on its frames.")
+    detect = models.BooleanField(
+        default=True, help_text=_("Run detection and threat rules on its frames."), verbose_name=_("detect")
+    )
     detection_model = models.ForeignKey(
         "detection.DetectionModel",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="cameras",
-        help_text="Empty: the default model.",
+        help_text=_("Empty: the default model."),
+        verbose_name=_("detection model"),
     )
     recording = models.CharField(
         max_length=10,
         choices=Recording.choices,
         default=Recording.OFF,
-        help_text="Record the camera's own video (RTSP, HLS, files: H.264/H.265) into short segments, without "
-        "re-encoding; around events only keeps just what the events' clips need.",
+        help_text=_(
+            "Record the camera's own video (RTSP, HLS, files: H.264/H.265) into short segments, without "
+            "re-encoding; around events only keeps just what the events' clips need."
+        ),
+        verbose_name=_("recording"),
     )
     recording_retention_days = models.PositiveSmallIntegerField(
         default=7,
         validators=within(1, RECORDING_RETENTION_DAYS_MAX),
-        help_text="Days continuous recordings are kept (1 to 3,650); the store's size cap may delete older first.",
+        help_text=_("Days continuous recordings are kept (1 to 3,650); the store's size cap may delete older first."),
+        verbose_name=_("recording retention days"),
     )
     motion_gate = models.BooleanField(
-        default=True, help_text="Skip inference when the picture has not changed since the last processed frame."
+        default=True,
+        help_text=_("Skip inference when the picture has not changed since the last processed frame."),
+        verbose_name=_("motion gate"),
     )
     motion_threshold = models.FloatField(
         default=0.5,
         validators=within(0.0, 100.0),
-        help_text="Percent of the picture that must change for a frame to be processed.",
+        help_text=_("Percent of the picture that must change for a frame to be processed."),
+        verbose_name=_("motion threshold"),
     )
     # Tracking (stream analysis and counting lines). Defaults measured on real clips: docs/benchmarks.md.
     track_region = models.CharField(
-        "track", max_length=8, choices=TrackRegion.choices, default=TrackRegion.LINES,
-        help_text="Around the counting lines, the model sees the people who cross them larger for the same "
-        "cost; threat rules and counts still look at the whole picture once a second.",
+        _("track"), max_length=8, choices=TrackRegion.choices, default=TrackRegion.LINES,
+        help_text=_("Around the counting lines, the model sees the people who cross them larger for the same "
+        "cost; threat rules and counts still look at the whole picture once a second."),
     )  # fmt: skip
-    tracker = models.CharField(max_length=10, choices=Tracker.choices, default=Tracker.BYTETRACK)
+    tracker = models.CharField(
+        max_length=10, choices=Tracker.choices, default=Tracker.BYTETRACK, verbose_name=_("tracker")
+    )
     track_confidence = models.FloatField(
-        "detection confidence for tracking", default=0.1, validators=within(0.01, 1.0),
-        help_text="Boxes down to this confidence go to the tracker (it uses weak boxes to keep people it already "
-        "follows); what people see and rules use still starts at the model's confidence.",
+        _("detection confidence for tracking"), default=0.1, validators=within(0.01, 1.0),
+        help_text=_("Boxes down to this confidence go to the tracker (it uses weak boxes to keep people it already "
+        "follows); what people see and rules use still starts at the model's confidence."),
     )  # fmt: skip
     track_high_thresh = models.FloatField(
-        default=0.25, validators=within(0.0, 1.0), help_text="Boxes at least this confident are matched first."
+        default=0.25,
+        validators=within(0.0, 1.0),
+        help_text=_("Boxes at least this confident are matched first."),
+        verbose_name=_("track high thresh"),
     )
     track_low_thresh = models.FloatField(
         default=0.1, validators=within(0.0, 1.0),
-        help_text="Weaker boxes down to this are matched second, to tracks the first round left unmatched.",
+        help_text=_("Weaker boxes down to this are matched second, to tracks the first round left unmatched."),
+        verbose_name=_("track low thresh"),
     )  # fmt: skip
     new_track_thresh = models.FloatField(
-        default=0.25, validators=within(0.0, 1.0), help_text="An unmatched box this confident starts a new track."
+        default=0.25,
+        validators=within(0.0, 1.0),
+        help_text=_("An unmatched box this confident starts a new track."),
+        verbose_name=_("new track thresh"),
     )
     track_buffer = models.PositiveIntegerField(
         default=30, validators=within(1, TRACK_BUFFER_MAX),
-        help_text="Analysed frames a lost track is kept to be found again (30 at 12.5 fps: 2.4 s).",
+        help_text=_("Analysed frames a lost track is kept to be found again (30 at 12.5 fps: 2.4 s)."),
+        verbose_name=_("track buffer"),
     )  # fmt: skip
     match_thresh = models.FloatField(
         default=0.8, validators=within(0.0, 1.0),
-        help_text="How far apart (1 - overlap) a track and a box may be and still match.",
+        help_text=_("How far apart (1 - overlap) a track and a box may be and still match."),
+        verbose_name=_("match thresh"),
     )  # fmt: skip
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFLINE, db_index=True)
-    last_frame_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    detection_error = models.CharField(max_length=500, blank=True, help_text="Why its frames cannot be analysed.")
-    consecutive_failures = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
-    last_latency_ms = models.PositiveIntegerField(null=True, blank=True, validators=within(0, COUNTER_MAX))
-    frame_width = models.PositiveIntegerField(null=True, blank=True, validators=within(1, FRAME_SIDE_MAX))
-    frame_height = models.PositiveIntegerField(null=True, blank=True, validators=within(1, FRAME_SIDE_MAX))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OFFLINE, db_index=True, verbose_name=_("status")
+    )
+    last_frame_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last frame at"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
+    detection_error = models.CharField(
+        max_length=500, blank=True, help_text=_("Why its frames cannot be analysed."), verbose_name=_("detection error")
+    )
+    consecutive_failures = models.PositiveIntegerField(
+        default=0, validators=within(0, COUNTER_MAX), verbose_name=_("consecutive failures")
+    )
+    last_latency_ms = models.PositiveIntegerField(
+        null=True, blank=True, validators=within(0, COUNTER_MAX), verbose_name=_("last latency ms")
+    )
+    frame_width = models.PositiveIntegerField(
+        null=True, blank=True, validators=within(1, FRAME_SIDE_MAX), verbose_name=_("frame width")
+    )
+    frame_height = models.PositiveIntegerField(
+        null=True, blank=True, validators=within(1, FRAME_SIDE_MAX), verbose_name=_("frame height")
+    )
     # Claimed by the worker capturing the camera (a conditional update), so captures never overlap.
-    capture_lock_until = models.DateTimeField(null=True, blank=True)
+    capture_lock_until = models.DateTimeField(null=True, blank=True, verbose_name=_("capture lock until"))
     # No scheduled capture runs before this: spacing between captures, and back-off after failures.
-    next_capture_at = models.DateTimeField(null=True, blank=True)
+    next_capture_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next capture at"))
     # SHA-256 of the token edge devices push frames with; the token itself is shown once.
-    push_token_hash = models.CharField(max_length=64, blank=True)
+    push_token_hash = models.CharField(max_length=64, blank=True, verbose_name=_("push token hash"))
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("camera")
+        verbose_name_plural = _("cameras")
         ordering = ["name"]
         constraints = [
             range_check("camera", "latitude", Decimal("-90"), Decimal("90")),
@@ -216,13 +262,13 @@ class Camera(models.Model):
     def clean(self) -> None:
         low, high = self.track_low_thresh, self.track_high_thresh
         if low is not None and high is not None and low > high:
-            raise ValidationError({"track_low_thresh": "The second round's threshold must not exceed the first's."})
+            raise ValidationError({"track_low_thresh": _("The second round's threshold must not exceed the first's.")})
         username = sources.split_credentials(self.source_url)[1] if self.source_url else ""
         if username and self.username and self.username != username:
-            raise ValidationError({"source_url": "The URL and the username field name different users."})
+            raise ValidationError({"source_url": _("The URL and the username field name different users.")})
         if self.recording != self.Recording.OFF and self.source_url and not self.delivers_video:
             raise ValidationError(
-                {"recording": "Only video sources can be recorded: RTSP, HLS (.m3u8) or a file (not JPEG or push)."}
+                {"recording": _("Only video sources can be recorded: RTSP, HLS (.m3u8) or a file (not JPEG or push).")}
             )
         self.move_credentials_out_of_url()
 

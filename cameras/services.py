@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from cameras import frame_store, readers
@@ -209,7 +210,12 @@ def camera_test_connection(*, camera: Camera) -> tuple[bool, str]:
         frame = _grab(camera)
     except readers.CaptureError as exc:
         return False, str(exc)
-    return True, f"{frame.width}x{frame.height} frame in {int((time.monotonic() - started) * 1000)} ms"
+    took = int((time.monotonic() - started) * 1000)
+    return True, gettext("%(width)sx%(height)s frame in %(ms)s ms") % {
+        "width": frame.width,
+        "height": frame.height,
+        "ms": took,
+    }
 
 
 def camera_capture_request(*, camera_ids: list[int]) -> int:

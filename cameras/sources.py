@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from core import outbound, redact
 
@@ -126,7 +127,10 @@ def device_index(url: str) -> int:
     text = parts.netloc or parts.path.strip("/")
     # str.isdigit() takes "²" and other digits int() refuses; a long number overflows OpenCV's C int.
     if not (text.isascii() and text.isdigit() and len(text) <= 2 and int(text) <= DEVICE_INDEX_MAX):
-        raise ValueError(f"A device URL names the camera's index 0 to {DEVICE_INDEX_MAX}, e.g. device://0.")
+        raise ValueError(
+            gettext("A device URL names the camera's index 0 to %(most)s, e.g. device://0.")
+            % {"most": DEVICE_INDEX_MAX}
+        )
     return int(text)
 
 
@@ -140,12 +144,15 @@ def validate_source_url(url: str) -> None:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a non-numeric port
     except ValueError as exc:
-        raise ValidationError(f"This is not a valid URL: {exc}.") from None
+        raise ValidationError(gettext("This is not a valid URL: %(reason)s.") % {"reason": exc}) from None
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         allowed = ", ".join(f"{s}://" for s in sorted(ALLOWED_SCHEMES))
-        shown = f"'{scheme}://'" if scheme else "none"
-        raise ValidationError(f"Unsupported URL scheme {shown}: use one of {allowed}.")
+        shown = f"'{scheme}://'" if scheme else gettext("none")
+        raise ValidationError(
+            gettext("Unsupported URL scheme %(scheme)s: use one of %(allowed)s.")
+            % {"scheme": shown, "allowed": allowed}
+        )
     if scheme == FILE_SCHEME:
         _validate_local_file(url)
     elif scheme == DEVICE_SCHEME:
@@ -161,13 +168,17 @@ def _validate_local_file(url: str) -> None:
     path = local_path(url)
     folders = [Path(folder) for folder in settings.SOURCE_FOLDERS]
     if not any(path.is_relative_to(folder) for folder in folders):
-        listed = ", ".join(str(folder) for folder in folders) or "(none configured)"
+        listed = ", ".join(str(folder) for folder in folders) or gettext("(none configured)")
         raise ValidationError(
-            f"Local files must be under the configured media folders ({listed}); set VIGIL_SOURCE_FOLDERS to add one."
+            gettext(
+                "Local files must be under the configured media folders (%(folders)s); "
+                "set VIGIL_SOURCE_FOLDERS to add one."
+            )
+            % {"folders": listed}
         )
     if not path.is_file():
-        raise ValidationError(f"No such file: {path}.")
+        raise ValidationError(gettext("No such file: %(path)s.") % {"path": path})
 
 
 def _validate_network_host(url: str) -> None:
-    outbound.validate_url_host(url, what="camera host")
+    outbound.validate_url_host(url, what=gettext("camera host"))

@@ -19,10 +19,11 @@ from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import models
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext, gettext_lazy
 
 from core.query_params import BadParameter, parse_integer
 
-TOO_DEEP = "This JSON is nested too deeply."
+TOO_DEEP = gettext_lazy("This JSON is nested too deeply.")
 
 
 def integer_key(model: type[models.Model], to_field_name: str | None = None) -> bool:
@@ -161,13 +162,13 @@ class SafeInputAdminMixin:
         # Django filters ``pk__in=<the selected values>`` unchecked; the action's query then fails.
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
         if bad_selected_keys(self.model, selected):
-            self.message_user(request, "No action was run: the selected rows were not given by their ids.",
-                              messages.WARNING)  # fmt: skip
+            said = gettext("No action was run: the selected rows were not given by their ids.")
+            self.message_user(request, said, messages.WARNING)
             return HttpResponseRedirect(request.get_full_path())
         # Django runs the action on an empty queryset when no selected id names a row (one deleted
         # meanwhile, a forged id); actions that take "the first row" failed on it.
         if request.POST.get("select_across") != "1" and not queryset.filter(pk__in=selected).exists():
-            self.message_user(request, "No action was run: none of the selected rows exists any more.",
-                              messages.WARNING)  # fmt: skip
+            said = gettext("No action was run: none of the selected rows exists any more.")
+            self.message_user(request, said, messages.WARNING)
             return HttpResponseRedirect(request.get_full_path())
         return super().response_action(request, queryset)

@@ -15,6 +15,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 
 Number = int | float | Decimal
 
@@ -47,6 +49,11 @@ def has_control_characters(text: str) -> bool:
     return bool(_CONTROL.search(text) or _INVISIBLE.search(text))
 
 
+def _count(n: int) -> str:
+    """A count as the user's language writes it, grouped: 10,000 in English, 10 000 in French."""
+    return number_format(n, force_grouping=True)
+
+
 def validate_plain_text(value: str) -> None:
     """Names and titles are one line of visible text: no line breaks, tabs, other control characters,
     nor invisible characters that reorder or hide what is read."""
@@ -54,14 +61,17 @@ def validate_plain_text(value: str) -> None:
         return
     if _CONTROL.search(value):
         raise ValidationError(
-            "Use a single line without line breaks, tabs or other control characters.", code="control_characters"
+            _("Use a single line without line breaks, tabs or other control characters."), code="control_characters"
         )
     invisible = _INVISIBLE.search(value)
     if invisible:
         raise ValidationError(
-            f"Remove the invisible character U+{ord(invisible[0]):04X} (text direction or zero width): "
-            "it changes how the name reads.",
+            _(
+                "Remove the invisible character U+%(code)s (text direction or zero width): "
+                "it changes how the name reads."
+            ),
             code="invisible_characters",
+            params={"code": f"{ord(invisible[0]):04X}"},
         )
 
 
@@ -96,7 +106,9 @@ def validate_text_size(value: object) -> None:
     """A free text (description, note, recommended actions) of at most ``TEXT_MAX_LENGTH`` characters."""
     if isinstance(value, str) and len(value) > TEXT_MAX_LENGTH:
         raise ValidationError(
-            f"Keep this under {TEXT_MAX_LENGTH:,} characters (it has {len(value):,}).", code="max_length"
+            _("Keep this under %(most)s characters (it has %(length)s)."),
+            code="max_length",
+            params={"most": _count(TEXT_MAX_LENGTH), "length": _count(len(value))},
         )
 
 
@@ -105,22 +117,36 @@ def validate_json_size(value: object) -> None:
     try:
         size = len(json.dumps(value))
     except (TypeError, ValueError, RecursionError):
-        raise ValidationError("This is not a JSON value Vigil can store.", code="not_json") from None
+        raise ValidationError(_("This is not a JSON value Vigil can store."), code="not_json") from None
     if size > JSON_MAX_BYTES:
         raise ValidationError(
-            f"This value is too large ({size:,} bytes, at most {JSON_MAX_BYTES:,}).", code="too_large"
+            _("This value is too large (%(size)s bytes, at most %(most)s)."),
+            code="too_large",
+            params={"size": _count(size), "most": _count(JSON_MAX_BYTES)},
         )
 
 
 def validate_names(value: object, *, what: str, example: str) -> None:
     """A list of at most ``NAMES_MAX_ITEMS`` one-line names of 1..``NAME_MAX_LENGTH`` characters."""
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-        raise ValidationError(f"Give a list of {what}, e.g. {example}.", code="not_a_list")
+        raise ValidationError(
+            _("Give a list of %(what)s, e.g. %(example)s."),
+            code="not_a_list",
+            params={"what": what, "example": example},
+        )
     if len(value) > NAMES_MAX_ITEMS:
-        raise ValidationError(f"Give at most {NAMES_MAX_ITEMS} {what} (there are {len(value):,}).", code="too_many")
+        raise ValidationError(
+            _("Give at most %(most)s %(what)s (there are %(count)s)."),
+            code="too_many",
+            params={"most": NAMES_MAX_ITEMS, "what": what, "count": _count(len(value))},
+        )
     for item in value:
         if len(item) > NAME_MAX_LENGTH:
-            raise ValidationError(f"Each of the {what} is at most {NAME_MAX_LENGTH} characters.", code="max_length")
+            raise ValidationError(
+                _("Each of the %(what)s is at most %(most)s characters."),
+                code="max_length",
+                params={"what": what, "most": NAME_MAX_LENGTH},
+            )
         validate_plain_text(item)
 
 
@@ -129,15 +155,19 @@ def validate_label_map(value: object) -> None:
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
     ):
-        raise ValidationError("Give an object of class name → label strings.", code="not_a_map")
+        raise ValidationError(_("Give an object of class name → label strings."), code="not_a_map")
     if len(value) > LABEL_MAP_MAX_ENTRIES:
         raise ValidationError(
-            f"Map at most {LABEL_MAP_MAX_ENTRIES} classes (there are {len(value):,}).", code="too_many"
+            _("Map at most %(most)s classes (there are %(count)s)."),
+            code="too_many",
+            params={"most": LABEL_MAP_MAX_ENTRIES, "count": _count(len(value))},
         )
     for name in (*value.keys(), *value.values()):
         if len(name) > NAME_MAX_LENGTH or has_control_characters(name):
             raise ValidationError(
-                f"Class names and labels are one line of at most {NAME_MAX_LENGTH} characters.", code="max_length"
+                _("Class names and labels are one line of at most %(most)s characters."),
+                code="max_length",
+                params={"most": NAME_MAX_LENGTH},
             )
 
 
@@ -149,7 +179,9 @@ def is_fraction(value: object) -> bool:
 def validate_point(value: object) -> None:
     """An [x, y] point in normalised picture coordinates (0..1, y down)."""
     if not (isinstance(value, list | tuple) and len(value) == 2 and all(is_fraction(c) for c in value)):
-        raise ValidationError(f"{str(value)[:60]} is not an [x, y] point with both values between 0 and 1.")
+        raise ValidationError(
+            _("%(value)s is not an [x, y] point with both values between 0 and 1."), params={"value": str(value)[:60]}
+        )
 
 
 def polygon_area(points: list) -> float:
@@ -163,10 +195,15 @@ def polygon_area(points: list) -> float:
 def validate_polygon(value: object) -> None:
     """3..``POLYGON_MAX_POINTS`` [x, y] points in 0..1 enclosing a non-zero area."""
     if not isinstance(value, list) or len(value) < 3:
-        raise ValidationError("A zone needs at least three [x, y] points.")
+        raise ValidationError(_("A zone needs at least three [x, y] points."))
     if len(value) > POLYGON_MAX_POINTS:
-        raise ValidationError(f"A zone has at most {POLYGON_MAX_POINTS} points (this one has {len(value):,}).")
+        raise ValidationError(
+            _("A zone has at most %(most)s points (this one has %(count)s)."),
+            params={"most": POLYGON_MAX_POINTS, "count": _count(len(value))},
+        )
     for point in value:
         validate_point(point)
     if polygon_area(value) < _AREA_MIN:
-        raise ValidationError("The zone's points enclose no area: spread them out (they are on one spot or one line).")
+        raise ValidationError(
+            _("The zone's points enclose no area: spread them out (they are on one spot or one line).")
+        )

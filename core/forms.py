@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import gettext
 
 
 class NamesWidget(forms.TextInput):
@@ -50,7 +51,8 @@ class NamesFormField(forms.JSONField):
     def suggestions(self, names: list[str]) -> None:
         self.widget.suggestions = list(names)
         if names:
-            self.help_text = (self.help_text + " " if self.help_text else "") + "Known: " + ", ".join(names[:40]) + "."
+            known = gettext("Known: %(names)s.") % {"names": ", ".join(names[:40])}
+            self.help_text = f"{self.help_text} {known}" if self.help_text else known
 
     def to_python(self, value):
         if isinstance(value, str) and not value.lstrip().startswith("["):

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -147,23 +148,27 @@ def validate_url_host(url: str, *, what: str = "host") -> None:
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError for a non-numeric port
     except ValueError as exc:
-        raise ValidationError(f"This is not a valid URL: {exc}.") from None
+        raise ValidationError(gettext("This is not a valid URL: %(reason)s.") % {"reason": exc}) from None
     if not host:
-        raise ValidationError("The URL has no host name.")
+        raise ValidationError(gettext("The URL has no host name."))
     # Parsers disagree on such a URL (Python drops a tab that ffmpeg keeps; one reads a name where another
     # reads an address after \\ or a second @): refuse to guess.
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
-        raise ValidationError("The URL holds a space or a control character; percent-encode it (%20).")
+        raise ValidationError(gettext("The URL holds a space or a control character; percent-encode it (%20)."))
     if "\\" in parts.netloc or parts.netloc.count("@") > 1:
-        raise ValidationError("The URL's host part is ambiguous (a \\ or two @); percent-encode the user name.")
+        raise ValidationError(
+            gettext("The URL's host part is ambiguous (a \\ or two @); percent-encode the user name.")
+        )
     # ``169%2e254%2e169%2e254``: one client decodes it, another does not; an IPv6 zone (``[fe80::1%25eth0]``)
     # is the only % a host needs.
     if "%" in host and not parts.netloc.rpartition("@")[2].startswith("["):
-        raise ValidationError("The host name holds a %; type it without percent-encoding.")
+        raise ValidationError(gettext("The host name holds a %; type it without percent-encoding."))
     try:
         host_refuse_blocked_spelling(host)
     except BlockedAddress:
-        raise ValidationError(f"Link-local and cloud metadata addresses are not allowed as a {what}.") from None
+        raise ValidationError(
+            gettext("Link-local and cloud metadata addresses are not allowed as a %(what)s.") % {"what": what}
+        ) from None
 
 
 def resolve_checked(host: str, port: int | None) -> list[tuple[int, tuple]]:

@@ -8,6 +8,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_objects import changeable_object
 from detection.admin_forms import ModelTryForm
@@ -29,10 +31,10 @@ class DetectionModelAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["name", "is_default"]}),
-        ("Weights", {"fields": ["weights", "weights_file", "weights_sha256"]}),
-        ("Inference", {"fields": ["device", "backend", "precision", "image_size", "confidence", "iou"]}),
-        ("Labels", {"fields": ["label_map", "keep_labels", "classes"]}),
-        ("State", {"fields": ["last_error", "backend_status", "loaded_at", "created_at", "updated_at"]}),
+        (_("Weights"), {"fields": ["weights", "weights_file", "weights_sha256"]}),
+        (_("Inference"), {"fields": ["device", "backend", "precision", "image_size", "confidence", "iou"]}),
+        (_("Labels"), {"fields": ["label_map", "keep_labels", "classes"]}),
+        (_("State"), {"fields": ["last_error", "backend_status", "loaded_at", "created_at", "updated_at"]}),
     ]
     actions = ["try_on_sample"]
 
@@ -68,11 +70,12 @@ class DetectionModelAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view(self.try_view)
         return [path("<path:object_id>/try/", view, name="detection_detectionmodel_try"), *super().get_urls()]
 
-    @admin.action(description="Test on a sample image", permissions=["change"])
+    @admin.action(description=_("Test on a sample image"), permissions=["change"])
     def try_on_sample(self, request, queryset):
         model = queryset.first()
         if queryset.count() > 1:
-            self.message_user(request, f"One model at a time: testing {model.name}.", messages.WARNING)
+            said = gettext("One model at a time: testing %(model)s.") % {"model": model.name}
+            self.message_user(request, said, messages.WARNING)
         return HttpResponseRedirect(reverse("admin:detection_detectionmodel_try", args=[model.pk]))
 
     def try_view(self, request, object_id):
@@ -89,7 +92,7 @@ class DetectionModelAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": model,
-            "title": f"Test {model.name} on a picture",
+            "title": gettext("Test %(model)s on a picture") % {"model": model.name},
             "form": form,
             "trial": trial,
             "error": error,
@@ -97,15 +100,17 @@ class DetectionModelAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/detection/detectionmodel/try.html", context)
 
-    @admin.display(description="weights")
+    @admin.display(description=_("weights"))
     def weights_shown(self, model: DetectionModel) -> str:
         return model.weights_file.name if model.weights_file else model.weights
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state(self, model: DetectionModel) -> str:
         if model.last_error:
             return format_html('<span style="color:#cf222e">{}</span>', model.last_error)
-        return f"loaded {model.loaded_at:%Y-%m-%d %H:%M}" if model.loaded_at else "not loaded yet"
+        if not model.loaded_at:
+            return gettext("not loaded yet")
+        return gettext("loaded %(when)s") % {"when": f"{model.loaded_at:%Y-%m-%d %H:%M}"}
 
 
 class _ReadOnly(admin.ModelAdmin):

@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from cameras.frames import Frame, InvalidImage, decode_image
 from detection.samples import sample_choices, sample_frame
@@ -9,7 +10,7 @@ class ModelTryForm(forms.Form):
     """A picture to try a model on: a sample, or one uploaded (which wins when given)."""
 
     sample = forms.ChoiceField(required=False)
-    image = forms.FileField(required=False, help_text="A JPEG or PNG of your own.")
+    image = forms.FileField(required=False, help_text=_("A JPEG or PNG of your own."))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -26,7 +27,7 @@ class ModelTryForm(forms.Form):
             elif data.get("sample"):
                 data["frame"] = sample_frame(data["sample"])
             else:
-                raise forms.ValidationError("Choose a sample picture or upload one.")
+                raise forms.ValidationError(_("Choose a sample picture or upload one."))
         except (InvalidImage, FileNotFoundError) as exc:
             raise forms.ValidationError(f"This picture cannot be used: {exc}.") from exc
         return data

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DetectionConfig(AppConfig):
     """YOLO models and the detector service run by the ``detect`` workers."""
 
     name = "detection"
-    verbose_name = "Detection"
+    verbose_name = _("Detection")
 
     def ready(self) -> None:
         from core.stored_files import stored_files_follow_rows

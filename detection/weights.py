@@ -15,6 +15,7 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.utils.translation import gettext
 
 ALLOWED_SUFFIXES = ("onnx", "pt")
 
@@ -62,17 +63,20 @@ def validate_weights_file(file: File) -> None:
         return  # already stored (checked when it was uploaded); a later edit of other fields
     limit = settings.MODEL_UPLOAD_MAX_BYTES
     if file.size > limit:
-        raise ValidationError(f"The weights file is larger than {limit} bytes (VIGIL_MODEL_UPLOAD_MAX_BYTES).")
+        raise ValidationError(
+            gettext("The weights file is larger than %(limit)s bytes (VIGIL_MODEL_UPLOAD_MAX_BYTES).")
+            % {"limit": limit}
+        )
     suffix = file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
     file.seek(0)
     if suffix == "pt":
         ok = _is_torch_zip(file)
-        what = "a PyTorch .pt file (a zip written by torch.save)"
+        refusal = gettext("This is not a PyTorch .pt file (a zip written by torch.save); nothing was saved.")
     elif suffix == "onnx":
         ok = _is_onnx(file.read(16))
-        what = "an ONNX model"
+        refusal = gettext("This is not an ONNX model; nothing was saved.")
     else:
-        ok, what = False, "a .pt or .onnx file"
+        ok, refusal = False, gettext("This is not a .pt or .onnx file; nothing was saved.")
     file.seek(0)
     if not ok:
-        raise ValidationError(f"This is not {what}; nothing was saved.")
+        raise ValidationError(refusal)

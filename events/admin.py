@@ -13,6 +13,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_objects import changeable_object
 from core.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
@@ -23,6 +25,7 @@ from events.admin_filters import DistrictFilter, EventStatusFilter
 from events.admin_forms import WorkflowForm, workflow_choices
 from events.admin_paging import CappedPaginator
 from events.exports import events_csv_lines
+from events.labels import label_name
 from events.models import Event, EventAction, RuleSnooze, ThreatRule
 from events.rule_forms import ThreatRuleAdminForm
 from events.rules import rule_describe
@@ -50,7 +53,7 @@ class RuleSnoozeAdmin(admin.ModelAdmin):
     readonly_fields = ["rule", "camera", "until", "user", "event", "note", "created_at"]
     actions = ["end_now"]
 
-    @admin.display(boolean=True, description="running")
+    @admin.display(boolean=True, description=_("running"))
     def running(self, snooze: RuleSnooze) -> bool:
         return snooze.until > timezone.now()
 
@@ -60,12 +63,12 @@ class RuleSnoozeAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return obj is None and super().has_change_permission(request)  # the list's action, no edit form
 
-    @admin.action(description="End the selected snoozes now", permissions=["change"])
+    @admin.action(description=_("End the selected snoozes now"), permissions=["change"])
     def end_now(self, request, queryset):
         snoozes = queryset.select_related("rule", "camera")
         ended = sum(rule_snooze_end(snooze=snooze, user=request.user) for snooze in snoozes)
-        self.message_user(request, f"{ended} snooze(s) ended: their rules fire again from the next frame.",
-                          messages.SUCCESS)  # fmt: skip
+        done = gettext("%(count)d snooze(s) ended: their rules fire again from the next frame.") % {"count": ended}
+        self.message_user(request, done, messages.SUCCESS)
 
 
 @admin.register(ThreatRule)
@@ -77,11 +80,14 @@ class ThreatRuleAdmin(admin.ModelAdmin):
     filter_horizontal = ["cameras"]
     fieldsets = [
         (None, {"fields": ["in_plain_words", "name", "enabled", "severity", "recommended_actions"]}),
-        ("Where", {"fields": ["scope", "cameras", "district", "zone"]}),
-        ("What", {"fields": ["labels", "min_confidence", "min_count", "box_shape", "ignore_edge", "min_box_percent"]}),
-        ("For how long", {"fields": ["hold_frames", "sustain_seconds"]}),
-        ("When", {"fields": ["active_from", "active_until", "cooldown_seconds", "escalate_after_minutes"]}),
-        ("Map", {"fields": ["danger_radius_m"]}),
+        (_("Where"), {"fields": ["scope", "cameras", "district", "zone"]}),
+        (
+            _("What"),
+            {"fields": ["labels", "min_confidence", "min_count", "box_shape", "ignore_edge", "min_box_percent"]},
+        ),
+        (_("For how long"), {"fields": ["hold_frames", "sustain_seconds"]}),
+        (_("When"), {"fields": ["active_from", "active_until", "cooldown_seconds", "escalate_after_minutes"]}),
+        (_("Map"), {"fields": ["danger_radius_m"]}),
     ]
     readonly_fields = ["in_plain_words"]
 
@@ -97,8 +103,8 @@ class ThreatRuleAdmin(admin.ModelAdmin):
         rule = self.get_object(request, unquote(object_id))
         event = self._from_event(request, rule)
         if event is not None and request.method == "GET":
-            self.message_user(request, f"Tuning from event #{event.pk}: what you change is written in its history.",
-                              messages.INFO)  # fmt: skip
+            tuning = gettext("Tuning from event #%(id)s: what you change is written in its history.") % {"id": event.pk}
+            self.message_user(request, tuning, messages.INFO)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request, form, formsets, change: bool) -> None:
@@ -108,18 +114,18 @@ class ThreatRuleAdmin(admin.ModelAdmin):
             changes = {name: (form.initial.get(name), form.cleaned_data.get(name)) for name in form.changed_data}
             rule_tuned_record(event=event, rule=form.instance, changes=changes, user=request.user)
 
-    @admin.display(description="in plain words")
+    @admin.display(description=_("in plain words"))
     def in_plain_words(self, rule: ThreatRule) -> str:
         # The rule as saved: what it does now, for the operator to check against what they meant.
-        return rule_describe(rule) if rule.pk else "Save the rule to read here what it does."
+        return rule_describe(rule) if rule.pk else gettext("Save the rule to read here what it does.")
 
-    @admin.display(description="active hours")
+    @admin.display(description=_("active hours"))
     def hours(self, rule: ThreatRule) -> str:
         if rule.active_from is None:
-            return "always"
+            return gettext("always")
         return f"{rule.active_from:%H:%M}-{rule.active_until:%H:%M}"
 
-    @admin.display(description="severity", ordering="severity")
+    @admin.display(description=_("severity"), ordering="severity")
     def severity_badge(self, rule: ThreatRule) -> str:
         return field_badge(rule, "severity", SEVERITY_COLOURS)
 
@@ -128,7 +134,7 @@ class EventActionInline(admin.TabularInline):
     """The event's handling history: written by the workflow service only, never edited."""
 
     model = EventAction
-    verbose_name_plural = "history"
+    verbose_name_plural = _("history")
     fields = ["created_at", "user", "action", "from_status", "to_status", "dispatched_to", "note"]
     readonly_fields = fields
     extra = 0
@@ -144,7 +150,8 @@ class EventActionInline(admin.TabularInline):
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = [
-        "thumbnail", "title", "camera", "label", "severity_badge", "status_badge", "peak_count", "seen", "assignee",
+        "thumbnail", "title", "camera", "label_shown", "severity_badge", "status_badge", "peak_count", "seen",
+        "assignee",
     ]  # fmt: skip
     list_display_links = ["thumbnail", "title"]
     list_filter = [
@@ -160,12 +167,12 @@ class EventAdmin(admin.ModelAdmin):
     paginator = CappedPaginator
     # Nothing here is typed in: status and its companions change only through the workflow service.
     fieldsets = [
-        (None, {"fields": ["title", "kind", "camera", "rule", "label", "severity", "detail"]}),
-        ("Seen", {"fields": ["first_seen", "last_seen", "hit_count", "peak_count", "snapshot_at"]}),
-        ("Place", {"fields": ["latitude", "longitude", "danger_radius_m"]}),
-        ("Handling", {"fields": ["status", "assignee", "resolved_at", "resolution_note"]}),
+        (None, {"fields": ["title", "kind", "camera", "rule", "label_shown", "severity", "detail"]}),
+        (_("Seen"), {"fields": ["first_seen", "last_seen", "hit_count", "peak_count", "snapshot_at"]}),
+        (_("Place"), {"fields": ["latitude", "longitude", "danger_radius_m"]}),
+        (_("Handling"), {"fields": ["status", "assignee", "resolved_at", "resolution_note"]}),
     ]
-    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+    readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
     # notifications/admin.py adds its deliveries below the history (notifications sit above events).
     inlines = [EventActionInline]
     actions = ["acknowledge", "dispatch", "resolve", "false_alarm", "reopen", "add_note", "export_csv"]
@@ -179,7 +186,11 @@ class EventAdmin(admin.ModelAdmin):
         url = reverse("event-snapshot", args=[event.pk, "annotated"])
         return format_html('<img src="{}" alt="" loading="lazy" style="height:48px;border-radius:4px">', url)
 
-    @admin.display(description="seen", ordering="first_seen")
+    @admin.display(description=_("label"), ordering="label")
+    def label_shown(self, event: Event) -> str:
+        return label_name(event.label)
+
+    @admin.display(description=_("seen"), ordering="first_seen")
     def seen(self, event: Event) -> str:
         """First and last seen in one short column (two long dates pushed the assignee off a 1366 px screen)."""
         return format_html(
@@ -188,11 +199,11 @@ class EventAdmin(admin.ModelAdmin):
             event.last_seen.isoformat(), short_time(event.last_seen, full=True), "→ " + short_time(event.last_seen),
         )  # fmt: skip
 
-    @admin.display(description="severity", ordering="severity")
+    @admin.display(description=_("severity"), ordering="severity")
     def severity_badge(self, event: Event) -> str:
         return field_badge(event, "severity", SEVERITY_COLOURS)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_badge(self, event: Event) -> str:
         return field_badge(event, "status", EVENT_STATUS_COLOURS)
 
@@ -218,7 +229,11 @@ class EventAdmin(admin.ModelAdmin):
             data = form.cleaned_data
         outcome = events_transition(events=queryset, action=action, user=request.user, **data)
         if outcome.done:
-            self.message_user(request, f"{Action(action).label}: {len(outcome.done)} event(s).", messages.SUCCESS)
+            done = gettext("%(action)s: %(count)d event(s).") % {
+                "action": Action(action).label,
+                "count": len(outcome.done),
+            }
+            self.message_user(request, done, messages.SUCCESS)
         for message in outcome.refused:
             self.message_user(request, message, messages.WARNING)
         return None
@@ -227,7 +242,7 @@ class EventAdmin(admin.ModelAdmin):
         shown, count = list(queryset.select_related("camera")[:50]), queryset.count()
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{Action(action).label}: {count} event(s)",
+            "title": gettext("%(action)s: %(count)d event(s)") % {"action": Action(action).label, "count": count},
             "opts": self.model._meta,
             "form": form,
             "action": action,
@@ -238,31 +253,31 @@ class EventAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/events/event/workflow_action.html", context)
 
-    @admin.action(description="Acknowledge selected events", permissions=["change"])
+    @admin.action(description=_("Acknowledge selected events"), permissions=["change"])
     def acknowledge(self, request, queryset):
         return self._bulk(request, queryset, Action.ACKNOWLEDGE)
 
-    @admin.action(description="Dispatch selected events…", permissions=["change"])
+    @admin.action(description=_("Dispatch selected events…"), permissions=["change"])
     def dispatch(self, request, queryset):
         return self._bulk(request, queryset, Action.DISPATCH)
 
-    @admin.action(description="Resolve selected events…", permissions=["change"])
+    @admin.action(description=_("Resolve selected events…"), permissions=["change"])
     def resolve(self, request, queryset):
         return self._bulk(request, queryset, Action.RESOLVE)
 
-    @admin.action(description="Mark selected events as false alarms…", permissions=["change"])
+    @admin.action(description=_("Mark selected events as false alarms…"), permissions=["change"])
     def false_alarm(self, request, queryset):
         return self._bulk(request, queryset, Action.FALSE_ALARM)
 
-    @admin.action(description="Reopen selected events…", permissions=["change"])
+    @admin.action(description=_("Reopen selected events…"), permissions=["change"])
     def reopen(self, request, queryset):
         return self._bulk(request, queryset, Action.REOPEN)
 
-    @admin.action(description="Add a note to selected events…", permissions=["change"])
+    @admin.action(description=_("Add a note to selected events…"), permissions=["change"])
     def add_note(self, request, queryset):
         return self._bulk(request, queryset, Action.NOTE)
 
-    @admin.action(description="Export selected events to CSV", permissions=["view"])
+    @admin.action(description=_("Export selected events to CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         return _csv_response(queryset.order_by("-first_seen", "-pk"))
 
@@ -283,13 +298,16 @@ class EventAdmin(admin.ModelAdmin):
         if obj is not None:
             context |= {
                 **tiles_context(),
-                "title": f"Event #{obj.pk}",
+                "title": gettext("Event #%(id)s") % {"id": obj.pk},
                 "event": obj,
                 "changelist_filters": request.GET.get("_changelist_filters", ""),
                 "severity_badge": self.severity_badge(obj),
                 "status_badge": self.status_badge(obj),
                 "workflow": workflow_choices(obj.actions_allowed()) if self.has_change_permission(request, obj) else [],
-                "detections": sorted(obj.detections, key=lambda d: -d.get("confidence", 0)),
+                "detections": [
+                    {**d, "label_name": label_name(d.get("label", ""))}
+                    for d in sorted(obj.detections, key=lambda d: -d.get("confidence", 0))
+                ],
                 **self._relief_context(request, obj),
             }
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -320,11 +338,15 @@ class EventAdmin(admin.ModelAdmin):
         try:
             snooze = rule_snooze(event=event, minutes=minutes, user=request.user, note=note)
         except TransitionRefused as refused:
-            kept = f" Your note was not saved: “{note.strip()}”" if note.strip() else ""
+            kept = _note_not_saved(note)
             self.message_user(request, refused.message + kept, messages.ERROR)
         else:
             until = timezone.localtime(snooze.until)
-            done = f"“{snooze.rule}” will open no event on “{snooze.camera}” until {until:%H:%M}."
+            done = gettext("“%(rule)s” will open no event on “%(camera)s” until %(until)s.") % {
+                "rule": snooze.rule,
+                "camera": snooze.camera,
+                "until": f"{until:%H:%M}",
+            }
             self.message_user(request, done, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:events_event_change", args=[event.pk]))
 
@@ -335,8 +357,9 @@ class EventAdmin(admin.ModelAdmin):
         try:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters as refused:
-            reason = str(refused) or "a filter or the page number is not valid"
-            return HttpResponseBadRequest(f"These filters cannot be used: {reason}", content_type="text/plain")
+            reason = str(refused) or gettext("a filter or the page number is not valid")
+            refusal = gettext("These filters cannot be used: %(reason)s") % {"reason": reason}
+            return HttpResponseBadRequest(refusal, content_type="text/plain")
         return _csv_response(changelist.queryset)
 
     def workflow_view(self, request, object_id):
@@ -351,14 +374,25 @@ class EventAdmin(admin.ModelAdmin):
                 dispatched_to=request.POST.get("dispatched_to", ""),
             )  # fmt: skip
         except TransitionRefused as refused:
-            kept = f" Your note was not saved: “{note.strip()}”" if note.strip() else ""
+            kept = _note_not_saved(note)
             self.message_user(request, refused.message + kept, messages.ERROR)
         else:
-            done = f"Event #{event.pk}: {Action(action).label.lower()} — now {event.get_status_display().lower()}."
+            done = gettext("Event #%(id)s: %(action)s — now %(status)s.") % {
+                "id": event.pk,
+                "action": Action(action).label.lower(),
+                "status": event.get_status_display().lower(),
+            }
             self.message_user(request, done, messages.SUCCESS)
         url = reverse("admin:events_event_change", args=[event.pk])
         filters = request.POST.get("_changelist_filters")
         return HttpResponseRedirect(f"{url}?{urlencode({'_changelist_filters': filters})}" if filters else url)
+
+
+def _note_not_saved(note: str) -> str:
+    """Said after a refusal, so that a typed note is not lost."""
+    if not note.strip():
+        return ""
+    return " " + gettext("Your note was not saved: “%(note)s”") % {"note": note.strip()}
 
 
 def _csv_response(queryset) -> StreamingHttpResponse:

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera
 from events.models import Event
@@ -10,12 +11,12 @@ from events.models import Event
 class EventStatusFilter(admin.SimpleListFilter):
     """Open events unless asked otherwise: the list is a work queue first, an archive second."""
 
-    title = "status"
+    title = _("status")
     parameter_name = "status"
     OPEN, ALL = "open", "all"
 
     def lookups(self, request, model_admin):
-        return [(self.OPEN, "Open (new, acknowledged, dispatched)"), *Event.Status.choices, (self.ALL, "All")]
+        return [(self.OPEN, _("Open (new, acknowledged, dispatched)")), *Event.Status.choices, (self.ALL, _("All"))]
 
     def value(self) -> str:
         return super().value() or self.OPEN
@@ -41,7 +42,7 @@ class EventStatusFilter(admin.SimpleListFilter):
 class DistrictFilter(admin.SimpleListFilter):
     """Districts named on cameras (read from the small camera table, not from the events)."""
 
-    title = "district"
+    title = _("district")
     parameter_name = "district"
 
     def lookups(self, request, model_admin):

@@ -1,6 +1,7 @@
 """What an operator types with a workflow action in the admin (one event or a selection)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.bounds import validate_plain_text
 from events.models import TRANSITIONS, EventAction
@@ -9,9 +10,11 @@ Action = EventAction.Action
 
 
 class WorkflowForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False, max_length=2000)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False, max_length=2000
+    )
     dispatched_to = forms.CharField(
-        label="Unit or person sent", required=False, max_length=120, validators=[validate_plain_text]
+        label=_("Unit or person sent"), required=False, max_length=120, validators=[validate_plain_text]
     )
 
     def __init__(self, action: str, *args, **kwargs) -> None:

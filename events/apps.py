@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EventsConfig(AppConfig):
     """Threat events and their live broadcast to the map."""
 
     name = "events"
-    verbose_name = "Events"
+    verbose_name = _("Events")
 
     def ready(self) -> None:
         from cameras.signals import camera_status_changed

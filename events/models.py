@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.bounds import (
     COUNTER_MAX,
@@ -28,11 +29,11 @@ ESCALATE_AFTER_MAX_MINUTES = 7 * 1_440
 
 
 class Severity(models.TextChoices):
-    INFO = "info", "Info"
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    INFO = "info", _("Info")
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 def validate_zone(value: object) -> None:
@@ -43,91 +44,120 @@ def validate_zone(value: object) -> None:
 
 
 def validate_labels(value: object) -> None:
-    validate_names(value, what="labels", example='["person"]')
+    validate_names(value, what=_("labels"), example='["person"]')
 
 
 class ThreatRule(models.Model):
     """What counts as a threat: which labels, how many, where in the picture, when, and how bad."""
 
     class Scope(models.TextChoices):
-        ALL = "all", "All cameras"
-        CAMERAS = "cameras", "Chosen cameras"
-        DISTRICT = "district", "Cameras of a district"
+        ALL = "all", _("All cameras")
+        CAMERAS = "cameras", _("Chosen cameras")
+        DISTRICT = "district", _("Cameras of a district")
 
     class BoxShape(models.TextChoices):
-        ANY = "any", "Any shape"
-        LYING = "lying", "Lying (box wider than tall)"
-        STANDING = "standing", "Upright (box taller than wide)"
+        ANY = "any", _("Any shape")
+        LYING = "lying", _("Lying (box wider than tall)")
+        STANDING = "standing", _("Upright (box taller than wide)")
 
-    name = models.CharField(max_length=120, unique=True, validators=[validate_plain_text])
-    enabled = models.BooleanField(default=True)
-    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ALL)
-    cameras = models.ManyToManyField("cameras.Camera", blank=True, related_name="rules")
-    district = models.CharField(max_length=80, blank=True, validators=[validate_plain_text])
-    labels = models.JSONField(default=list, validators=[validate_labels], help_text='e.g. ["person"].')
-    min_confidence = models.FloatField(default=0.5, validators=within(0.0, 1.0))
+    name = models.CharField(max_length=120, unique=True, validators=[validate_plain_text], verbose_name=_("name"))
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ALL, verbose_name=_("scope"))
+    cameras = models.ManyToManyField("cameras.Camera", blank=True, related_name="rules", verbose_name=_("cameras"))
+    district = models.CharField(max_length=80, blank=True, validators=[validate_plain_text], verbose_name=_("district"))
+    labels = models.JSONField(
+        default=list, validators=[validate_labels], help_text=_('e.g. ["person"].'), verbose_name=_("labels")
+    )
+    min_confidence = models.FloatField(default=0.5, validators=within(0.0, 1.0), verbose_name=_("min confidence"))
     min_count = models.PositiveIntegerField(
         default=1,
         validators=within(1, MIN_COUNT_MAX),
-        help_text="Fires when at least this many match (crowds); 1 to 1,000.",
+        help_text=_("Fires when at least this many match (crowds); 1 to 1,000."),
+        verbose_name=_("min count"),
     )
     zone = models.JSONField(
         default=list,
         blank=True,
         validators=[validate_zone],
-        help_text="Optional polygon [[x, y], ...] in normalised image coordinates; a detection is inside "
-        "by the bottom-centre of its box (where the feet are).",
+        help_text=_(
+            "Optional polygon [[x, y], ...] in normalised image coordinates; a detection is inside "
+            "by the bottom-centre of its box (where the feet are)."
+        ),
+        verbose_name=_("zone"),
     )
-    active_from = models.TimeField(null=True, blank=True, help_text="Local time; empty with 'until' = always.")
-    active_until = models.TimeField(null=True, blank=True, help_text="May be earlier than 'from' (22:00-06:00).")
+    active_from = models.TimeField(
+        null=True, blank=True, help_text=_("Local time; empty with 'until' = always."), verbose_name=_("active from")
+    )
+    active_until = models.TimeField(
+        null=True, blank=True, help_text=_("May be earlier than 'from' (22:00-06:00)."), verbose_name=_("active until")
+    )
     hold_frames = models.PositiveIntegerField(
         default=1,
         validators=within(1, HOLD_FRAMES_MAX),
-        help_text="Processed frames in a row that must match; 1 to 3,600.",
+        help_text=_("Processed frames in a row that must match; 1 to 3,600."),
+        verbose_name=_("hold frames"),
     )
     sustain_seconds = models.PositiveIntegerField(
         default=0,
         validators=within(0, SUSTAIN_MAX_SECONDS),
-        help_text="The same object (same track, or a box that stays in place) must match for this long, seen "
-        "at least every few seconds; interval cameras take a quick burst of pictures to check. 0: one frame "
-        "is enough. Up to an hour.",
+        help_text=_(
+            "The same object (same track, or a box that stays in place) must match for this long, seen "
+            "at least every few seconds; interval cameras take a quick burst of pictures to check. 0: one frame "
+            "is enough. Up to an hour."
+        ),
+        verbose_name=_("sustain seconds"),
     )
     box_shape = models.CharField(
         max_length=10,
         choices=BoxShape.choices,
         default=BoxShape.ANY,
-        help_text="Count only boxes of this shape, in pixels (a person lying down has a wide box).",
+        help_text=_("Count only boxes of this shape, in pixels (a person lying down has a wide box)."),
+        verbose_name=_("box shape"),
     )
     ignore_edge = models.BooleanField(
         default=False,
-        help_text="Do not count boxes that touch the picture's edge (an object cut by the frame is guessed at).",
+        help_text=_("Do not count boxes that touch the picture's edge (an object cut by the frame is guessed at)."),
+        verbose_name=_("ignore edge"),
     )
     min_box_percent = models.FloatField(
         default=0.0,
         validators=within(0.0, 100.0),
-        help_text="Count only boxes covering at least this percentage of the picture (0 to 100).",
+        help_text=_("Count only boxes covering at least this percentage of the picture (0 to 100)."),
+        verbose_name=_("min box percent"),
     )
-    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    severity = models.CharField(
+        max_length=10, choices=Severity.choices, default=Severity.MEDIUM, verbose_name=_("severity")
+    )
     danger_radius_m = models.PositiveIntegerField(
-        default=50, validators=within(0, DANGER_RADIUS_MAX_M), help_text="Perimeter drawn on the map; up to 50 km."
+        default=50,
+        validators=within(0, DANGER_RADIUS_MAX_M),
+        help_text=_("Perimeter drawn on the map; up to 50 km."),
+        verbose_name=_("danger radius m"),
     )
     recommended_actions = models.TextField(
-        blank=True, validators=[validate_text_size], help_text="Instructions shown to operators."
+        blank=True,
+        validators=[validate_text_size],
+        help_text=_("Instructions shown to operators."),
+        verbose_name=_("recommended actions"),
     )
     cooldown_seconds = models.PositiveIntegerField(
         default=300,
         validators=within(0, COOLDOWN_MAX_SECONDS),
-        help_text="An open event seen again within this time is updated instead of a new one; up to a week.",
+        help_text=_("An open event seen again within this time is updated instead of a new one; up to a week."),
+        verbose_name=_("cooldown seconds"),
     )
     escalate_after_minutes = models.PositiveIntegerField(
         null=True,
         blank=True,
         validators=within(1, ESCALATE_AFTER_MAX_MINUTES),
-        help_text="If an event of this rule is still new after this many minutes (up to a week), notify the "
-        "escalation channels. Empty: never escalate.",
+        help_text=_(
+            "If an event of this rule is still new after this many minutes (up to a week), notify the "
+            "escalation channels. Empty: never escalate."
+        ),
+        verbose_name=_("escalate after minutes"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     # What a person sets on a rule (the admin form and the API write the same).
     EDITABLE_FIELDS = (
@@ -138,6 +168,8 @@ class ThreatRule(models.Model):
     )  # fmt: skip
 
     class Meta:
+        verbose_name = _("threat rule")
+        verbose_name_plural = _("threat rules")
         ordering = ["name"]
         constraints = [
             range_check("threatrule", "min_confidence", 0.0, 1.0),
@@ -155,27 +187,30 @@ class ThreatRule(models.Model):
 
     def clean(self) -> None:
         if self.scope == self.Scope.DISTRICT and not self.district:
-            raise ValidationError({"district": "Name the district this rule applies to."})
+            raise ValidationError({"district": _("Name the district this rule applies to.")})
         if (self.active_from is None) != (self.active_until is None):
-            raise ValidationError("Give both ends of the active hours, or neither.")
+            raise ValidationError(_("Give both ends of the active hours, or neither."))
 
 
 class RuleStreak(models.Model):
     """A rule's memory of one camera: frames in a row that matched (``hold_frames``) and the objects
     it follows (``sustain_seconds``), in the database so every detect worker shares them."""
 
-    rule = models.ForeignKey(ThreatRule, on_delete=models.CASCADE, related_name="+")
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="+")
-    streak = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
-    last_frame_at = models.DateTimeField()
+    rule = models.ForeignKey(ThreatRule, on_delete=models.CASCADE, related_name="+", verbose_name=_("rule"))
+    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="+", verbose_name=_("camera"))
+    streak = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX), verbose_name=_("streak"))
+    last_frame_at = models.DateTimeField(verbose_name=_("last frame at"))
     sightings = models.JSONField(
         default=list,
         blank=True,
         validators=[validate_json_size],
-        help_text="The objects followed: box, track id, first and last seen (events.rules.Sighting).",
+        help_text=_("The objects followed: box, track id, first and last seen (events.rules.Sighting)."),
+        verbose_name=_("sightings"),
     )
 
     class Meta:
+        verbose_name = _("rule streak")
+        verbose_name_plural = _("rule streaks")
         constraints = [
             models.UniqueConstraint(fields=["rule", "camera"], name="one_streak_per_rule_camera"),
             range_check("rulestreak", "streak", 0, COUNTER_MAX),
@@ -189,58 +224,93 @@ class Event(models.Model):
     """Something operators must see and handle: a detected threat or a system problem."""
 
     class Kind(models.TextChoices):
-        DETECTION = "detection", "Detection"
-        SYSTEM = "system", "System"
+        DETECTION = "detection", _("Detection")
+        SYSTEM = "system", _("System")
 
     Severity = Severity
 
     class Status(models.TextChoices):
-        NEW = "new", "New"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        DISPATCHED = "dispatched", "Dispatched"
-        RESOLVED = "resolved", "Resolved"
-        FALSE_ALARM = "false_alarm", "False alarm"
+        NEW = "new", _("New")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        DISPATCHED = "dispatched", _("Dispatched")
+        RESOLVED = "resolved", _("Resolved")
+        FALSE_ALARM = "false_alarm", _("False alarm")
 
     OPEN_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED)
 
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DETECTION)
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="events")
-    rule = models.ForeignKey(ThreatRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DETECTION, verbose_name=_("kind"))
+    camera = models.ForeignKey(
+        "cameras.Camera", on_delete=models.CASCADE, related_name="events", verbose_name=_("camera")
+    )
+    rule = models.ForeignKey(
+        ThreatRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="events", verbose_name=_("rule")
+    )
     label = models.CharField(
         max_length=50,
         validators=[validate_plain_text],
-        help_text="What was seen, e.g. person, person_down, camera_offline.",
+        help_text=_("What was seen, e.g. person, person_down, camera_offline."),
+        verbose_name=_("label"),
     )
-    title = models.CharField(max_length=200, validators=[validate_plain_text])
-    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
-    status = models.CharField(max_length=15, choices=Status.choices, default=Status.NEW)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, validators=within(Decimal("-90"), Decimal("90")))
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, validators=within(Decimal("-180"), Decimal("180")))
-    danger_radius_m = models.PositiveIntegerField(default=0, validators=within(0, DANGER_RADIUS_MAX_M))
-    first_seen = models.DateTimeField()
-    last_seen = models.DateTimeField()
-    hit_count = models.PositiveIntegerField(default=1, validators=within(0, COUNTER_MAX))
-    peak_count = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
-    detail = models.TextField(blank=True, validators=[validate_text_size])
+    title = models.CharField(max_length=200, validators=[validate_plain_text], verbose_name=_("title"))
+    severity = models.CharField(
+        max_length=10, choices=Severity.choices, default=Severity.MEDIUM, verbose_name=_("severity")
+    )
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.NEW, verbose_name=_("status"))
+    latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, validators=within(Decimal("-90"), Decimal("90")), verbose_name=_("latitude")
+    )
+    longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, validators=within(Decimal("-180"), Decimal("180")), verbose_name=_("longitude")
+    )
+    danger_radius_m = models.PositiveIntegerField(
+        default=0, validators=within(0, DANGER_RADIUS_MAX_M), verbose_name=_("danger radius m")
+    )
+    first_seen = models.DateTimeField(verbose_name=_("first seen"))
+    last_seen = models.DateTimeField(verbose_name=_("last seen"))
+    hit_count = models.PositiveIntegerField(default=1, validators=within(0, COUNTER_MAX), verbose_name=_("hit count"))
+    peak_count = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX), verbose_name=_("peak count"))
+    detail = models.TextField(blank=True, validators=[validate_text_size], verbose_name=_("detail"))
     snapshot = models.FileField(
-        upload_to="events/", blank=True, help_text="The best frame that matched (most matches, surest boxes)."
+        upload_to="events/",
+        blank=True,
+        help_text=_("The best frame that matched (most matches, surest boxes)."),
+        verbose_name=_("snapshot"),
     )
-    annotated_snapshot = models.FileField(upload_to="events/", blank=True, help_text="The same with boxes drawn.")
-    snapshot_at = models.DateTimeField(null=True, blank=True, help_text="When the snapshot's frame was captured.")
+    annotated_snapshot = models.FileField(
+        upload_to="events/", blank=True, help_text=_("The same with boxes drawn."), verbose_name=_("annotated snapshot")
+    )
+    snapshot_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the snapshot's frame was captured."), verbose_name=_("snapshot taken")
+    )
     detections = models.JSONField(
-        default=list, blank=True, validators=[validate_json_size], help_text="Detections on the snapshot."
+        default=list,
+        blank=True,
+        validators=[validate_json_size],
+        help_text=_("Detections on the snapshot."),
+        verbose_name=_("detections"),
     )
-    recommended_actions = models.TextField(blank=True, validators=[validate_text_size])
+    recommended_actions = models.TextField(
+        blank=True, validators=[validate_text_size], verbose_name=_("recommended actions")
+    )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assignee"),
     )
-    resolution_note = models.TextField(blank=True, validators=[validate_text_size])
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True, help_text="When it was escalated (once at most).")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    resolution_note = models.TextField(blank=True, validators=[validate_text_size], verbose_name=_("resolution note"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When it was escalated (once at most)."), verbose_name=_("escalated at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["-first_seen"]
         indexes = [
             models.Index(fields=["status", "-first_seen"]),
@@ -275,31 +345,39 @@ class EventAction(models.Model):
     """One step in an event's handling (who, when, from which status to which, why); never edited."""
 
     class Action(models.TextChoices):
-        ACKNOWLEDGE = "acknowledge", "Acknowledge"
-        DISPATCH = "dispatch", "Dispatch"
-        RESOLVE = "resolve", "Resolve"
-        FALSE_ALARM = "false_alarm", "Mark false alarm"
-        REOPEN = "reopen", "Reopen"
-        NOTE = "note", "Add note"
-        SNOOZE = "snooze", "Snooze the rule on this camera"
-        TUNE = "tune", "Tune the rule"
+        ACKNOWLEDGE = "acknowledge", _("Acknowledge")
+        DISPATCH = "dispatch", _("Dispatch")
+        RESOLVE = "resolve", _("Resolve")
+        FALSE_ALARM = "false_alarm", _("Mark false alarm")
+        REOPEN = "reopen", _("Reopen")
+        NOTE = "note", _("Add note")
+        SNOOZE = "snooze", _("Snooze the rule on this camera")
+        TUNE = "tune", _("Tune the rule")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="actions")
-    action = models.CharField(max_length=15, choices=Action.choices)
-    from_status = models.CharField(max_length=15, choices=Event.Status.choices)
-    to_status = models.CharField(max_length=15, choices=Event.Status.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True, validators=[validate_text_size])
-    dispatched_to = models.CharField(
-        max_length=120, blank=True, validators=[validate_plain_text], help_text="Unit or person sent."
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="actions", verbose_name=_("event"))
+    action = models.CharField(max_length=15, choices=Action.choices, verbose_name=_("action"))
+    from_status = models.CharField(max_length=15, choices=Event.Status.choices, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=15, choices=Event.Status.choices, verbose_name=_("to status"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    note = models.TextField(blank=True, validators=[validate_text_size], verbose_name=_("note"))
+    dispatched_to = models.CharField(
+        max_length=120,
+        blank=True,
+        validators=[validate_plain_text],
+        help_text=_("Unit or person sent."),
+        verbose_name=_("dispatched to"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("event action")
+        verbose_name_plural = _("event actions")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.from_status} → {self.to_status}"
+        return f"{self.get_action_display()}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 # The event workflow's steps: which action is allowed from which status, and where it leads. On the model
@@ -328,15 +406,21 @@ class RuleSnooze(models.Model):
     """A rule silenced on one camera until a time: an operator's relief from a false alarm that keeps
     coming back, kept with who asked, why and from which event (its history says so too)."""
 
-    rule = models.ForeignKey(ThreatRule, on_delete=models.CASCADE, related_name="snoozes")
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="+")
-    until = models.DateTimeField(db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True, validators=[validate_text_size])
-    created_at = models.DateTimeField(auto_now_add=True)
+    rule = models.ForeignKey(ThreatRule, on_delete=models.CASCADE, related_name="snoozes", verbose_name=_("rule"))
+    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="+", verbose_name=_("camera"))
+    until = models.DateTimeField(db_index=True, verbose_name=_("until"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("event")
+    )
+    note = models.TextField(blank=True, validators=[validate_text_size], verbose_name=_("note"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("rule snooze")
+        verbose_name_plural = _("rule snoozes")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["camera", "until"])]
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import NamesFormField
 from core.vision import known_labels
@@ -12,7 +13,7 @@ class ThreatRuleAdminForm(forms.ModelForm):
         fields = ThreatRule.EDITABLE_FIELDS
         widgets = {"zone": ZoneEditorWidget}
         field_classes = {"labels": NamesFormField}
-        help_texts = {"labels": "Labels separated by commas, e.g. person, person_down."}
+        help_texts = {"labels": _("Labels separated by commas, e.g. person, person_down.")}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import get_format
+from django.utils.translation import gettext, ngettext
 from shapely.geometry import Point, Polygon
 
 from cameras.models import Camera
@@ -271,56 +273,69 @@ def sightings_confirmed(sightings: list[Sighting], *, at: float, sustain: float)
 
 def _duration(seconds: int) -> str:
     if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
+        return gettext("%(n)s h") % {"n": seconds // 3600}
     if seconds % 60 == 0 and seconds >= 60:
-        return f"{seconds // 60} min"
-    return f"{seconds} s"
+        return gettext("%(n)s min") % {"n": seconds // 60}
+    return gettext("%(n)s s") % {"n": seconds}
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    return f"{value:g}".replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 def rule_describe(rule: ThreatRule) -> str:
-    """The rule in one or two sentences an operator can check against what they meant."""
+    """The rule in one or two sentences an operator can check against what they meant (in the user's language)."""
     severity = rule.get_severity_display().lower()
-    article = "an" if severity[:1] in "aeiou" else "a"
-    what = " or ".join(rule.labels) if rule.labels else "object (any label)"
-    details = [f"confidence ≥ {_number(rule.min_confidence)}"]
+    what = gettext(" or ").join(rule.labels) if rule.labels else gettext("object (any label)")
+    details = [gettext("confidence ≥ %(n)s") % {"n": _number(rule.min_confidence)}]
     if rule.box_shape == ThreatRule.BoxShape.LYING:
-        details.append("lying: box wider than tall")
+        details.append(gettext("lying: box wider than tall"))
     elif rule.box_shape == ThreatRule.BoxShape.STANDING:
-        details.append("upright: box taller than wide")
+        details.append(gettext("upright: box taller than wide"))
     if rule.ignore_edge:
-        details.append("not at the picture's edge")
+        details.append(gettext("not at the picture's edge"))
     if rule.min_box_percent:
-        details.append(f"at least {_number(rule.min_box_percent)} % of the picture")
+        details.append(gettext("at least %(n)s %% of the picture") % {"n": _number(rule.min_box_percent)})
     if rule.zone:
-        details.append("standing in the zone")
-    seen = f"at least {rule.min_count} {what} ({', '.join(details)})"
+        details.append(gettext("standing in the zone"))
+    seen = gettext("at least %(count)s %(what)s (%(details)s)") % {
+        "count": rule.min_count, "what": what, "details": ", ".join(details)
+    }  # fmt: skip
     if rule.sustain_seconds:
-        seen += f" is seen for {_duration(rule.sustain_seconds)} in a row, the same one each time"
+        seen += gettext(" is seen for %(time)s in a row, the same one each time") % {
+            "time": _duration(rule.sustain_seconds)
+        }
         if rule.hold_frames > 1:
-            seen += f" and on {rule.hold_frames} processed frames in a row"
+            seen += gettext(" and on %(n)s processed frames in a row") % {"n": rule.hold_frames}
     elif rule.hold_frames > 1:
-        seen += f" is seen on {rule.hold_frames} processed frames in a row"
+        seen += gettext(" is seen on %(n)s processed frames in a row") % {"n": rule.hold_frames}
     else:
-        seen += " is seen on one frame"
+        seen += gettext(" is seen on one frame")
     if rule.scope == ThreatRule.Scope.DISTRICT:
-        where = f"on the cameras of district {rule.district}"
+        where = gettext("on the cameras of district %(district)s") % {"district": rule.district}
     elif rule.scope == ThreatRule.Scope.CAMERAS:
         chosen = rule.cameras.count() if rule.pk else 0
-        where = f"on {chosen} chosen camera{'s' if chosen != 1 else ''}"
+        where = ngettext("on %(n)s chosen camera", "on %(n)s chosen cameras", chosen) % {"n": chosen}
     else:
-        where = "on any camera"
-    when = "at any time"
+        where = gettext("on any camera")
+    when = gettext("at any time")
     if rule.active_from is not None and rule.active_until is not None:
-        when = f"between {rule.active_from:%H:%M} and {rule.active_until:%H:%M} (site time)"
-    text = f"Opens {article} {severity} event when {seen}, {where}, {when}."
+        when = gettext("between %(start)s and %(end)s (site time)") % {
+            "start": f"{rule.active_from:%H:%M}", "end": f"{rule.active_until:%H:%M}"
+        }  # fmt: skip
+    parts = {"severity": severity, "seen": seen, "where": where, "when": when}
+    if severity[:1] in "aeiou":  # English's article; other languages say it their own way
+        text = gettext("Opens an %(severity)s event when %(seen)s, %(where)s, %(when)s.") % parts
+    else:
+        text = gettext("Opens a %(severity)s event when %(seen)s, %(where)s, %(when)s.") % parts
     if rule.cooldown_seconds:
-        text += f" Seen again within {_duration(rule.cooldown_seconds)}, the open event is updated instead."
+        text += " " + gettext("Seen again within %(time)s, the open event is updated instead.") % {
+            "time": _duration(rule.cooldown_seconds)
+        }
     if rule.escalate_after_minutes:
-        text += f" Escalated if still new after {_duration(rule.escalate_after_minutes * 60)}."
+        text += " " + gettext("Escalated if still new after %(time)s.") % {
+            "time": _duration(rule.escalate_after_minutes * 60)
+        }
     if not rule.enabled:
-        text = "Switched off: opens nothing. When on: " + text[0].lower() + text[1:]
+        text = gettext("Switched off: opens nothing. When on: %(text)s") % {"text": text[0].lower() + text[1:]}
     return text

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from events.dashboard import operations_overview
 from events.models import Event
@@ -27,5 +28,5 @@ def operations_dashboard(request: HttpRequest) -> TemplateResponse:
     """Per camera: health, events of the last 24 hours, open events (admin site, linked from its index)."""
     if not request.user.has_perms(["events.view_event", "cameras.view_camera"]):
         raise PermissionDenied
-    context = {**admin.site.each_context(request), "title": "Dashboard", "overview": operations_overview()}
+    context = {**admin.site.each_context(request), "title": gettext("Dashboard"), "overview": operations_overview()}
     return TemplateResponse(request, "admin/dashboard.html", context)

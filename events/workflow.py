@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from events.models import SNOOZE_MINUTES_MAX, TRANSITIONS, Event, EventAction, RuleSnooze, ThreatRule
 from events.rules import rules_changed
@@ -40,21 +41,28 @@ def event_transition(
 ) -> Event:
     """Apply ``action`` to ``event`` if its status allows it; raises ``TransitionRefused`` otherwise."""
     if action not in TRANSITIONS:
-        raise TransitionRefused(f"Unknown action {action!r}.")
+        raise TransitionRefused(gettext("Unknown action %(action)r.") % {"action": action})
     transition = TRANSITIONS[action]
     # Lock the row: two operators clicking at once must not both acknowledge.
     event = Event.objects.select_for_update(of=("self",)).select_related("camera", "assignee").get(pk=event.pk)
     label = Action(action).label.lower()
     if event.status not in transition.sources:
-        raise TransitionRefused(f"Event #{event.pk} is {event.get_status_display().lower()}; it cannot {label}.")
+        raise TransitionRefused(
+            gettext("Event #%(id)s is %(status)s; it cannot %(action)s.")
+            % {"id": event.pk, "status": event.get_status_display().lower(), "action": label}
+        )
     note = note.strip()
     if transition.note_required and not note:
         if action == Action.NOTE:
-            raise TransitionRefused(f"Write the note to add to event #{event.pk}.")
-        raise TransitionRefused(f"To {label} event #{event.pk}, say why in a note.")
+            raise TransitionRefused(gettext("Write the note to add to event #%(id)s.") % {"id": event.pk})
+        raise TransitionRefused(
+            gettext("To %(action)s event #%(id)s, say why in a note.") % {"action": label, "id": event.pk}
+        )
     dispatched_to = dispatched_to.strip()
     if action == Action.DISPATCH and not dispatched_to:
-        raise TransitionRefused(f"To dispatch event #{event.pk}, say which unit or person is sent.")
+        raise TransitionRefused(
+            gettext("To dispatch event #%(id)s, say which unit or person is sent.") % {"id": event.pk}
+        )
 
     previous = event.status
     event.status = transition.target or previous
@@ -116,14 +124,22 @@ def rule_snooze(*, event: Event, minutes: int, user: AbstractBaseUser | None, no
     until then (other rules and cameras go on); said in the event's history."""
     event = Event.objects.select_for_update(of=("self",)).select_related("camera", "rule").get(pk=event.pk)
     if event.rule_id is None or event.camera_id is None:
-        raise TransitionRefused(f"Event #{event.pk} came from no threat rule: there is no rule to snooze.")
+        raise TransitionRefused(
+            gettext("Event #%(id)s came from no threat rule: there is no rule to snooze.") % {"id": event.pk}
+        )
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= SNOOZE_MINUTES_MAX:
-        raise TransitionRefused(f"Snooze for 1 to {SNOOZE_MINUTES_MAX} minutes.")
+        raise TransitionRefused(gettext("Snooze for 1 to %(most)d minutes.") % {"most": SNOOZE_MINUTES_MAX})
     note = note.strip()
     if not note:
-        raise TransitionRefused(f"To snooze “{event.rule}” on “{event.camera}”, say why in a note.")
+        raise TransitionRefused(
+            gettext("To snooze “%(rule)s” on “%(camera)s”, say why in a note.")
+            % {"rule": event.rule, "camera": event.camera}
+        )
     if len(note) > NOTE_MAX:
-        raise TransitionRefused(f"The note is {len(note)} characters long; {NOTE_MAX} at most.")
+        raise TransitionRefused(
+            gettext("The note is %(length)d characters long; %(most)d at most.")
+            % {"length": len(note), "most": NOTE_MAX}
+        )
     until = timezone.now() + timedelta(minutes=minutes)
     snooze = RuleSnooze.objects.create(rule=event.rule, camera=event.camera, until=until, user=user, event=event,
                                        note=note)  # fmt: skip

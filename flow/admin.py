@@ -6,11 +6,20 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.bounds import validate_plain_text
+from events.labels import label_name
 from flow.admin_forms import CountingLineAdminForm, CountingZoneAdminForm
 from flow.models import CAPACITY_MAX, Area, CountingLine, CountingZone, Crossing, Occupancy, OccupancyCorrection
 from flow.services import line_camera_warning, occupancy_correct
+
+
+@admin.display(description=_("label"), ordering="label")
+def label_shown(row) -> str:
+    """A crossing's or an occupancy's label as people read it (``person_down`` → "person down")."""
+    return label_name(row.label)
 
 
 @admin.register(CountingLine)
@@ -34,7 +43,7 @@ class AreaAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     filter_horizontal = ["lines"]
 
-    @admin.display(description="doors")
+    @admin.display(description=_("doors"))
     def doors(self, area: Area) -> str:
         return ", ".join(str(line) for line in area.lines.all())
 
@@ -55,7 +64,7 @@ class CountingZoneAdmin(admin.ModelAdmin):
 class CrossingAdmin(admin.ModelAdmin):
     """Read only: crossings are what the tracker saw."""
 
-    list_display = ["at", "camera", "line", "direction", "label", "track_id"]
+    list_display = ["at", "camera", "line", "direction", label_shown, "track_id"]
     list_filter = ["direction", "label", "line"]
     date_hierarchy = "at"
 
@@ -67,9 +76,9 @@ class CrossingAdmin(admin.ModelAdmin):
 
 
 class CorrectionForm(forms.Form):
-    value = forms.IntegerField(min_value=0, max_value=CAPACITY_MAX, label="How many are there now")
+    value = forms.IntegerField(min_value=0, max_value=CAPACITY_MAX, label=_("How many are there now"))
     note = forms.CharField(
-        max_length=200, required=False, validators=[validate_plain_text], help_text="Why, for the audit trail."
+        max_length=200, required=False, validators=[validate_plain_text], help_text=_("Why, for the audit trail.")
     )
 
 
@@ -88,7 +97,7 @@ class CorrectionInline(admin.TabularInline):
 class OccupancyAdmin(admin.ModelAdmin):
     """Read only but for the correction form: figures come from crossings and zone counts."""
 
-    list_display = ["scope", "label", "current", "entries", "exits", "period_start", "updated_at", "correct_link"]
+    list_display = ["scope", label_shown, "current", "entries", "exits", "period_start", "updated_at", "correct_link"]
     list_filter = ["label"]
     fields = ["camera", "area", "zone", "label", "current", "entries", "exits", "period_start", "updated_at"]
     readonly_fields = fields
@@ -104,34 +113,39 @@ class OccupancyAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view(self.correct_view)
         return [path("<path:object_id>/correct/", view, name="flow_occupancy_correct"), *super().get_urls()]
 
-    @admin.display(description="scope")
+    @admin.display(description=_("scope"))
     def scope(self, occupancy: Occupancy) -> str:
-        kind = "camera" if occupancy.camera_id else "area" if occupancy.area_id else "zone"
+        kind = gettext("camera") if occupancy.camera_id else gettext("area") if occupancy.area_id else gettext("zone")
         return f"{kind}: {occupancy.scope_name}"
 
     @admin.display(description="")
     def correct_link(self, occupancy: Occupancy) -> str:
-        return format_html('<a href="{}">Correct</a>', reverse("admin:flow_occupancy_correct", args=[occupancy.pk]))
+        url = reverse("admin:flow_occupancy_correct", args=[occupancy.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Correct"))
 
     def correct_view(self, request, object_id):
         """An operator sets the count now (people counted by hand); the change is kept with who and why."""
         occupancy = self.get_object(request, unquote(object_id))
         if occupancy is None:
-            raise Http404("No such occupancy.")
+            raise Http404(gettext("No such occupancy."))
         if not self.has_change_permission(request, occupancy):
             raise PermissionDenied
         form = CorrectionForm(request.POST or None, initial={"value": occupancy.current})
         if request.method == "POST" and form.is_valid():
             occupancy_correct(occupancy=occupancy, value=form.cleaned_data["value"], user=request.user,
                               note=form.cleaned_data["note"])  # fmt: skip
-            self.message_user(request, f"{occupancy.scope_name}: {occupancy.label} set to {occupancy.current}.",
-                              messages.SUCCESS)  # fmt: skip
+            said = gettext("%(scope)s: %(label)s set to %(value)s.") % {
+                "scope": occupancy.scope_name,
+                "label": occupancy.label,
+                "value": occupancy.current,
+            }
+            self.message_user(request, said, messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:flow_occupancy_change", args=[occupancy.pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": occupancy,
-            "title": f"Correct the occupancy of {occupancy.scope_name}",
+            "title": gettext("Correct the occupancy of %(scope)s") % {"scope": occupancy.scope_name},
             "form": form,
         }
         return TemplateResponse(request, "admin/flow/occupancy/correct.html", context)

@@ -6,6 +6,7 @@ import json
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from events.widgets import ZoneEditorWidget
 from flow.models import CountingLine, CountingZone, validate_point
@@ -15,8 +16,8 @@ class CountingLineAdminForm(forms.ModelForm):
     """The line's start and end are edited as one drawn pair of points: [[x1, y1], [x2, y2]]."""
 
     points = forms.CharField(
-        label="Line", widget=ZoneEditorWidget(mode="line"),
-        help_text="[[start x, start y], [end x, end y]] as fractions of the picture.",
+        label=_("Line"), widget=ZoneEditorWidget(mode="line"),
+        help_text=_("[[start x, start y], [end x, end y]] as fractions of the picture."),
     )  # fmt: skip
 
     class Meta:
@@ -24,7 +25,7 @@ class CountingLineAdminForm(forms.ModelForm):
         fields = ["camera", "name", "points", "in_side", "band_px", "door", "enabled"]
         widgets = {
             "door": ZoneEditorWidget(
-                empty="No door area: people first seen within half their height past the line count."
+                empty=_("No door area: people first seen within half their height past the line count.")
             )
         }
 
@@ -39,13 +40,13 @@ class CountingLineAdminForm(forms.ModelForm):
         try:
             points = json.loads(self.cleaned_data["points"])
         except (ValueError, RecursionError):  # RecursionError: nested too deeply
-            raise ValidationError("Give the line as JSON: [[0.1, 0.6], [0.9, 0.6]].") from None
+            raise ValidationError(_("Give the line as JSON: [[0.1, 0.6], [0.9, 0.6]].")) from None
         if not isinstance(points, list) or len(points) != 2:
-            raise ValidationError("A line is two points: its start and its end.")
+            raise ValidationError(_("A line is two points: its start and its end."))
         for point in points:
             validate_point(point)
         if points[0] == points[1]:
-            raise ValidationError("The line's start and end must differ.")
+            raise ValidationError(_("The line's start and end must differ."))
         return points
 
     def _post_clean(self) -> None:

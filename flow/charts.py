@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -29,7 +30,8 @@ def _frame(top: float, times: list[datetime], title: str) -> list[str]:
     for fraction in (0, 0.5, 1):
         y = TOP + plot_h * (1 - fraction)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#656d76">{top * fraction:g}</text>')
+        tick = f"{top * fraction:g}".replace(".", get_format("DECIMAL_SEPARATOR"))  # 2,5 in French
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#656d76">{tick}</text>')
     if times:
         ticks = 6
         for k in range(ticks + 1):

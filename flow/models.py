@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core import bounds
 from core.bounds import COUNTER_MAX, range_check, validate_plain_text, within
@@ -23,33 +24,45 @@ class CountingLine(models.Model):
     """A line across a camera's picture; people crossing it are counted in each direction."""
 
     class Side(models.TextChoices):
-        LEFT = "left", "Left of start → end"
-        RIGHT = "right", "Right of start → end"
+        LEFT = "left", _("Left of start → end")
+        RIGHT = "right", _("Right of start → end")
 
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="counting_lines")
-    name = models.CharField(max_length=80, validators=[validate_plain_text], help_text='e.g. "Main entrance".')
-    start = models.JSONField(validators=[validate_point], help_text="[x, y] as fractions of the picture: [0.3, 0.6].")
-    end = models.JSONField(validators=[validate_point], help_text="[x, y] as fractions of the picture.")
+    camera = models.ForeignKey(
+        "cameras.Camera", on_delete=models.CASCADE, related_name="counting_lines", verbose_name=_("camera")
+    )
+    name = models.CharField(
+        max_length=80, validators=[validate_plain_text], help_text=_('e.g. "Main entrance".'), verbose_name=_("name")
+    )
+    start = models.JSONField(
+        validators=[validate_point],
+        help_text=_("[x, y] as fractions of the picture: [0.3, 0.6]."),
+        verbose_name=_("start"),
+    )
+    end = models.JSONField(
+        validators=[validate_point], help_text=_("[x, y] as fractions of the picture."), verbose_name=_("end")
+    )
     in_side = models.CharField(
-        "entering means going to the", max_length=5, choices=Side.choices, default=Side.RIGHT,
-        help_text="Looking along the line from its start to its end, on the picture.",
+        _("entering means going to the"), max_length=5, choices=Side.choices, default=Side.RIGHT,
+        help_text=_("Looking along the line from its start to its end, on the picture."),
     )  # fmt: skip
     band_px = models.FloatField(
-        "hysteresis (pixels)", default=4.0, validators=within(0.0, BAND_MAX_PX),
-        help_text="Feet closer to the line than this, in pixels of the analysed picture, are on neither side: "
-        "people waiting on the line are not counted back and forth. 0 to 200.",
+        _("hysteresis (pixels)"), default=4.0, validators=within(0.0, BAND_MAX_PX),
+        help_text=_("Feet closer to the line than this, in pixels of the analysed picture, are on neither side: "
+        "people waiting on the line are not counted back and forth. 0 to 200."),
     )  # fmt: skip
     door = models.JSONField(
-        "door or hidden area", default=list, blank=True, validators=[validate_zone],
-        help_text="Optional polygon [[x, y], ...] next to the line where people first appear after coming "
+        _("door or hidden area"), default=list, blank=True, validators=[validate_zone],
+        help_text=_("Optional polygon [[x, y], ...] next to the line where people first appear after coming "
         "through it unseen (a door, a turnstile, behind a pillar): someone first seen there, walking away, "
-        "has crossed. Without it, people first seen within half their height past the line count.",
+        "has crossed. Without it, people first seen within half their height past the line count."),
     )  # fmt: skip
-    enabled = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("counting line")
+        verbose_name_plural = _("counting lines")
         ordering = ["camera", "name"]
         constraints = [
             models.UniqueConstraint(fields=["camera", "name"], name="one_line_name_per_camera"),
@@ -61,7 +74,7 @@ class CountingLine(models.Model):
 
     def clean(self) -> None:
         if self.start is not None and self.start == self.end:
-            raise ValidationError({"end": "The line's start and end must differ."})
+            raise ValidationError({"end": _("The line's start and end must differ.")})
 
     def as_line(self) -> Line:
         door = tuple(tuple(point) for point in self.door or ())
@@ -74,16 +87,22 @@ DIRECTIONS = [(IN, "In"), (OUT, "Out")]
 class Crossing(models.Model):
     """One tracked object crossing a counting line, in one direction (never edited)."""
 
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="crossings")
-    line = models.ForeignKey(CountingLine, on_delete=models.CASCADE, related_name="crossings")
-    at = models.DateTimeField()
-    track_id = models.PositiveIntegerField(
-        validators=within(0, COUNTER_MAX), help_text="The tracker's id, unique within one analysis run."
+    camera = models.ForeignKey(
+        "cameras.Camera", on_delete=models.CASCADE, related_name="crossings", verbose_name=_("camera")
     )
-    label = models.CharField(max_length=60, validators=[validate_plain_text])
-    direction = models.CharField(max_length=3, choices=DIRECTIONS)
+    line = models.ForeignKey(CountingLine, on_delete=models.CASCADE, related_name="crossings", verbose_name=_("line"))
+    at = models.DateTimeField(verbose_name=_("at"))
+    track_id = models.PositiveIntegerField(
+        validators=within(0, COUNTER_MAX),
+        help_text=_("The tracker's id, unique within one analysis run."),
+        verbose_name=_("track id"),
+    )
+    label = models.CharField(max_length=60, validators=[validate_plain_text], verbose_name=_("label"))
+    direction = models.CharField(max_length=3, choices=DIRECTIONS, verbose_name=_("direction"))
 
     class Meta:
+        verbose_name = _("crossing")
+        verbose_name_plural = _("crossings")
         ordering = ["-at"]
         constraints = [
             # A re-run of the same recording (same start) adds nothing.
@@ -99,14 +118,16 @@ class Crossing(models.Model):
 class CrossingMinute(models.Model):
     """Entries and exits of one line, label and minute, added as each crossing is recorded."""
 
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="+")
-    line = models.ForeignKey(CountingLine, on_delete=models.CASCADE, related_name="minutes")
-    minute = models.DateTimeField()
-    label = models.CharField(max_length=60, validators=[validate_plain_text])
-    entries = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
-    exits = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
+    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="+", verbose_name=_("camera"))
+    line = models.ForeignKey(CountingLine, on_delete=models.CASCADE, related_name="minutes", verbose_name=_("line"))
+    minute = models.DateTimeField(verbose_name=_("minute"))
+    label = models.CharField(max_length=60, validators=[validate_plain_text], verbose_name=_("label"))
+    entries = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX), verbose_name=_("entries"))
+    exits = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX), verbose_name=_("exits"))
 
     class Meta:
+        verbose_name = _("crossing minute")
+        verbose_name_plural = _("crossing minutes")
         ordering = ["-minute"]
         constraints = [
             models.UniqueConstraint(fields=["line", "minute", "label"], name="one_crossing_bucket_per_minute"),
@@ -122,15 +143,24 @@ class CrossingMinute(models.Model):
 class Area(models.Model):
     """A place whose ways in and out are counting lines, on one camera or several (a hall with three doors)."""
 
-    name = models.CharField(max_length=80, unique=True, validators=[validate_plain_text])
+    name = models.CharField(max_length=80, unique=True, validators=[validate_plain_text], verbose_name=_("name"))
     lines = models.ManyToManyField(
-        CountingLine, related_name="areas", help_text="Its doors: crossing a line to its in side enters the area."
+        CountingLine,
+        related_name="areas",
+        help_text=_("Its doors: crossing a line to its in side enters the area."),
+        verbose_name=_("lines"),
     )
     capacity = models.PositiveIntegerField(
-        null=True, blank=True, validators=within(0, CAPACITY_MAX), help_text="Shown beside the occupancy; optional."
+        null=True,
+        blank=True,
+        validators=within(0, CAPACITY_MAX),
+        help_text=_("Shown beside the occupancy; optional."),
+        verbose_name=_("capacity"),
     )
 
     class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
         ordering = ["name"]
         constraints = [range_check("area", "capacity", 0, CAPACITY_MAX)]
 
@@ -141,12 +171,18 @@ class Area(models.Model):
 class CountingZone(models.Model):
     """A polygon on a camera's picture: how many people stand inside it now."""
 
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="counting_zones")
-    name = models.CharField(max_length=80, validators=[validate_plain_text])
-    polygon = models.JSONField(validators=[validate_zone], help_text="[[x, y], ...] as fractions of the picture.")
-    enabled = models.BooleanField(default=True)
+    camera = models.ForeignKey(
+        "cameras.Camera", on_delete=models.CASCADE, related_name="counting_zones", verbose_name=_("camera")
+    )
+    name = models.CharField(max_length=80, validators=[validate_plain_text], verbose_name=_("name"))
+    polygon = models.JSONField(
+        validators=[validate_zone], help_text=_("[[x, y], ...] as fractions of the picture."), verbose_name=_("polygon")
+    )
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
 
     class Meta:
+        verbose_name = _("counting zone")
+        verbose_name_plural = _("counting zones")
         ordering = ["camera", "name"]
         constraints = [models.UniqueConstraint(fields=["camera", "name"], name="one_zone_name_per_camera")]
 
@@ -158,18 +194,32 @@ class Occupancy(models.Model):
     """How many of a label are in a camera's view, an area or a zone now, and the entries and exits since
     the last reset (daily at ``VIGIL_FLOW_RESET_TIME``). Exactly one of camera, area and zone is set."""
 
-    camera = models.ForeignKey("cameras.Camera", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.CASCADE, related_name="occupancies")
-    zone = models.ForeignKey(CountingZone, null=True, blank=True, on_delete=models.CASCADE, related_name="occupancies")
-    label = models.CharField(max_length=60, validators=[validate_plain_text])
-    period_start = models.DateTimeField(help_text="The reset these figures count from.")
-    current = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
-    entries = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
-    exits = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
-    updated_at = models.DateTimeField(auto_now=True)
+    camera = models.ForeignKey(
+        "cameras.Camera", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("camera")
+    )
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.CASCADE, related_name="occupancies", verbose_name=_("area")
+    )
+    zone = models.ForeignKey(
+        CountingZone,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="occupancies",
+        verbose_name=_("zone"),
+    )
+    label = models.CharField(max_length=60, validators=[validate_plain_text], verbose_name=_("label"))
+    period_start = models.DateTimeField(
+        help_text=_("The reset these figures count from."), verbose_name=_("period start")
+    )
+    current = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX), verbose_name=_("current"))
+    entries = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX), verbose_name=_("entries"))
+    exits = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX), verbose_name=_("exits"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
-        verbose_name_plural = "occupancy"
+        verbose_name = _("occupancy")
+        verbose_name_plural = _("occupancy")
         ordering = ["camera", "area", "zone", "label"]
         constraints = [
             models.CheckConstraint(
@@ -202,12 +252,16 @@ class Occupancy(models.Model):
 class OccupancyMinute(models.Model):
     """An occupancy's value at the end of a minute and its peak in it (minutes without change carry on)."""
 
-    occupancy = models.ForeignKey(Occupancy, on_delete=models.CASCADE, related_name="minutes")
-    minute = models.DateTimeField()
-    value = models.PositiveIntegerField(validators=within(0, COUNTER_MAX))
-    peak = models.PositiveIntegerField(validators=within(0, COUNTER_MAX))
+    occupancy = models.ForeignKey(
+        Occupancy, on_delete=models.CASCADE, related_name="minutes", verbose_name=_("occupancy")
+    )
+    minute = models.DateTimeField(verbose_name=_("minute"))
+    value = models.PositiveIntegerField(validators=within(0, COUNTER_MAX), verbose_name=_("value"))
+    peak = models.PositiveIntegerField(validators=within(0, COUNTER_MAX), verbose_name=_("peak"))
 
     class Meta:
+        verbose_name = _("occupancy minute")
+        verbose_name_plural = _("occupancy minutes")
         ordering = ["-minute"]
         constraints = [
             models.UniqueConstraint(fields=["occupancy", "minute"], name="one_occupancy_bucket_per_minute"),
@@ -222,14 +276,20 @@ class OccupancyMinute(models.Model):
 class OccupancyCorrection(models.Model):
     """An operator set an occupancy by hand (the counter drifted, a door was left uncounted): kept for audit."""
 
-    occupancy = models.ForeignKey(Occupancy, on_delete=models.CASCADE, related_name="corrections")
-    at = models.DateTimeField(auto_now_add=True)
-    previous = models.PositiveIntegerField(validators=within(0, COUNTER_MAX))
-    value = models.PositiveIntegerField(validators=within(0, COUNTER_MAX))
-    user = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.CharField(max_length=200, blank=True, validators=[validate_plain_text])
+    occupancy = models.ForeignKey(
+        Occupancy, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("occupancy")
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
+    previous = models.PositiveIntegerField(validators=within(0, COUNTER_MAX), verbose_name=_("previous"))
+    value = models.PositiveIntegerField(validators=within(0, COUNTER_MAX), verbose_name=_("value"))
+    user = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
+    )
+    note = models.CharField(max_length=200, blank=True, validators=[validate_plain_text], verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("occupancy correction")
+        verbose_name_plural = _("occupancy corrections")
         ordering = ["-at"]
         constraints = [
             range_check("occupancycorrection", "previous", 0, COUNTER_MAX),

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cameras.models import Camera
@@ -18,6 +19,7 @@ from flow import charts, selectors
 from flow.live import camera_counters
 
 RANGES = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+RANGE_NAMES = {"hour": gettext_lazy("last hour"), "day": gettext_lazy("last day")}
 EXPORT_MAX = timedelta(days=93)
 
 
@@ -60,17 +62,21 @@ def flow_dashboard(request: HttpRequest) -> HttpResponse:
     for occupancy in selectors.occupancies_of(scope):
         values = [value for _, value, _ in selectors.occupancy_series(occupancy, start, end, step)]
         name = occupancy.scope_name
-        occupancy_charts.append((name, charts.line(times, values, f"Occupancy of {name}")))
-    bars = [("entries", "#1a7f37", [e for _, e, _ in flows]), ("exits", "#cf222e", [x for _, _, x in flows])]
+        title = gettext("Occupancy of %(name)s") % {"name": name}
+        occupancy_charts.append((name, charts.line(times, values, title)))
+    bars = [
+        (gettext("entries"), "#1a7f37", [e for _, e, _ in flows]),
+        (gettext("exits"), "#cf222e", [x for _, _, x in flows]),
+    ]
     context = {
         "cameras": counting,
         "chosen": chosen,
         "span": span,
-        "ranges": list(RANGES),
+        "ranges": list(RANGE_NAMES.items()),
         "counters": [camera_counters(camera) for camera in scope],
         "totals": {"entry": sum(e for _, e, _ in flows), "exit": sum(x for _, _, x in flows)},
-        "flow_chart": charts.bars(times, bars, "Entries and exits per minute"),
-        "people_chart": charts.line(times, [p for _, p in people], "People in view per minute"),
+        "flow_chart": charts.bars(times, bars, gettext("Entries and exits per minute")),
+        "people_chart": charts.line(times, [p for _, p in people], gettext("People in view per minute")),
         "occupancy_charts": occupancy_charts,
         "export_start": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
         "export_end": timezone.localtime(end).strftime("%Y-%m-%dT%H:%M"),
@@ -83,7 +89,7 @@ def flow_dashboard(request: HttpRequest) -> HttpResponse:
 def flow_export(request: HttpRequest) -> HttpResponse:
     """Per-minute crossings (``kind=crossings``) or occupancy (``kind=occupancy``) of a range, as CSV."""
     if not _allowed(request):
-        return HttpResponse("You may not view people-flow counts.", status=403, content_type="text/plain")
+        return HttpResponse(gettext("You may not view people-flow counts."), status=403, content_type="text/plain")
     try:
         counting, chosen = _cameras(request)
         start = optional(parse_moment, "start", request.GET.get("start"))
@@ -92,13 +98,14 @@ def flow_export(request: HttpRequest) -> HttpResponse:
         return _bad_request(bad)
     scope = Camera.objects.filter(pk=chosen.pk) if chosen else counting
     if start is None or end is None or end <= start:
-        return HttpResponse("Give start and end (ISO 8601, e.g. 2026-11-22T08:00), end after start.", status=400,
-                            content_type="text/plain")  # fmt: skip
+        wanted = gettext("Give start and end (ISO 8601, e.g. 2026-11-22T08:00), end after start.")
+        return HttpResponse(wanted, status=400, content_type="text/plain")
     if end - start > EXPORT_MAX:
-        return HttpResponse(f"At most {EXPORT_MAX.days} days per export.", status=400, content_type="text/plain")
+        too_long = gettext("At most %(days)d days per export.") % {"days": EXPORT_MAX.days}
+        return HttpResponse(too_long, status=400, content_type="text/plain")
     kind = request.GET.get("kind", "crossings")
     if kind not in ("crossings", "occupancy"):
-        return HttpResponse("kind is crossings or occupancy.", status=400, content_type="text/plain")
+        return HttpResponse(gettext("kind is crossings or occupancy."), status=400, content_type="text/plain")
     rows = (selectors.crossings_csv_rows if kind == "crossings" else selectors.occupancy_csv_rows)(scope, start, end)
     # Camera, line and zone names are typed by people: csv_lines writes formula-like text as text.
     response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv")

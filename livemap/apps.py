@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LivemapConfig(AppConfig):
     """The live map, and the broadcaster that feeds every live socket."""
 
     name = "livemap"
-    verbose_name = "Live map"
+    verbose_name = _("Live map")
 
     def ready(self) -> None:
         from cameras.signals import camera_status_changed

@@ -11,6 +11,9 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from cameras.models import Camera
+from events.labels import LABEL_NAMES
+from events.models import Event
+from core.maps import map_attribution
 
 
 def map_center() -> tuple[list[float], int]:
@@ -28,7 +31,7 @@ def map_config(user: AbstractBaseUser) -> dict[str, Any]:
     return {
         "center": center,
         "zoom": zoom,
-        "tiles": {"name": name, "url": url, **options},
+        "tiles": {"name": name, "url": url, **options, "attribution": map_attribution()},
         "api": {"events": reverse("event-list"), "cameras": reverse("camera-list")},
         "websocket": "/ws/events/",
         "resync_seconds": settings.MAP_RESYNC_SECONDS,
@@ -36,6 +39,13 @@ def map_config(user: AbstractBaseUser) -> dict[str, Any]:
         "can_view_cameras": user.has_perm("cameras.view_camera"),
         "can_open_admin": bool(user.is_staff),
         "login_url": resolve_url(settings.LOGIN_URL),
+        # The words for the API's values, in the page's language (the API itself sends the values).
+        "labels": {
+            "severity": dict(Event.Severity.choices),
+            "status": dict(Event.Status.choices),
+            "camera_status": dict(Camera.Status.choices),
+            "label": LABEL_NAMES,
+        },
     }
 
 

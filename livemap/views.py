@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from events.models import Event, Severity
+from events.services import DEMO_CAMERAS_RULE
 from livemap.selectors import demo_cameras, map_config
 
 
@@ -16,6 +17,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "severities": Severity.choices,
         "statuses": Event.Status.choices,
         "demo_cameras": demo_cameras(),
+        "demo_rule_name": DEMO_CAMERAS_RULE["name"],  # a rule's name is data: the same in every language
         "can_view_flow": request.user.has_perm("flow.view_crossing"),
     }
     return render(request, "livemap/map.html", context)

@@ -8,6 +8,8 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core import redact
 from core.admin_objects import changeable_object
@@ -42,11 +44,11 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     actions = ["send_test", "enable", "disable"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "enabled"]}),
-        ("Send to", {"fields": ["recipients", "url", "secret"]}),
-        ("Which events", {"fields": ["on_open", "on_escalation", "min_severity", "labels"]}),
-        ("Which cameras", {"fields": ["cameras", "districts"]}),
-        ("When", {"fields": ["active_from", "active_until"]}),
-        ("Limits", {"fields": ["max_per_minute"]}),
+        (_("Send to"), {"fields": ["recipients", "url", "secret"]}),
+        (_("Which events"), {"fields": ["on_open", "on_escalation", "min_severity", "labels"]}),
+        (_("Which cameras"), {"fields": ["cameras", "districts"]}),
+        (_("When"), {"fields": ["active_from", "active_until"]}),
+        (_("Limits"), {"fields": ["max_per_minute"]}),
     ]
 
     def get_queryset(self, request):
@@ -60,19 +62,19 @@ class NotificationChannelAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="send to")
+    @admin.display(description=_("send to"))
     def where(self, channel: NotificationChannel) -> str:
         return channel.target if channel.kind == NotificationChannel.Kind.EMAIL else masked_url(channel.url)
 
-    @admin.display(description="on")
+    @admin.display(description=_("on"))
     def when(self, channel: NotificationChannel) -> str:
         return " + ".join(x for x, on in [("opening", channel.on_open), ("escalation", channel.on_escalation)] if on)
 
-    @admin.display(description="sent", ordering="sent")
+    @admin.display(description=_("sent"), ordering="sent")
     def sent_count(self, channel: NotificationChannel) -> int:
         return channel.sent
 
-    @admin.display(description="failed", ordering="failed_count")
+    @admin.display(description=_("failed"), ordering="failed_count")
     def failed(self, channel: NotificationChannel) -> str:
         if not channel.failed_count:
             return "0"
@@ -93,7 +95,7 @@ class NotificationChannelAdmin(admin.ModelAdmin):
         if not secret:
             return None
         context = {**self.admin_site.each_context(request), "opts": self.opts, "channel": obj, "secret": secret,
-                   "title": f"Webhook secret of {obj.name}"}  # fmt: skip
+                   "title": gettext("Webhook secret of %(channel)s") % {"channel": obj.name}}  # fmt: skip
         return TemplateResponse(request, "admin/notifications/notificationchannel/secret.html", context)
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -102,7 +104,7 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     def response_change(self, request, obj):
         return self._secret_page(request, obj) or super().response_change(request, obj)
 
-    @admin.action(description="Send a test message to the selected channels", permissions=["change"])
+    @admin.action(description=_("Send a test message to the selected channels"), permissions=["change"])
     def send_test(self, request, queryset) -> None:
         for channel in queryset:
             self._test_send(request, channel)
@@ -111,9 +113,15 @@ class NotificationChannelAdmin(admin.ModelAdmin):
         delivery = channel_test_send(channel=channel)
         code = f" ({delivery.response_code})" if delivery.response_code else ""
         if delivery.status == Delivery.Status.SENT:
-            self.message_user(request, f"Test to “{channel.name}”: delivered{code}.", messages.SUCCESS)
+            said = gettext("Test to “%(channel)s”: delivered%(code)s.") % {"channel": channel.name, "code": code}
+            self.message_user(request, said, messages.SUCCESS)
         else:
-            self.message_user(request, f"Test to “{channel.name}” failed{code}: {delivery.error}", messages.ERROR)
+            said = gettext("Test to “%(channel)s” failed%(code)s: %(error)s") % {
+                "channel": channel.name,
+                "code": code,
+                "error": delivery.error,
+            }
+            self.message_user(request, said, messages.ERROR)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.send_test_view)
@@ -128,13 +136,15 @@ class NotificationChannelAdmin(admin.ModelAdmin):
         self._test_send(request, channel)
         return HttpResponseRedirect(reverse("admin:notifications_notificationchannel_change", args=[channel.pk]))
 
-    @admin.action(description="Enable the selected channels", permissions=["change"])
+    @admin.action(description=_("Enable the selected channels"), permissions=["change"])
     def enable(self, request, queryset) -> None:
-        self.message_user(request, f"Enabled {queryset.update(enabled=True)} channel(s).", messages.SUCCESS)
+        said = gettext("Enabled %(count)d channel(s).") % {"count": queryset.update(enabled=True)}
+        self.message_user(request, said, messages.SUCCESS)
 
-    @admin.action(description="Disable the selected channels", permissions=["change"])
+    @admin.action(description=_("Disable the selected channels"), permissions=["change"])
     def disable(self, request, queryset) -> None:
-        self.message_user(request, f"Disabled {queryset.update(enabled=False)} channel(s).", messages.SUCCESS)
+        said = gettext("Disabled %(count)d channel(s).") % {"count": queryset.update(enabled=False)}
+        self.message_user(request, said, messages.SUCCESS)
 
 
 class DeliveryInline(admin.TabularInline):
@@ -145,12 +155,12 @@ class DeliveryInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "delivery attempts"
+    verbose_name_plural = _("delivery attempts")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("channel")
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status_badge(self, delivery: Delivery) -> str:
         return field_badge(delivery, "status", DELIVERY_STATUS_COLOURS)
 
@@ -166,12 +176,12 @@ class EventDeliveryInline(DeliveryInline):
 
     fields = ["created_at", "channel", "reason", "attempt", "status_badge", "response_code", "error"]
     readonly_fields = fields
-    verbose_name_plural = "notifications sent"
+    verbose_name_plural = _("notifications sent")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("notification")
 
-    @admin.display(description="about")
+    @admin.display(description=_("about"))
     def reason(self, delivery: Delivery) -> str:
         return delivery.notification.get_reason_display()
 
@@ -195,24 +205,26 @@ class NotificationAdmin(admin.ModelAdmin):
         context |= {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    @admin.display(description="event")
+    @admin.display(description=_("event"))
     def event_link(self, notification: Notification) -> str:
         if notification.event_id is None:
             return "—"
         url = reverse("admin:events_event_change", args=[notification.event_id])
         return format_html('<a href="{}">#{} {}</a>', url, notification.event_id, notification.event.title)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_badge(self, notification: Notification) -> str:
         return field_badge(notification, "status", NOTIFICATION_STATUS_COLOURS)
 
-    @admin.action(description="Retry the selected failed notifications", permissions=["change"])
+    @admin.action(description=_("Retry the selected failed notifications"), permissions=["change"])
     def retry(self, request, queryset) -> None:
         retried = sum(notification_retry(notification=n) for n in queryset)
         skipped = queryset.count() - retried
-        self.message_user(request, f"Queued {retried} notification(s) for a new round of attempts.", messages.SUCCESS)
+        said = gettext("Queued %(count)d notification(s) for a new round of attempts.") % {"count": retried}
+        self.message_user(request, said, messages.SUCCESS)
         if skipped:
-            self.message_user(request, f"{skipped} were not failed and were left alone.", messages.WARNING)
+            said = gettext("%(count)d were not failed and were left alone.") % {"count": skipped}
+            self.message_user(request, said, messages.WARNING)
 
 
 # The event page lists who was told, below its history: notifications hang off events, so they add their

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera
 from core import redact
@@ -18,8 +19,10 @@ class NotificationChannelForm(forms.ModelForm):
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Webhook: the HMAC key receivers verify X-Vigil-Signature with. Leave empty to keep the "
-        "current one; on a new webhook, empty makes a random one, shown once after saving.",
+        help_text=_(
+            "Webhook: the HMAC key receivers verify X-Vigil-Signature with. Leave empty to keep the "
+            "current one; on a new webhook, empty makes a random one, shown once after saving."
+        ),
     )
 
     class Meta:
@@ -30,8 +33,8 @@ class NotificationChannelForm(forms.ModelForm):
         ]  # fmt: skip
         field_classes = {"labels": NamesFormField, "districts": NamesFormField}
         help_texts = {
-            "labels": "Labels separated by commas (empty: every label), e.g. person, person_down.",
-            "districts": "Districts separated by commas (empty: every district).",
+            "labels": _("Labels separated by commas (empty: every label), e.g. person, person_down."),
+            "districts": _("Districts separated by commas (empty: every district)."),
         }
 
     def __init__(self, *args, **kwargs) -> None:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core import outbound, redact
 from core.bounds import COUNTER_MAX, range_check, validate_names, validate_plain_text, validate_text_size, within
@@ -15,56 +16,78 @@ SEVERITY_ORDER = [value for value, _ in Severity.choices]  # info … critical
 
 
 def validate_districts(value: object) -> None:
-    validate_names(value, what="district names", example='["Centre"]')
+    validate_names(value, what=_("district names"), example='["Centre"]')
 
 
 class NotificationChannel(models.Model):
     """Where Vigil tells people or systems about events: a mailing list or a webhook, with filters."""
 
     class Kind(models.TextChoices):
-        EMAIL = "email", "Email"
-        WEBHOOK = "webhook", "Webhook (HTTP POST, JSON, HMAC-signed)"
+        EMAIL = "email", _("Email")
+        WEBHOOK = "webhook", _("Webhook (HTTP POST, JSON, HMAC-signed)")
 
-    name = models.CharField(max_length=120, unique=True, validators=[validate_plain_text])
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    enabled = models.BooleanField(default=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_plain_text], verbose_name=_("name"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
     recipients = models.TextField(
-        blank=True, validators=[validate_text_size], help_text="Email: addresses, one per line or comma-separated."
+        blank=True,
+        validators=[validate_text_size],
+        help_text=_("Email: addresses, one per line or comma-separated."),
+        verbose_name=_("recipients"),
     )
-    url = models.CharField(max_length=500, blank=True, help_text="Webhook: the receiver's http(s) URL.")
+    url = models.CharField(
+        max_length=500, blank=True, help_text=_("Webhook: the receiver's http(s) URL."), verbose_name=_("url")
+    )
     secret = models.CharField(
-        max_length=200, blank=True, help_text="Webhook: key of the HMAC-SHA256 signature (X-Vigil-Signature)."
+        max_length=200,
+        blank=True,
+        help_text=_("Webhook: key of the HMAC-SHA256 signature (X-Vigil-Signature)."),
+        verbose_name=_("secret"),
     )
-    on_open = models.BooleanField(default=True, help_text="Tell this channel when an event opens.")
+    on_open = models.BooleanField(
+        default=True, help_text=_("Tell this channel when an event opens."), verbose_name=_("on open")
+    )
     on_escalation = models.BooleanField(
         default=False,
-        help_text="Tell this channel when an event is still new after its rule's escalation time.",
+        help_text=_("Tell this channel when an event is still new after its rule's escalation time."),
+        verbose_name=_("on escalation"),
     )
-    min_severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.LOW)
+    min_severity = models.CharField(
+        max_length=10, choices=Severity.choices, default=Severity.LOW, verbose_name=_("min severity")
+    )
     labels = models.JSONField(
         default=list,
         blank=True,
         validators=[validate_labels],
-        help_text='Only these labels, e.g. ["person_down"]; empty: every label.',
+        help_text=_('Only these labels, e.g. ["person_down"]; empty: every label.'),
+        verbose_name=_("labels"),
     )
-    cameras = models.ManyToManyField("cameras.Camera", blank=True, related_name="+")
+    cameras = models.ManyToManyField("cameras.Camera", blank=True, related_name="+", verbose_name=_("cameras"))
     districts = models.JSONField(
         default=list,
         blank=True,
         validators=[validate_districts],
-        help_text='e.g. ["Centre"]. With no cameras and no districts: every camera.',
+        help_text=_('e.g. ["Centre"]. With no cameras and no districts: every camera.'),
+        verbose_name=_("districts"),
     )
-    active_from = models.TimeField(null=True, blank=True, help_text="Local time; empty with 'until' = always.")
-    active_until = models.TimeField(null=True, blank=True, help_text="May be earlier than 'from' (22:00-06:00).")
+    active_from = models.TimeField(
+        null=True, blank=True, help_text=_("Local time; empty with 'until' = always."), verbose_name=_("active from")
+    )
+    active_until = models.TimeField(
+        null=True, blank=True, help_text=_("May be earlier than 'from' (22:00-06:00)."), verbose_name=_("active until")
+    )
     max_per_minute = models.PositiveIntegerField(
         default=20,
         validators=within(0, MAX_PER_MINUTE_MAX),
-        help_text="Messages beyond this wait for the next minute (never dropped); 0 = no limit; at most 10,000.",
+        help_text=_("Messages beyond this wait for the next minute (never dropped); 0 = no limit; at most 10,000."),
+        verbose_name=_("max per minute"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
         ordering = ["name"]
         constraints = [range_check("notificationchannel", "max_per_minute", 0, MAX_PER_MINUTE_MAX)]
 
@@ -88,7 +111,7 @@ class NotificationChannel(models.Model):
                 errors["url"] = "Give the receiver's http:// or https:// URL."
             else:
                 try:
-                    outbound.validate_url_host(self.url, what="webhook host")
+                    outbound.validate_url_host(self.url, what=_("webhook host"))
                 except ValidationError as exc:
                     errors["url"] = exc.messages[0]
             if len(self.secret) < 16:
@@ -114,40 +137,52 @@ class Notification(models.Model):
     """One message owed to one channel about one event (opened or escalated); at most one of each."""
 
     class Reason(models.TextChoices):
-        OPENED = "opened", "Event opened"
-        ESCALATED = "escalated", "Escalation"
-        TEST = "test", "Test message"
+        OPENED = "opened", _("Event opened")
+        ESCALATED = "escalated", _("Escalation")
+        TEST = "test", _("Test message")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        RETRYING = "retrying", "Waiting to retry"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed permanently"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        RETRYING = "retrying", _("Waiting to retry")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed permanently")
 
     WAITING = (Status.PENDING, Status.RETRYING)
 
-    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.ForeignKey(
+        NotificationChannel, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("channel")
+    )
     event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="notifications")  # fmt: skip
-    reason = models.CharField(max_length=10, choices=Reason.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+                              related_name="notifications", verbose_name=_("event"))  # fmt: skip
+    reason = models.CharField(max_length=10, choices=Reason.choices, verbose_name=_("reason"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status"))
     attempts = models.PositiveIntegerField(
-        default=0, validators=within(0, COUNTER_MAX), help_text="Attempts so far, all rounds."
+        default=0,
+        validators=within(0, COUNTER_MAX),
+        help_text=_("Attempts so far, all rounds."),
+        verbose_name=_("attempts"),
     )
     round_start = models.PositiveIntegerField(
         default=0,
         validators=within(0, COUNTER_MAX),
-        help_text="Attempts made before the current round (an administrator's retry starts a new one).",
+        help_text=_("Attempts made before the current round (an administrator's retry starts a new one)."),
+        verbose_name=_("round start"),
     )
-    next_attempt_at = models.DateTimeField(help_text="When it may be sent (again).")
-    claimed_until = models.DateTimeField(null=True, blank=True, help_text="A worker is sending it until then.")
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True, validators=[validate_text_size])
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    next_attempt_at = models.DateTimeField(
+        help_text=_("When it may be sent (again)."), verbose_name=_("next attempt at")
+    )
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text=_("A worker is sending it until then."), verbose_name=_("claimed until")
+    )
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    last_error = models.TextField(blank=True, validators=[validate_text_size], verbose_name=_("last error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         constraints = [
             # The grouping guarantee: however many updates an event gets, each channel hears of it
@@ -171,26 +206,39 @@ class Delivery(models.Model):
     """One attempt to send a notification, kept whatever its outcome (the audit trail of alerts)."""
 
     class Status(models.TextChoices):
-        SENT = "sent", "Sent"
-        RETRY = "retry", "Failed, will retry"
-        FAILED = "failed", "Failed, no retry left"
+        SENT = "sent", _("Sent")
+        RETRY = "retry", _("Failed, will retry")
+        FAILED = "failed", _("Failed, no retry left")
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
-    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="deliveries")  # fmt: skip
-    attempt = models.PositiveIntegerField(validators=within(1, COUNTER_MAX))
-    status = models.CharField(max_length=10, choices=Status.choices)
-    response_code = models.PositiveIntegerField(
-        null=True, blank=True, validators=within(0, 999), help_text="HTTP status or SMTP reply code."
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("notification")
     )
-    error = models.TextField(blank=True, validators=[validate_text_size])
-    duration_ms = models.PositiveIntegerField(default=0, validators=within(0, COUNTER_MAX))
-    created_at = models.DateTimeField(default=timezone.now, db_index=True, help_text="When the attempt was made.")
+    channel = models.ForeignKey(
+        NotificationChannel, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("channel")
+    )
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="deliveries", verbose_name=_("event"))  # fmt: skip
+    attempt = models.PositiveIntegerField(validators=within(1, COUNTER_MAX), verbose_name=_("attempt"))
+    status = models.CharField(max_length=10, choices=Status.choices, verbose_name=_("status"))
+    response_code = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=within(0, 999),
+        help_text=_("HTTP status or SMTP reply code."),
+        verbose_name=_("response code"),
+    )
+    error = models.TextField(blank=True, validators=[validate_text_size], verbose_name=_("error"))
+    duration_ms = models.PositiveIntegerField(
+        default=0, validators=within(0, COUNTER_MAX), verbose_name=_("duration ms")
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, help_text=_("When the attempt was made."), verbose_name=_("created at")
+    )
 
     class Meta:
+        verbose_name = _("delivery")
         ordering = ["created_at", "pk"]
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(fields=["notification", "attempt"], name="one_delivery_per_attempt"),
             range_check("delivery", "attempt", 1, COUNTER_MAX),

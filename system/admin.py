@@ -9,6 +9,8 @@ arguments catches ValueError only, not the RecursionError of JSON nested a few t
 from celery.schedules import ParseException
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import CrontabScheduleAdmin, PeriodicTaskAdmin, PeriodicTaskForm
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
@@ -57,7 +59,7 @@ class VigilPeriodicTaskAdmin(PeriodicTaskAdmin):
             skipped = list(queryset.filter(managed_entries_q()).values_list("name", flat=True)[:20])
             if skipped:
                 names = ", ".join(skipped)
-                note = f"Left alone (Vigil's own entries, superusers only): {names}."
+                note = gettext("Left alone (Vigil's own entries, superusers only): %(names)s.") % {"names": names}
                 self.message_user(request, note, messages.WARNING)
             queryset = queryset.exclude(managed_entries_q())
         return super().response_action(request, queryset)
@@ -71,7 +73,7 @@ class VigilCrontabScheduleAdmin(CrontabScheduleAdmin):
     """The add form, drawn again after an error, shows the typed schedule read by celery: one it
     cannot read (``minute=-1``) raised while the page was drawn (a 500) instead of the field's error."""
 
-    @admin.display(description="Human readable")
+    @admin.display(description=_("Human readable"))
     def human_readable(self, schedule: CrontabSchedule) -> str:
         try:
             return schedule.human_readable

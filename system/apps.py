@@ -1,8 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SystemConfig(AppConfig):
     """Operations of the installation itself: health, the embedded run, first-run setup."""
 
     name = "system"
-    verbose_name = "System"
+    verbose_name = _("System")

@@ -8,9 +8,9 @@
 
   function show() {
     const parts = [];
-    if (opened) parts.push(`${opened} new event${opened === 1 ? "" : "s"}`);
-    if (changed) parts.push(`${changed} change${changed === 1 ? "" : "s"}`);
-    button.textContent = `${parts.join(", ")} — click to refresh the list`;
+    if (opened) parts.push(interpolate(ngettext("%(n)s new event", "%(n)s new events", opened), { n: opened }, true));
+    if (changed) parts.push(interpolate(ngettext("%(n)s change", "%(n)s changes", changed), { n: changed }, true));
+    button.textContent = interpolate(gettext("%(changes)s — click to refresh the list"), { changes: parts.join(", ") }, true);
     banner.hidden = false;
     document.title = `(${opened + changed}) ` + document.title.replace(/^\(\d+\) /, "");
   }
@@ -39,8 +39,8 @@
   function ended(code) {
     banner.dataset.connection = code === 4401 ? "logged-out" : "forbidden";
     button.textContent = code === 4401
-      ? "Your session has ended — click to log in again"
-      : "Live updates stopped: your account may no longer view events — click to reload";
+      ? gettext("Your session has ended — click to log in again")
+      : gettext("Live updates stopped: your account may no longer view events — click to reload");
     banner.hidden = false;
   }
 

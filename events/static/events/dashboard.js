@@ -13,9 +13,12 @@
         const now = fresh.querySelector(selector), old = document.querySelector(selector);
         if (now && old) old.replaceWith(now);
       }
-      stamp.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;
+      const lang = document.documentElement.lang || "en";
+      stamp.textContent = interpolate(gettext("Updated %(time)s; refreshes every %(seconds)s s."),
+        { time: new Date().toLocaleTimeString(lang), seconds: REFRESH_MS / 1000 }, true);
     } catch (error) {
-      stamp.textContent = `Could not refresh (${error.message}); trying again in ${REFRESH_MS / 1000} s.`;
+      stamp.textContent = interpolate(gettext("Could not refresh (%(error)s); trying again in %(seconds)s s."),
+        { error: error.message, seconds: REFRESH_MS / 1000 }, true);
     }
   }
   setInterval(refresh, REFRESH_MS);

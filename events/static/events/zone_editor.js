@@ -50,10 +50,11 @@
         return dot;
       }));
       if (lineMode) {
-        count.textContent = points.length === 2 ? "Start and end set." : "Click the line's start, then its end.";
+        count.textContent = points.length === 2 ? gettext("Start and end set.") : gettext("Click the line's start, then its end.");
       } else {
-        count.textContent = points.length === 0 ? (editor.dataset.empty || "No zone: the whole picture counts.")
-          : points.length < 3 ? `${points.length} point(s): a zone needs at least 3.` : `${points.length} corners.`;
+        count.textContent = points.length === 0 ? (editor.dataset.empty || gettext("No zone: the whole picture counts."))
+          : points.length < 3 ? interpolate(gettext("%(n)s point(s): a zone needs at least 3."), { n: points.length }, true)
+            : interpolate(gettext("%(n)s corners."), { n: points.length }, true);
       }
     }
 
@@ -92,8 +93,10 @@
         const option = select && [...select.options].find((o) => o.dataset.pk === owner.value);
         if (select) { select.value = option ? option.value : ""; select.closest("label").hidden = true; }
         note.hidden = Boolean(option);
-        note.textContent = !owner.value ? `Choose the camera above: the ${lineMode ? "line" : "zone"} is drawn over its latest frame.`
-          : option ? "" : "This camera has no frame yet: the picture comes once it has been captured (or type the points).";
+        note.textContent = !owner.value
+          ? (lineMode ? gettext("Choose the camera above: the line is drawn over its latest frame.")
+            : gettext("Choose the camera above: the zone is drawn over its latest frame."))
+          : option ? "" : gettext("This camera has no frame yet: the picture comes once it has been captured (or type the points).");
         show();
       };
       owner.addEventListener("change", follow);

@@ -10,7 +10,8 @@
       const card = document.querySelector(`.counter[data-camera="${data.data.camera.id}"]`);
       if (!card || !data.data.person) return;
       for (const field of ["current", "entry", "exit"]) {
-        card.querySelector(`[data-field="${field}"]`).textContent = data.data.person[field];
+        // Numbers as the page's language writes them (<html lang>).
+        card.querySelector(`[data-field="${field}"]`).textContent = Number(data.data.person[field]).toLocaleString(document.documentElement.lang || "en");
       }
     };
     socket.onclose = (close) => {

@@ -9,6 +9,17 @@
   "use strict";
 
   const config = JSON.parse(document.getElementById("vigil-config").textContent);
+  // Words through Django's JavaScript catalogue (/jsi18n/, loaded before this file); dates and numbers
+  // in the page's language (<html lang>, set by Django from the user's choice).
+  const LANG = document.documentElement.lang || "en";
+  // Every text is written out as gettext("…") so that makemessages finds it.
+  const fmt = (translated, values) => interpolate(translated, values, true);
+  const number = (n) => (typeof n === "number" ? n.toLocaleString(LANG) : String(n ?? ""));
+  const word = (kind, value) => (config.labels && config.labels[kind] && config.labels[kind][value]) || value;
+  // Statuses and severities in lower case, as the map always wrote them ("acknowledged", "critical").
+  const lower = (kind, value) => String(word(kind, value)).toLocaleLowerCase(LANG);
+  // The labels Vigil's own models produce (events/labels.py); another model's label shows as it is.
+  const labelName = (label) => word("label", label);
   const OPEN = ["new", "acknowledged", "dispatched"];
   const CATCH_UP_MARGIN_MS = 10000;
   const MAX_BACKOFF_S = 30;
@@ -19,7 +30,7 @@
   const cameraLayer = L.layerGroup().addTo(map);
   const eventLayer = L.layerGroup().addTo(map);
   const perimeterLayer = L.layerGroup().addTo(map);
-  L.control.layers(null, { Cameras: cameraLayer, Events: eventLayer, "Danger perimeters": perimeterLayer }).addTo(map);
+  L.control.layers(null, { [gettext("Cameras")]: cameraLayer, [gettext("Events")]: eventLayer, [gettext("Danger perimeters")]: perimeterLayer }).addTo(map);
 
   // A popup keeps clear of the zoom buttons (top left) and of the map's edges.
   const POPUP_OPTIONS = { autoPanPaddingTopLeft: L.point(56, 16), autoPanPaddingBottomRight: L.point(16, 16) };
@@ -59,20 +70,20 @@
   const when = (iso) => {
     if (!iso) return "—";
     const d = new Date(iso), now = new Date();
-    const hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    const hm = d.toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
     if (d.toDateString() === now.toDateString()) return hm;
-    const day = d.toLocaleDateString([], { day: "numeric", month: "short", ...(d.getFullYear() === now.getFullYear() ? {} : { year: "numeric" }) });
+    const day = d.toLocaleDateString(LANG, { day: "numeric", month: "short", ...(d.getFullYear() === now.getFullYear() ? {} : { year: "numeric" }) });
     return `${day} ${hm}`;
   };
   const ago = (iso) => {
     const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
-    if (s < 60) return "just now";
-    if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-    if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-    return `${Math.floor(s / 86400)} d ago`;
+    if (s < 60) return gettext("just now");
+    if (s < 3600) return fmt(gettext("%(n)s min ago"), { n: number(Math.floor(s / 60)) });
+    if (s < 86400) return fmt(gettext("%(n)s h ago"), { n: number(Math.floor(s / 3600)) });
+    return fmt(gettext("%(n)s d ago"), { n: number(Math.floor(s / 86400)) });
   };
   const csrfToken = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
-  const statusLabel = (status) => status.replace("_", " ");
+  const statusLabel = (status) => lower("status", status);
 
   class SessionExpired extends Error {}
 
@@ -152,14 +163,14 @@
   function cameraPopup(data) {
     const counts = Object.entries(data.latest_counts || {});
     const countsHtml = counts.length
-      ? counts.map(([label, n]) => `<dt>${esc(label)}</dt><dd>${esc(n)}</dd>`).join("")
-      : "<dt>Counts</dt><dd>none yet</dd>";
+      ? counts.map(([label, n]) => `<dt>${esc(labelName(label))}</dt><dd>${esc(number(n))}</dd>`).join("")
+      : `<dt>${esc(gettext("Counts"))}</dt><dd>${esc(gettext("none yet"))}</dd>`;
     return `<div class="popup camera-popup" data-camera-id="${data.id}">
       <h3>${esc(data.name)}</h3>
-      <img alt="Latest frame of ${esc(data.name)}" src="${esc(data.latest_frame_url)}?t=${Date.now()}" data-no-frame="No frame yet.">
-      <dl><dt>Status</dt><dd><span class="status">${esc(data.status)}</span></dd>
-      <dt>Last frame</dt><dd>${when(data.last_frame_at)}</dd>${countsHtml}
-      ${data.counted_at ? `<dt>Counted</dt><dd>${when(data.counted_at)}</dd>` : ""}</dl>
+      <img alt="${esc(fmt(gettext("Latest frame of %(name)s"), { name: data.name }))}" src="${esc(data.latest_frame_url)}?t=${Date.now()}" data-no-frame="${esc(gettext("No frame yet."))}">
+      <dl><dt>${esc(gettext("Status"))}</dt><dd><span class="status">${esc(lower("camera_status", data.status))}</span></dd>
+      <dt>${esc(gettext("Last frame"))}</dt><dd>${when(data.last_frame_at)}</dd>${countsHtml}
+      ${data.counted_at ? `<dt>${esc(gettext("Counted"))}</dt><dd>${when(data.counted_at)}</dd>` : ""}</dl>
       ${data.last_error ? `<p class="error">${esc(data.last_error)}</p>` : ""}</div>`;
   }
 
@@ -209,22 +220,22 @@
   function eventPopup(data, error = "") {
     const buttons = [];
     if (config.can_work_events && data.actions.includes("acknowledge")) {
-      buttons.push(`<button type="button" data-action="acknowledge" data-event-id="${data.id}">Acknowledge</button>`);
+      buttons.push(`<button type="button" data-action="acknowledge" data-event-id="${data.id}">${esc(gettext("Acknowledge"))}</button>`);
     }
-    if (config.can_open_admin) buttons.push(`<a href="${esc(data.admin_url)}" target="_blank" rel="noopener">Open in admin</a>`);
+    if (config.can_open_admin) buttons.push(`<a href="${esc(data.admin_url)}" target="_blank" rel="noopener">${esc(gettext("Open in admin"))}</a>`);
     return `<div class="popup event-popup" data-event-id="${data.id}">
-      ${data.snapshot_url ? `<img alt="Annotated snapshot" src="${esc(data.snapshot_url)}?v=${encodeURIComponent(data.updated_at)}">` : ""}
+      ${data.snapshot_url ? `<img alt="${esc(gettext("Annotated snapshot"))}" src="${esc(data.snapshot_url)}?v=${encodeURIComponent(data.updated_at)}">` : ""}
       <h3>${esc(data.title)}</h3>
-      <span class="sevtag sev-${esc(data.severity)}">${esc(data.severity)}</span>
+      <span class="sevtag sev-${esc(data.severity)}">${esc(lower("severity", data.severity))}</span>
       <span class="status status-${esc(data.status)}" data-role="status">${esc(statusLabel(data.status))}</span>
-      <dl><dt>Camera</dt><dd>${esc(data.camera_name)}</dd>
-      <dt>Label</dt><dd>${esc(data.label)}</dd>
-      <dt>Count</dt><dd>${esc(data.peak_count)} (seen ${esc(data.hit_count)}×)</dd>
-      <dt>First seen</dt><dd>${when(data.first_seen)}</dd>
-      <dt>Last seen</dt><dd>${when(data.last_seen)}</dd>
-      ${data.assignee ? `<dt>Assignee</dt><dd>${esc(data.assignee)}</dd>` : ""}
-      ${data.danger_radius_m ? `<dt>Perimeter</dt><dd>${esc(data.danger_radius_m)} m</dd>` : ""}</dl>
-      ${data.recommended_actions ? `<div class="actions-text"><strong>Recommended actions</strong>\n${esc(data.recommended_actions)}</div>` : ""}
+      <dl><dt>${esc(gettext("Camera"))}</dt><dd>${esc(data.camera_name)}</dd>
+      <dt>${esc(gettext("Label"))}</dt><dd>${esc(labelName(data.label))}</dd>
+      <dt>${esc(gettext("Count"))}</dt><dd>${esc(fmt(gettext("%(peak)s (seen %(hits)s×)"), { peak: number(data.peak_count), hits: number(data.hit_count) }))}</dd>
+      <dt>${esc(gettext("First seen"))}</dt><dd>${when(data.first_seen)}</dd>
+      <dt>${esc(gettext("Last seen"))}</dt><dd>${when(data.last_seen)}</dd>
+      ${data.assignee ? `<dt>${esc(gettext("Assignee"))}</dt><dd>${esc(data.assignee)}</dd>` : ""}
+      ${data.danger_radius_m ? `<dt>${esc(gettext("Perimeter"))}</dt><dd>${esc(fmt(gettext("%(metres)s m"), { metres: number(data.danger_radius_m) }))}</dd>` : ""}</dl>
+      ${data.recommended_actions ? `<div class="actions-text"><strong>${esc(gettext("Recommended actions"))}</strong>\n${esc(data.recommended_actions)}</div>` : ""}
       ${data.detail ? `<p>${esc(data.detail)}</p>` : ""}
       <div class="buttons">${buttons.join("")}</div>
       ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ""}</div>`;
@@ -323,7 +334,7 @@
   function renderFeed() {
     const f = filters();
     const shown = [...events.values()].filter((e) => visible(e.data, f)).sort(feedOrder);
-    feedCount.textContent = shown.length;
+    feedCount.textContent = number(shown.length);
     const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#feed li");
     feed.replaceChildren(...shown.slice(0, FEED_LIMIT).map((entry) => {
       const d = entry.data;
@@ -332,7 +343,7 @@
       li.dataset.eventId = d.id;
       li.tabIndex = 0;
       li.innerHTML = `<span class="title">${esc(d.title)}</span>
-        <span class="meta">${esc(d.camera_name)} · ${ago(d.last_seen)} · peak ${esc(d.peak_count)}</span>
+        <span class="meta">${esc(d.camera_name)} · ${ago(d.last_seen)} · ${esc(fmt(gettext("peak %(n)s"), { n: number(d.peak_count) }))}</span>
         <span class="status status-${esc(d.status)}">${esc(statusLabel(d.status))}</span>`;
       return li;
     }));
@@ -394,7 +405,7 @@
       if (entry && entry.marker.isPopupOpen()) entry.marker.setPopupContent(eventPopup(events.get(id).data));
     } else {
       button.disabled = false;
-      if (entry) entry.marker.setPopupContent(eventPopup(entry.data, !response ? "The action could not be sent: Vigil did not answer. Try again." : body.detail || `The action failed (HTTP ${response.status}).`));
+      if (entry) entry.marker.setPopupContent(eventPopup(entry.data, !response ? gettext("The action could not be sent: Vigil did not answer. Try again.") : body.detail || fmt(gettext("The action failed (HTTP %(status)s)."), { status: response.status })));
     }
   }, true);
 
@@ -448,7 +459,7 @@
   function desktopNotify(data) {
     if (!desktopToggle || !desktopToggle.checked || !("Notification" in window) || Notification.permission !== "granted") return;
     try {
-      const note = new Notification(`Critical: ${data.title}`, { body: `${data.camera_name} · ${data.label}`, tag: `vigil-event-${data.id}` });
+      const note = new Notification(fmt(gettext("Critical: %(title)s"), { title: data.title }), { body: `${data.camera_name} · ${labelName(data.label)}`, tag: `vigil-event-${data.id}` });
       note.onclick = () => { window.focus(); openEvent(data.id); note.close(); };
     } catch (error) { /* a browser without page notifications: the flash and the sound remain */ }
   }
@@ -488,7 +499,7 @@
   }
 
   function connect() {
-    setConnection(attempt ? "reconnecting" : "connecting", attempt ? "Reconnecting…" : "Connecting…");
+    setConnection(attempt ? "reconnecting" : "connecting", esc(attempt ? gettext("Reconnecting…") : gettext("Connecting…")));
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     socket = new WebSocket(`${scheme}://${location.host}${config.websocket}`);
     socket.addEventListener("open", async () => {
@@ -498,7 +509,7 @@
         await Promise.all([loadCameras(), loadEvents(newestChange)]);
         if (!fitted) { fitToContent(); await focusLinkedEvent(); }
         if (attempt < 0) return; // closed for good (4401/4403) while catching up
-        setConnection("live", "Live");
+        setConnection("live", esc(gettext("Live")));
       } catch (error) {
         handleLoadError(error);
       }
@@ -513,7 +524,7 @@
       if (close.code === 4401) { handleLoadError(new SessionExpired("4401")); return; }
       if (close.code === 4403) {
         attempt = -1;
-        setConnection("expired", "Live updates stopped: your account may no longer view events — <a href=\"\">reload</a>");
+        setConnection("expired", `${esc(gettext("Live updates stopped: your account may no longer view events"))} — <a href="">${esc(gettext("reload"))}</a>`);
         return;
       }
       scheduleReconnect();
@@ -524,11 +535,11 @@
     if (error instanceof SessionExpired) {
       attempt = -1; // before the close event, which would otherwise schedule a reconnect
       if (socket) socket.close();
-      setConnection("expired", `Session expired — <a href="${esc(config.login_url)}?next=${encodeURIComponent(location.pathname)}">log in again</a>`);
+      setConnection("expired", `${esc(gettext("Session expired"))} — <a href="${esc(config.login_url)}?next=${encodeURIComponent(location.pathname)}">${esc(gettext("log in again"))}</a>`);
       return;
     }
     // The API failed (server restarting?): start over through the reconnect path, with backoff.
-    setConnection("offline", "Offline — retrying");
+    setConnection("offline", esc(gettext("Offline — retrying")));
     if (socket) socket.close();
   }
 
@@ -539,7 +550,7 @@
     const until = Date.now() + delay * 1000;
     const tick = () => {
       const left = Math.ceil((until - Date.now()) / 1000);
-      if (left > 0 && attempt > 0) { setConnection("reconnecting", `Offline — retrying in ${left} s`); setTimeout(tick, 1000); }
+      if (left > 0 && attempt > 0) { setConnection("reconnecting", esc(fmt(gettext("Offline — retrying in %(seconds)s s"), { seconds: number(left) }))); setTimeout(tick, 1000); }
     };
     tick();
     setTimeout(async () => {
