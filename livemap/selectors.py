@@ -11,9 +11,9 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from cameras.models import Camera
+from core.maps import map_attribution
 from events.labels import LABEL_NAMES
 from events.models import Event
-from core.maps import map_attribution
 
 
 def map_center() -> tuple[list[float], int]:
