@@ -43,7 +43,18 @@ class _SpanQuerySet:
 
     def __init__(self, changelist) -> None:
         field = changelist.date_hierarchy
-        period = {name: value for name, value in changelist.params.items() if name.startswith(f"{field}__")}
+        # Only the drill-down's own year, month and day (whole numbers): other lookups on the field in the
+        # query string (``first_seen__in=...``) are the change list's to refuse, never a 500 here.
+        period = {}
+        for part in ("year", "month", "day"):
+            value = changelist.params.get(f"{field}__{part}")
+            if isinstance(value, list):
+                value = value[-1] if value else None
+            if value is not None:
+                if not (isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 4):
+                    period = {}
+                    break
+                period[f"{field}__{part}"] = int(value)
         self._queryset, self._field = changelist.model._default_manager.filter(**period), field
 
     @cached_property

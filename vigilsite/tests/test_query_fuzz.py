@@ -77,7 +77,7 @@ PAGE_PARAMS: dict[str, dict[str, str]] = {
     "healthz": {}, "login": {"next": "text"}, "logout": {}, "camera-latest-frame": {}, "event-snapshot": {},
     "event-clip": {}, "operations-dashboard": {}, "schema": {"format": "text", "lang": "text", "version": "text"},
     "swagger-ui": {},
-    "redoc": {},
+    "redoc": {}, "set_language": {"next": "text"}, "javascript-catalog": {},
 }  # fmt: skip
 # What a request needs so that the parameter under test is read (an export needs a range, counts
 # a camera or a district); several sets: one target each.
