@@ -13,7 +13,7 @@ import logging
 import subprocess
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,11 +37,14 @@ def recorder_command(url: str, folder: Path, *, rtsp_transport: str, proxy=None)
     source = input_options(url, rtsp_transport=rtsp_transport, timeout=10.0, proxy=proxy)
     segment = [
         "-f", "segment", "-segment_time", str(settings.RECORDING_SEGMENT_SECONDS), "-segment_format", "mpegts",
-        "-reset_timestamps", "1", "-strftime", "1", "-segment_list", "pipe:1", "-segment_list_type", "csv",
+        "-reset_timestamps", "1", "-segment_list", "pipe:1", "-segment_list_type", "csv",
     ]  # fmt: skip
+    # Named by when this ffmpeg started (to the microsecond) and a number: a stream that bursts at connection
+    # can finish two segments within a second, and names by the second would overwrite each other.
+    run = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
     return [
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", *source,
-        "-map", "0:v:0", "-c", "copy", *segment, str(folder / "%Y%m%d-%H%M%S.ts"),
+        "-map", "0:v:0", "-c", "copy", *segment, str(folder / f"{run}-%06d.ts"),
     ]  # fmt: skip
 
 
@@ -55,6 +58,7 @@ class Recorder:
         self.last_error = ""
         self._stopping = threading.Event()
         self._process: subprocess.Popen | None = None
+        self._anchor: datetime | None = None  # the wall time of this run's stream time 0
         self._thread = threading.Thread(target=self._run, daemon=True, name=f"recorder-{camera_id}")
 
     def start(self) -> None:
@@ -87,6 +91,7 @@ class Recorder:
             self._stopping.wait(backoff)
 
     def _record_once(self) -> None:
+        self._anchor = None  # each ffmpeg run has its own stream clock
         camera = Camera.objects.get(pk=self.camera_id)
         folder = segments_folder(camera.pk)
         proxy = outbound.CheckingProxy() if urlsplit(camera.source_url).scheme.lower() in sources.HTTP_SCHEMES else None
@@ -124,14 +129,19 @@ class Recorder:
         """One CSV line of ffmpeg's: ``name,start,end`` of a finished segment (seconds within the stream)."""
         try:
             name, start, end = line.rsplit(",", 2)
-            duration = max(0.0, float(end) - float(start))
+            start_s, end_s = float(start), max(float(start), float(end))
         except ValueError:
             logger.warning("recorder of camera #%s: unexpected segment line %r", self.camera_id, line[:200])
             return
-        ended_at = timezone.now()  # listed as it is closed: a live stream's segment ends now
+        # Wall time = where this run's stream time started + the segment's stream time: segments stay one
+        # after the other even when a stream bursts its buffer at connection. The first listing anchors it
+        # (it ends now); a stream clock that drifts more than 2 s from the wall clock is anchored again.
+        now = timezone.now()
+        if self._anchor is None or abs((now - (self._anchor + timedelta(seconds=end_s))).total_seconds()) > 2:
+            self._anchor = now - timedelta(seconds=end_s)
         path = folder / Path(name).name
-        segment_record(camera_id=self.camera_id, path=path, started_at=ended_at - timedelta(seconds=duration),
-                       ended_at=ended_at)  # fmt: skip
+        segment_record(camera_id=self.camera_id, path=path, started_at=self._anchor + timedelta(seconds=start_s),
+                       ended_at=self._anchor + timedelta(seconds=end_s))  # fmt: skip
         self.segments += 1
         self.last_error = ""
 

@@ -49,6 +49,7 @@ def test_a_camera_is_recorded_in_segments_by_one_worker_and_again_after_it_resta
         wait_until(lambda: Segment.objects.filter(camera=camera).count() >= 3, 90,
                    lambda: f"no segments: {first.running[camera.pk][0].last_error}")  # fmt: skip
         segments = list(Segment.objects.filter(camera=camera).order_by("started_at"))
+        assert len({s.file.name for s in segments}) == len(segments)  # never one file for two segments
         for segment in segments:
             path = Path(default_storage.path(segment.file.name))
             info = probe(path)
