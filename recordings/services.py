@@ -103,11 +103,24 @@ def _clips_wanted(now: datetime):
     )
 
 
+# An event that goes on (people always in view of a stream camera) gets its clip so far this often, so
+# the operator need not wait for it to end.
+CLIP_RECUT_SECONDS = 60
+
+
 def clips_due(*, now: datetime | None = None):
-    """The wanted clips whose post-roll has passed: ready to cut, oldest first."""
+    """The wanted clips that are ready: the event has been quiet for its post-roll, or it goes on and its
+    clip so far is missing or a minute old (until the clip reaches its longest), oldest first."""
     now = now or timezone.now()
     post = timedelta(seconds=settings.CLIP_POST_SECONDS)
-    return _clips_wanted(now).filter(last_seen__lte=now - post).order_by("last_seen")
+    recut = timedelta(seconds=CLIP_RECUT_SECONDS)
+    quiet = Q(last_seen__lte=now - post)
+    going_on = (
+        Q(first_seen__lte=now - recut)
+        & (Q(clip__isnull=True) | Q(clip__created_at__lte=now - recut))
+        & ~Q(clip__ended_at__gte=F("first_seen") + timedelta(seconds=CLIP_MAX_SECONDS - settings.CLIP_PRE_SECONDS))
+    )
+    return _clips_wanted(now).filter(quiet | going_on).order_by("last_seen")
 
 
 def _protected(now: datetime) -> Q:

@@ -47,6 +47,21 @@ def test_an_events_clip_covers_its_pre_roll_to_its_post_roll(concourse_segments,
     assert clip.ended_at >= start + timedelta(seconds=12)
 
 
+def test_an_event_that_goes_on_gets_its_clip_so_far_every_minute(concourse_segments, settings):
+    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Always busy", recording="events")
+    now = timezone.now()
+    segments = recorded(camera, concourse_segments, ended_at=now)
+    event = detection_event(camera, first_seen=segments[0].started_at, last_seen=now)  # seen this very second
+    assert tasks.cut_clips() == 0  # not a minute old yet
+    Event.objects.filter(pk=event.pk).update(first_seen=now - timedelta(minutes=2))
+
+    assert tasks.cut_clips() == 1  # the clip so far, while the event goes on
+    assert tasks.cut_clips() == 0  # not again within the minute
+    Clip.objects.filter(event=event).update(created_at=now - timedelta(minutes=2))
+    Event.objects.filter(pk=event.pk).update(last_seen=timezone.now())
+    assert tasks.cut_clips() == 1
+
+
 def test_an_event_without_recording_is_tried_once(settings):
     camera = make_camera("rtsp://127.0.0.1:8554/live", name="Not recorded then", recording="events")
     seen = timezone.now() - timedelta(minutes=1)
