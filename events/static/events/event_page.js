@@ -5,7 +5,8 @@
   if (!box || !window.L) return;
   const here = [parseFloat(box.dataset.lat), parseFloat(box.dataset.lon)];
   const radius = parseInt(box.dataset.radius, 10) || 0;
-  const map = L.map(box).setView(here, 17);
+  const map = L.map(box, {zoomControl: false}).setView(here, 17);
+  L.control.zoom({zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out")}).addTo(map);
   L.tileLayer(box.dataset.tiles, {attribution: box.dataset.attribution, maxZoom: 19}).addTo(map);
   L.marker(here).addTo(map);
   if (radius > 0) {

@@ -25,7 +25,8 @@
   const MAX_BACKOFF_S = 30;
   const FEED_LIMIT = 200;
 
-  const map = L.map("map", { zoomControl: true }).setView(config.center, config.zoom);
+  const map = L.map("map", { zoomControl: false }).setView(config.center, config.zoom);
+  L.control.zoom({ zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
   L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: config.tiles.maxZoom || 19 }).addTo(map);
   const cameraLayer = L.layerGroup().addTo(map);
   const eventLayer = L.layerGroup().addTo(map);
