@@ -266,6 +266,8 @@ def test_a_frame_retried_after_passing_the_motion_gate_still_fires_its_rules(off
     cam = camera(motion_gate=True, motion_threshold=0.5)
     entry = handoff.frame_wait(cam.pk, photo("bus.jpg"))
 
+    # The one stand-in: the outage must strike after the gate and before the recording, every time; SQLite
+    # cannot be stopped mid-frame in-process. The real outage, gate on, is test_fault_database_restart.py.
     def database_gone(**kwargs):
         raise OperationalError("the database went away")  # an outage: the task is retried
 

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sent(monkeypatch) -> list[str]:
-    """The kinds handed to the broadcast outbox (the sockets' side is test_consumers.py's)."""
+    """The kinds handed to the broadcast outbox, recorded instead of sent: these tests are about which
+    signals fire in which transaction; delivery through the real Redis channel layer to real sockets is
+    test_consumers.py's. (Could read the real group instead: left for the next session.)"""
     kinds: list[str] = []
     monkeypatch.setattr(broadcast, "_enqueue", lambda group, message: kinds.append(message["payload"]["type"]))
     return kinds
