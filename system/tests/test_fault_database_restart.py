@@ -75,6 +75,7 @@ def _submit(camera_ids: list[int], wave: int) -> None:
             frame_submit(camera_id=camera_id, frame=frame)
 
 
+@pytest.mark.own_database
 def test_a_postgresql_restart_during_detection_is_retried_and_leaves_nothing_half_written(
     offline_model, postgres, celery_workers
 ):
