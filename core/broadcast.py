@@ -19,21 +19,12 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from core.messages import message_check
+
 logger = logging.getLogger(__name__)
 
 # The channel-layer group every live socket (``events.consumers.EventsConsumer``) joins.
 EVENTS_GROUP = "events"
-# Every kind ``broadcast_on_commit`` may send, with the permission a user needs to be sent it (the one
-# of the page or API that shows the same data). None: it carries nothing, any open socket gets it.
-# Each socket relays a kind only to a user holding its permission (``events.socket_access``).
-MESSAGE_PERMISSIONS: dict[str, str | None] = {
-    "event.opened": "events.view_event",
-    "event.updated": "events.view_event",
-    "event.status": "events.view_event",
-    "camera.status": "cameras.view_camera",  # status and last error, as the camera API shows them
-    "flow.counts": "flow.view_crossing",  # a camera's counters, as the flow dashboard shows them
-    "bench.done": None,  # bench/ws_fanout.py's end marker, an empty message
-}
 
 SEND_TIMEOUT_SECONDS = 5
 _outbox: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue(maxsize=10_000)  # (group, channel-layer message)
@@ -45,11 +36,10 @@ _lock = threading.Lock()
 def broadcast_on_commit(kind: str, data: dict[str, Any]) -> None:
     """Send ``{"type": kind, "data": data}`` to every connected viewer once the transaction commits.
 
-    Each socket relays it only to a user with the kind's permission (``MESSAGE_PERMISSIONS``).
+    ``data`` must have the shape ``core.messages`` gives the kind (checked now, in the sender's
+    process); each socket relays it only to a user with the kind's permission.
     """
-    if kind not in MESSAGE_PERMISSIONS:
-        # Refused here, loudly, rather than dropped by every socket without a word.
-        raise ValueError(f"{kind!r} is not in core.broadcast.MESSAGE_PERMISSIONS: no socket would relay it")
+    message_check(kind, data)
     message = {"type": "broadcast", "payload": {"type": kind, "data": data}}
     transaction.on_commit(lambda: _enqueue(EVENTS_GROUP, message))
 

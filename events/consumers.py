@@ -32,7 +32,7 @@ CLOSE_TRY_AGAIN = 1013
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     """Pushes event, camera-status and counter changes, each kind only to users with its permission.
 
-    A user who may see none of the kinds (``core.broadcast.MESSAGE_PERMISSIONS``) is closed
+    A user who may see none of the kinds (``core.messages.KINDS``) is closed
     with 4403. The session is checked again every ``WS_RECHECK_SECONDS`` and whenever a change to
     the user is broadcast (``events.access_signals``); a socket whose user logged out, was
     deactivated or lost every permission is closed with 4401 or 4403 and gets nothing more, one

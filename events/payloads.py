@@ -7,44 +7,13 @@ declared fields still describe it in the OpenAPI schema), and a test holds the t
 
 from __future__ import annotations
 
-from typing import TypedDict
-
 from django.urls import reverse
 from rest_framework.fields import DateTimeField
 
+from core.messages import EventMessage
 from events.models import Event
 
 _time = DateTimeField()  # the API's own ISO 8601 in the site's time zone
-
-
-class EventMessage(TypedDict):
-    id: int
-    kind: str
-    camera: int
-    camera_name: str
-    rule: int | None
-    label: str
-    title: str
-    detail: str
-    severity: str
-    status: str
-    latitude: float
-    longitude: float
-    danger_radius_m: int
-    first_seen: str
-    last_seen: str
-    updated_at: str
-    hit_count: int
-    peak_count: int
-    recommended_actions: str
-    assignee: str | None
-    resolution_note: str
-    resolved_at: str | None
-    escalated_at: str | None
-    snapshot_url: str | None
-    snapshot_at: str | None
-    admin_url: str
-    actions: list[str]
 
 
 def _when(value) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import auth
 
-from core.broadcast import MESSAGE_PERMISSIONS
+from core.messages import MESSAGE_PERMISSIONS
 
 # Close codes the browser sees (the socket is accepted first, so the code reaches it).
 CLOSE_LOGGED_OUT = 4401  # no valid session: the page should send the user to the login page

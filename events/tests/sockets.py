@@ -5,6 +5,7 @@ from __future__ import annotations
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
+from core.messages import KINDS
 from vigilsite.asgi import application
 
 SITE = "localhost"  # in the development ALLOWED_HOSTS
@@ -44,3 +45,13 @@ async def close_code_after_accept(headers: list[tuple[bytes, bytes]], path: str 
         code = message.get("code") if message["type"] == "websocket.close" else None
     await socket.disconnect()
     return code
+
+
+def shaped(kind: str, **values) -> dict:
+    """A message with every key ``kind``'s shape declares (``core.messages``), ``values`` set."""
+    return dict.fromkeys(KINDS[kind].shape.__annotations__) | values
+
+
+def camera_status(camera_id: int, status: str) -> dict:
+    """A ``camera.status`` message as ``livemap.receivers`` sends it."""
+    return shaped("camera.status", id=camera_id, status=status, last_error="", last_frame_at=None)

@@ -8,7 +8,8 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from core.broadcast import broadcast_on_commit
-from events.tests.sockets import SITE_HEADERS, close_code_after_accept, session_cookie
+from core.messages import KINDS as SHAPES
+from events.tests.sockets import SITE_HEADERS, camera_status, close_code_after_accept, session_cookie, shaped
 from vigilsite.asgi import application
 
 ORIGIN = SITE_HEADERS
@@ -44,12 +45,12 @@ def test_it_pushes_broadcasts_only_after_the_commit(client, make_user):
 
     def rolled_back():
         with transaction.atomic():
-            broadcast_on_commit("camera.status", {"id": 1, "status": "offline"})
+            broadcast_on_commit("camera.status", camera_status(1, "offline"))
             transaction.set_rollback(True)
 
     def committed():
         with transaction.atomic():
-            broadcast_on_commit("camera.status", {"id": 1, "status": "online"})
+            broadcast_on_commit("camera.status", camera_status(1, "online"))
 
     async def scenario():
         communicator = WebsocketCommunicator(application, "/ws/events/", headers=headers)
@@ -64,7 +65,7 @@ def test_it_pushes_broadcasts_only_after_the_commit(client, make_user):
 
     nothing, message = async_to_sync(scenario)()
     assert nothing, "a rolled-back change was broadcast"
-    assert message == {"type": "camera.status", "data": {"id": 1, "status": "online"}}
+    assert message == {"type": "camera.status", "data": camera_status(1, "online")}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -77,14 +78,14 @@ def test_an_idle_socket_stays_open_past_the_redis_read_timeout(client, make_user
         connected, _ = await communicator.connect(timeout=5)
         assert connected
         quiet = await communicator.receive_nothing(timeout=7)
-        await sync_to_async(lambda: broadcast_on_commit("camera.status", {"id": 2, "status": "offline"}))()
+        await sync_to_async(lambda: broadcast_on_commit("camera.status", camera_status(2, "offline")))()
         message = await communicator.receive_json_from(timeout=5)
         await communicator.disconnect()
         return quiet, message
 
     quiet, message = async_to_sync(scenario)()
     assert quiet
-    assert message["data"] == {"id": 2, "status": "offline"}
+    assert message["data"] == camera_status(2, "offline")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -152,7 +153,7 @@ def test_each_message_kind_reaches_only_the_users_with_its_permission(make_user)
     def send_every_kind():
         with transaction.atomic():
             for kind in KINDS:
-                broadcast_on_commit(kind, {"id": 1})
+                broadcast_on_commit(kind, shaped(kind, id=1))
         broadcasts_flush()
 
     async def received(socket) -> set[str]:
@@ -176,3 +177,16 @@ def test_each_message_kind_reaches_only_the_users_with_its_permission(make_user)
 def test_a_kind_no_permission_is_named_for_is_refused_when_sent():
     with pytest.raises(ValueError, match="MESSAGE_PERMISSIONS"):
         broadcast_on_commit("camera.secrets", {"id": 1})
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_message_that_does_not_fit_its_kinds_shape_is_refused_when_sent(kind):
+    """The contract in core.messages is checked in the sender: a missing or undeclared key fails there."""
+    whole = shaped(kind, id=1)
+    missing = dict(whole)
+    missing.pop(sorted(SHAPES[kind].shape.__required_keys__)[0])
+    with pytest.raises(ValueError, match="missing"):
+        broadcast_on_commit(kind, missing)
+    if not SHAPES[kind].extra_keys:
+        with pytest.raises(ValueError, match=r"unexpected \['secret'\]"):
+            broadcast_on_commit(kind, whole | {"secret": "x"})

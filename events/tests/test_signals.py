@@ -3,7 +3,11 @@ changes reach notifications and the map, inside the sender's transaction."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 import pytest
+from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,7 +15,7 @@ from cameras.models import Camera
 from cameras.services import camera_record_failure
 from cameras.signals import camera_status_changed
 from cameras.tests.factories import make_camera
-from core import broadcast
+from core.broadcast import EVENTS_GROUP, broadcasts_flush
 from events.models import Event
 from events.services import event_open_system
 from events.signals import event_closed, event_status_changed
@@ -22,13 +26,32 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sent(monkeypatch) -> list[str]:
-    """The kinds handed to the broadcast outbox, recorded instead of sent: these tests are about which
-    signals fire in which transaction; delivery through the real Redis channel layer to real sockets is
-    test_consumers.py's. (Could read the real group instead: left for the next session.)"""
-    kinds: list[str] = []
-    monkeypatch.setattr(broadcast, "_enqueue", lambda group, message: kinds.append(message["payload"]["type"]))
-    return kinds
+def sent() -> Callable[[], list[str]]:
+    """The kinds that reached the live sockets' group on the real channel layer (the test run's Redis),
+    read by a channel of our own that joins the group: ``sent()`` waits for the outbox to empty and
+    returns the kinds in the order they arrived."""
+    layer = get_channel_layer()
+    loop = asyncio.new_event_loop()  # one loop throughout: the pub/sub layer's channels live in theirs
+    broadcasts_flush()  # what earlier tests queued goes before we listen
+    channel = loop.run_until_complete(layer.new_channel())
+    loop.run_until_complete(layer.group_add(EVENTS_GROUP, channel))
+
+    async def drain() -> list[str]:
+        kinds = []
+        while True:
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), timeout=1)
+            except TimeoutError:  # nothing more came: every queued message was delivered before
+                return kinds
+            kinds.append(message["payload"]["type"])
+
+    def read() -> list[str]:
+        assert broadcasts_flush(), "the outbox did not empty"
+        return loop.run_until_complete(drain())
+
+    yield read
+    loop.run_until_complete(layer.group_discard(EVENTS_GROUP, channel))
+    loop.close()  # channels_redis closes this loop's layer with it
 
 
 def test_a_camera_going_offline_tells_its_listeners_once_per_change(settings, sent, django_capture_on_commit_callbacks):
@@ -50,7 +73,7 @@ def test_a_camera_going_offline_tells_its_listeners_once_per_change(settings, se
     assert changes == [("online", "degraded"), ("degraded", "offline")]  # the third failure changed nothing
     offline = Event.objects.get(camera=camera, label="camera_offline")  # events listened
     assert offline.status == Event.Status.NEW
-    assert sent == ["camera.status", "event.opened", "camera.status"]  # livemap listened
+    assert sent() == ["camera.status", "event.opened", "camera.status"]  # livemap listened
 
 
 def test_the_notifications_an_event_owes_roll_back_with_it():
@@ -83,4 +106,4 @@ def test_an_operators_steps_are_status_changes_and_the_last_one_closes(
         event_status_changed.disconnect(dispatch_uid="test-status")
         event_closed.disconnect(dispatch_uid="test-closed")
     assert heard == [("new", "acknowledged"), ("acknowledged", "resolved"), ("closed", "olga")]
-    assert sent == ["event.status", "event.status"]
+    assert sent() == ["event.status", "event.status"]

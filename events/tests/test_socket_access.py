@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.broadcast import broadcast_on_commit, broadcasts_flush
 from events.socket_access import SOCKET_PERMISSIONS
-from events.tests.sockets import communicator, site_headers
+from events.tests.sockets import camera_status, communicator, shaped, site_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,7 +50,7 @@ async def _live(client):
 
 
 async def _broadcast(camera_id: int) -> None:
-    await sync_to_async(broadcast_on_commit)("camera.status", {"id": camera_id, "status": "online"})
+    await sync_to_async(broadcast_on_commit)("camera.status", camera_status(camera_id, "online"))
     await sync_to_async(broadcasts_flush)()
 
 
@@ -168,7 +168,7 @@ def test_taking_one_permission_from_the_group_stops_only_its_kinds(client, make_
         socket = await _live(client)
         await sync_to_async(viewers.permissions.remove)(view_event)
         # The socket handles its messages in order: the nudge (and its database read) before the event.
-        await sync_to_async(broadcast_on_commit)("event.opened", {"id": 7})
+        await sync_to_async(broadcast_on_commit)("event.opened", shaped("event.opened", id=7))
         await _broadcast(5)
         message = await socket.receive_json_from(timeout=WAIT)  # still open: it may see cameras
         quiet = await socket.receive_nothing(timeout=0.5)
@@ -176,7 +176,7 @@ def test_taking_one_permission_from_the_group_stops_only_its_kinds(client, make_
         return message, quiet
 
     message, quiet = async_to_sync(scenario)()
-    assert message == {"type": "camera.status", "data": {"id": 5, "status": "online"}}, "an event was relayed"
+    assert message == {"type": "camera.status", "data": camera_status(5, "online")}, "an event was relayed"
     assert quiet
 
 
