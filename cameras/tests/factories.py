@@ -1,12 +1,24 @@
+"""factory_boy factories for the cameras app: a camera with only what a test names set.
+
+Each test says what matters to it (``CameraFactory(capture_mode="stream")``); the rest is a valid,
+unremarkable camera (Amsterdam, a source that is never read).
+"""
+
 from __future__ import annotations
 
-import time
 from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
 
 from cameras.models import Camera
 
 
-def make_camera(url: str, **fields) -> Camera:
-    values = {"name": f"Camera {time.monotonic_ns()}", "latitude": Decimal("52.37"), "longitude": Decimal("4.89")}
-    values.update(fields)
-    return Camera.objects.create(source_url=url, **values)
+class CameraFactory(DjangoModelFactory):
+    class Meta:
+        model = Camera
+
+    name = factory.Sequence(lambda n: f"Camera {n}")
+    source_url = "file:///dev/null"  # never read: capture of it fails, which most tests never start
+    latitude = Decimal("52.37")
+    longitude = Decimal("4.89")

@@ -7,13 +7,13 @@ from django.urls import reverse
 
 from cameras.models import Camera
 from cameras.services import camera_capture, camera_push_token_valid
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from cameras.tests.servers import refusing_url
 
 
 @pytest.fixture
 def photo_camera(db, settings) -> Camera:
-    return make_camera((settings.ULTRALYTICS_ASSETS / "bus.jpg").as_uri(), name="Bus stop")
+    return CameraFactory(source_url=(settings.ULTRALYTICS_ASSETS / "bus.jpg").as_uri(), name="Bus stop")
 
 
 def _action(admin_client, action: str, cameras):
@@ -26,7 +26,7 @@ def _action(admin_client, action: str, cameras):
 
 def test_test_connection_reports_success_and_failure(admin_client, photo_camera, settings):
     settings.CAPTURE_TIMEOUT_SECONDS = 2
-    dead = make_camera(refusing_url(), name="Dead")
+    dead = CameraFactory(source_url=refusing_url(), name="Dead")
     response = _action(admin_client, "test_connection", [photo_camera, dead])
     texts = [str(m) for m in response.context["messages"]]
     assert any(t.startswith("Bus stop: 810x1080 frame in") for t in texts)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from conftest import browser_log_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def test_the_position_map_sits_under_the_place_fields_and_sets_them(browser, asgi_server, make_user):
-    camera = make_camera("file:///dev/null", name="Quay")
+    camera = CameraFactory(name="Quay")
     admin = make_user("root", "Administrators", staff=True)
     page = browser_log_in(browser, asgi_server, admin, f"/admin/cameras/camera/{camera.pk}/change/",
                           login_url="/admin/login/")  # fmt: skip

@@ -10,7 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from cameras import frame_store
 from cameras.models import Camera
 from cameras.services import camera_capture, schedule_name
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from cameras.tests.servers import clip_jpegs, http_camera, refusing_url
 from events.models import Event
 
@@ -28,7 +28,7 @@ def server(jpegs, tmp_path):
 
 @pytest.mark.django_db
 def test_a_healthy_camera_goes_online_with_its_frame_stored(server):
-    camera = make_camera(f"{server}/snapshot.jpg")
+    camera = CameraFactory(source_url=f"{server}/snapshot.jpg")
     frame = camera_capture(camera_id=camera.pk)
     camera.refresh_from_db()
     assert frame is not None
@@ -47,7 +47,7 @@ def test_a_failing_camera_goes_offline_once_and_recovers(settings, server, path,
     settings.CAPTURE_TIMEOUT_SECONDS = 1
     settings.CAMERA_OFFLINE_AFTER_FAILURES = 3
     url = refusing_url() if path == "refused" else f"{server}{path}"
-    camera = make_camera(url)
+    camera = CameraFactory(source_url=url)
     statuses = []
     for _ in range(4):
         assert camera_capture(camera_id=camera.pk, force=True) is None
@@ -70,7 +70,7 @@ def test_a_failing_camera_goes_offline_once_and_recovers(settings, server, path,
 def test_failures_are_retried_every_tick_until_offline_then_back_off_up_to_a_cap(settings):
     settings.CAPTURE_TIMEOUT_SECONDS = 1
     settings.CAMERA_OFFLINE_AFTER_FAILURES = 2
-    camera = make_camera(refusing_url(), capture_interval=10)
+    camera = CameraFactory(source_url=refusing_url(), capture_interval=10)
     waits = []
     for _ in range(7):
         before = timezone.now()
@@ -83,7 +83,7 @@ def test_failures_are_retried_every_tick_until_offline_then_back_off_up_to_a_cap
 
 @pytest.mark.django_db
 def test_a_camera_not_due_or_locked_is_left_alone(server):
-    camera = make_camera(f"{server}/snapshot.jpg")
+    camera = CameraFactory(source_url=f"{server}/snapshot.jpg")
     Camera.objects.filter(pk=camera.pk).update(next_capture_at=timezone.now() + timedelta(seconds=30))
     assert camera_capture(camera_id=camera.pk) is None
     Camera.objects.filter(pk=camera.pk).update(
@@ -96,7 +96,7 @@ def test_a_camera_not_due_or_locked_is_left_alone(server):
 
 @pytest.mark.django_db
 def test_the_beat_schedule_follows_the_camera(server):
-    camera = make_camera(f"{server}/snapshot.jpg", capture_interval=15)
+    camera = CameraFactory(source_url=f"{server}/snapshot.jpg", capture_interval=15)
     task = PeriodicTask.objects.get(name=schedule_name(camera.pk))
     assert (task.interval.every, task.queue, task.expire_seconds) == (15, "capture", 15)
     assert task.task == "cameras.tasks.capture_camera"

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cameras.models import Camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 
 PASSWORD = "pa55-w0rd-never-shown"
 
@@ -51,7 +51,7 @@ def test_the_api_splits_credentials_given_in_the_url(admin_client):
 
 def test_credentials_saved_in_a_url_by_any_path_leave_the_url(admin_client):
     # Not through a form or the API (they split it too): code saving a camera directly.
-    camera = make_camera("rtsp://operator:s3cret@10.0.0.7/stream")
+    camera = CameraFactory(source_url="rtsp://operator:s3cret@10.0.0.7/stream")
     camera.refresh_from_db()
     assert (camera.source_url, camera.username, camera.password) == ("rtsp://10.0.0.7/stream", "operator", "s3cret")
     assert "s3cret" not in admin_client.get("/api/cameras/?format=geojson").text

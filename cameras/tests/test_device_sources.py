@@ -7,7 +7,7 @@ from cameras import sources
 from cameras.models import Camera
 from cameras.readers import CaptureError, grab_frame
 from cameras.services import camera_capture, camera_test_connection
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 
 HUGE = "device://99999999999999999999999"
 
@@ -40,7 +40,7 @@ def test_a_reader_turns_a_library_error_into_a_capture_error():
 
 @pytest.mark.django_db
 def test_a_stored_huge_device_index_is_reported_by_test_connection_and_capture():
-    camera = make_camera(HUGE)  # saved before the check existed (create() skips validation)
+    camera = CameraFactory(source_url=HUGE)  # saved before the check existed (create() skips validation)
     ok, message = camera_test_connection(camera=camera)
     assert not ok and "cannot be read" in message
     camera_capture(camera_id=camera.pk, force=True)

@@ -7,13 +7,13 @@ import pytest
 
 from cameras.models import Camera
 from cameras.services import camera_push_token_rotate
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from vigilsite.testing import BASE_DIR
 
 
 @pytest.mark.django_db(transaction=True)
 def test_it_pushes_frames_that_vigil_accepts(live_server, media_dir):
-    camera = make_camera("device://0", capture_mode=Camera.CaptureMode.PUSH, capture_interval=1)
+    camera = CameraFactory(source_url="device://0", capture_mode=Camera.CaptureMode.PUSH, capture_interval=1)
     token = camera_push_token_rotate(camera=camera)
     result = subprocess.run(
         [sys.executable, str(BASE_DIR / "edge" / "vigil_edge.py"), "--vigil", live_server.url,
@@ -31,7 +31,7 @@ def test_it_pushes_frames_that_vigil_accepts(live_server, media_dir):
 
 @pytest.mark.django_db(transaction=True)
 def test_it_stops_on_a_wrong_token(live_server, media_dir):
-    camera = make_camera("device://0", capture_mode=Camera.CaptureMode.PUSH)
+    camera = CameraFactory(source_url="device://0", capture_mode=Camera.CaptureMode.PUSH)
     camera_push_token_rotate(camera=camera)
     result = subprocess.run(
         [sys.executable, str(BASE_DIR / "edge" / "vigil_edge.py"), "--vigil", live_server.url,

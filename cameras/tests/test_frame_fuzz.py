@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from cameras.frames import MAX_PIXELS, InvalidImage, decode_image
 from cameras.models import Camera
 from cameras.services import camera_push_token_rotate
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core.redis import redis_client
 from vigilsite.testing import project_env
 
@@ -95,7 +95,7 @@ def test_decoding_gives_a_frame_or_a_reason_never_a_crash(data):
 
 @pytest.fixture
 def push_camera(db, redis_url):
-    camera = make_camera("device://0", capture_mode=Camera.CaptureMode.PUSH, capture_interval=5)
+    camera = CameraFactory(source_url="device://0", capture_mode=Camera.CaptureMode.PUSH, capture_interval=5)
     return camera, camera_push_token_rotate(camera=camera)
 
 

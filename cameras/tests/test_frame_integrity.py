@@ -12,7 +12,7 @@ from django.conf import settings
 from cameras.frames import InvalidImage, decode_image
 from cameras.models import Camera
 from cameras.services import camera_push_token_rotate
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 
 
 def _bus(*params: int) -> bytes:
@@ -57,7 +57,7 @@ def test_whole_jpegs_still_decode_full_size_and_reduced():
 
 @pytest.fixture
 def push_camera(asgi_server):
-    camera = make_camera("device://0", capture_mode=Camera.CaptureMode.PUSH, capture_interval=1)
+    camera = CameraFactory(source_url="device://0", capture_mode=Camera.CaptureMode.PUSH, capture_interval=1)
     return camera, camera_push_token_rotate(camera=camera)
 
 

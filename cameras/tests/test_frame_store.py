@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from cameras import frame_store
 from cameras.frames import Frame, decode_image
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from cameras.tests.servers import clip_jpegs
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def _files_of(camera_id: int) -> list[str]:
 
 def test_concurrent_writers_leave_one_whole_frame_that_the_thumbnail_serves(admin_client, media_dir):
     # A capture, a push and a stream worker may store the same camera's frame at the same moment.
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     frames: list[Frame] = [decode_image(jpeg) for jpeg in clip_jpegs(media_dir / "street.mp4", count=WRITERS)]
     written = {frame.jpeg for frame in frames}
     path = frame_store.latest_frame_path(camera.pk)

@@ -5,12 +5,12 @@ import redis
 
 from cameras.models import Camera
 from cameras.services import camera_push_token_rotate
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 
 
 @pytest.fixture
 def push_camera(db, settings, redis_url):
-    camera = make_camera("device://0", capture_mode=Camera.CaptureMode.PUSH, capture_interval=5)
+    camera = CameraFactory(source_url="device://0", capture_mode=Camera.CaptureMode.PUSH, capture_interval=5)
     token = camera_push_token_rotate(camera=camera)
     yield camera, token
     redis.Redis.from_url(redis_url).delete(f"vigil:push:{camera.pk}")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from cameras import frame_store
 from cameras.models import Camera
 from cameras.services import camera_capture
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.models import DetectionModel
 from detection.tests.frames import photo
 from events.models import Event
@@ -38,7 +38,7 @@ def _event_with_snapshots(camera: Camera) -> Event:
 def test_deleting_a_camera_deletes_its_frame_and_event_snapshots_after_commit(
     admin_client, settings, django_capture_on_commit_callbacks
 ):
-    camera = make_camera((settings.ULTRALYTICS_ASSETS / "bus.jpg").as_uri(), name="Bus stop")
+    camera = CameraFactory(source_url=(settings.ULTRALYTICS_ASSETS / "bus.jpg").as_uri(), name="Bus stop")
     camera_capture(camera_id=camera.pk)
     event = _event_with_snapshots(camera)
     files = [frame_store.latest_frame_path(camera.pk), event.snapshot.name, event.annotated_snapshot.name]
@@ -56,7 +56,7 @@ def test_deleting_a_camera_deletes_its_frame_and_event_snapshots_after_commit(
 
 
 def test_a_rolled_back_delete_keeps_the_files(settings, django_capture_on_commit_callbacks):
-    camera = make_camera((settings.ULTRALYTICS_ASSETS / "bus.jpg").as_uri(), name="Bus stop")
+    camera = CameraFactory(source_url=(settings.ULTRALYTICS_ASSETS / "bus.jpg").as_uri(), name="Bus stop")
     camera_capture(camera_id=camera.pk)
     event = _event_with_snapshots(camera)
     frame = frame_store.latest_frame_path(camera.pk)
@@ -72,21 +72,21 @@ def test_a_rolled_back_delete_keeps_the_files(settings, django_capture_on_commit
 def test_a_new_camera_with_a_deleted_cameras_name_never_serves_the_old_picture(
     admin_client, settings, django_capture_on_commit_callbacks
 ):
-    old = make_camera((settings.ULTRALYTICS_ASSETS / "bus.jpg").as_uri(), name="Bus stop")
+    old = CameraFactory(source_url=(settings.ULTRALYTICS_ASSETS / "bus.jpg").as_uri(), name="Bus stop")
     camera_capture(camera_id=old.pk)
     assert admin_client.get(reverse("camera-latest-frame", args=[old.slug])).status_code == 200
     # Whether or not the old camera's files could be deleted, the newcomer has its own id.
     with django_capture_on_commit_callbacks(execute=False):
         old.delete()
 
-    new = make_camera("file:///dev/null", name="Bus stop")
+    new = CameraFactory(name="Bus stop")
 
     assert new.slug == old.slug
     assert admin_client.get(reverse("camera-latest-frame", args=[new.slug])).status_code == 404
 
 
 def test_deleting_an_event_or_a_model_deletes_its_files(django_capture_on_commit_callbacks):
-    event = _event_with_snapshots(make_camera("file:///dev/null"))
+    event = _event_with_snapshots(CameraFactory())
     model = DetectionModel.objects.create(name="Own")
     model.weights_file.save("own.onnx", ContentFile(b"not really a network"))
     files = [event.snapshot.name, event.annotated_snapshot.name, model.weights_file.name]
@@ -100,7 +100,7 @@ def test_deleting_an_event_or_a_model_deletes_its_files(django_capture_on_commit
 
 def test_the_migration_moves_slug_named_frames_to_ids_and_drops_deleted_cameras_frames():
     migration = importlib.import_module("cameras.migrations.0005_latest_frames_by_id")
-    camera = make_camera("file:///dev/null", name="Quay")
+    camera = CameraFactory(name="Quay")
     picture = photo("bus.jpg").jpeg
     default_storage.save(f"cameras/{camera.slug}/latest.jpg", ContentFile(picture))
     default_storage.save("cameras/long-gone/latest.jpg", ContentFile(b"old camera"))

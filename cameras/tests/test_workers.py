@@ -6,7 +6,7 @@ import pytest
 
 from cameras.models import Camera
 from cameras.tasks import capture_camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from cameras.tests.servers import clip_jpegs, http_camera, refusing_url
 from vigilsite.testing import wait_until
 
@@ -20,11 +20,11 @@ def jpegs(media_dir):
 def test_bad_cameras_go_offline_while_a_healthy_one_keeps_capturing(celery_workers, jpegs, tmp_path):
     celery_workers("capture-a", concurrency=4, capture_timeout=2)
     with http_camera(jpegs, tmp_path) as base:
-        healthy = make_camera(f"{base}/snapshot.jpg", name="Healthy")
+        healthy = CameraFactory(source_url=f"{base}/snapshot.jpg", name="Healthy")
         bad = {
-            "refusing": make_camera(refusing_url(), name="Refusing"),
-            "hanging": make_camera(f"{base}/hang", name="Hanging"),
-            "garbage": make_camera(f"{base}/garbage", name="Garbage"),
+            "refusing": CameraFactory(source_url=refusing_url(), name="Refusing"),
+            "hanging": CameraFactory(source_url=f"{base}/hang", name="Hanging"),
+            "garbage": CameraFactory(source_url=f"{base}/garbage", name="Garbage"),
         }
         healthy_frames = []
         started = time.monotonic()
@@ -61,7 +61,7 @@ def test_two_workers_capture_a_camera_once(celery_workers, jpegs, tmp_path):
     celery_workers("capture-a", concurrency=2)
     celery_workers("capture-b", concurrency=2)
     with http_camera(jpegs, tmp_path) as base:
-        camera = make_camera(f"{base}/snapshot.jpg", capture_interval=60)
+        camera = CameraFactory(source_url=f"{base}/snapshot.jpg", capture_interval=60)
         for _ in range(6):
             capture_camera.delay(camera.pk)  # the same scheduled tick delivered six times
         wait_until(lambda: Camera.objects.get(pk=camera.pk).last_frame_at is not None, 15, "no capture happened")
@@ -81,7 +81,7 @@ def test_capture_now_in_the_admin_reaches_a_worker(celery_workers, admin_client,
     from django.urls import reverse
 
     celery_workers("capture-a", concurrency=1)
-    camera = make_camera((settings.ULTRALYTICS_ASSETS / "zidane.jpg").as_uri(), name="Plaza")
+    camera = CameraFactory(source_url=(settings.ULTRALYTICS_ASSETS / "zidane.jpg").as_uri(), name="Plaza")
     response = admin_client.post(
         reverse("admin:cameras_camera_changelist"), {"action": "capture_now", "_selected_action": [camera.pk]}
     )

@@ -291,13 +291,13 @@ def test_exports_are_validated_on_each_cameras_latest_frame_too(settings, tmp_pa
     from django.utils import timezone
 
     from cameras import frame_store
-    from cameras.tests.factories import make_camera
+    from cameras.tests.factories import CameraFactory
 
     settings.DETECTION_VALIDATION_DIR = tmp_path / "none"
-    camera = make_camera("file:///dev/null", name="Concourse")
+    camera = CameraFactory(name="Concourse")
     frame_store.latest_frame_save(camera.pk, photo("zidane.jpg"))
     type(camera).objects.filter(pk=camera.pk).update(last_frame_at=timezone.now())
-    make_camera("file:///dev/null", name="Never seen")  # no frame yet: nothing to add
+    CameraFactory(name="Never seen")  # no frame yet: nothing to add
 
     pictures = backends.validation_pictures()
     assert [p.shape for p in pictures] == [(1080, 810, 3), (720, 1280, 3), (720, 1280, 3)]

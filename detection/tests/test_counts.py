@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.models import CountMinute, CountSample
 from detection.services import count_sample_record, counts_prune, counts_raw_prune
 
@@ -21,7 +21,7 @@ def record(camera, seconds: float, **counts) -> CountSample | None:
 
 
 def test_each_frame_is_added_to_its_minute_as_it_is_recorded():
-    a, b = make_camera("file:///a"), make_camera("file:///b")
+    a, b = CameraFactory(source_url="file:///a"), CameraFactory(source_url="file:///b")
     record(a, 5, person=2)
     record(a, 35, person=6, person_down=1)
     record(a, 65, person=1)
@@ -39,7 +39,7 @@ def test_each_frame_is_added_to_its_minute_as_it_is_recorded():
 
 
 def test_a_frame_recorded_twice_counts_once():
-    camera = make_camera("file:///a")
+    camera = CameraFactory(source_url="file:///a")
     assert record(camera, 1, person=3) is not None
 
     assert record(camera, 1, person=3) is None  # a redelivered task
@@ -49,7 +49,7 @@ def test_a_frame_recorded_twice_counts_once():
 
 
 def test_raw_samples_expire_and_their_minutes_stay(settings):
-    camera = make_camera("file:///a")
+    camera = CameraFactory(source_url="file:///a")
     settings.COUNT_RAW_RETENTION_HOURS = 24
     record(camera, 0, person=1)  # T0 is long ago
     fresh = count_sample_record(camera=camera, captured_at=timezone.now(), counts={"person": 2})
@@ -67,7 +67,7 @@ def test_the_upgrade_folds_samples_stored_before_into_their_minutes():
     from django.apps import apps
 
     upgrade = import_module("detection.migrations.0003_minutes_hold_every_sample")
-    camera = make_camera("file:///a")
+    camera = CameraFactory(source_url="file:///a")
     for seconds, n in [(5, 2), (35, 6), (65, 1)]:  # as the old recording left them: raw rows only
         CountSample.objects.create(camera=camera, captured_at=T0 + timedelta(seconds=seconds), counts={"person": n})
 

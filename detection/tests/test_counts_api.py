@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.models import CountMinute, CountSample
 from detection.services import count_sample_record, counts_raw_prune
 
@@ -23,8 +23,8 @@ def viewer(client, make_user):
 
 @pytest.fixture
 def cameras():
-    gate = make_camera("file:///dev/null", name="Gate", district="Noord")
-    quay = make_camera("file:///dev/null", name="Quay", district="Noord")
+    gate = CameraFactory(name="Gate", district="Noord")
+    quay = CameraFactory(name="Quay", district="Noord")
     for camera, seconds, counts in [
         (gate, 5, {"person": 2}), (gate, 10, {"person": 4}), (gate, 1800, {}),
         (gate, 4500, {"person": 3, "vehicle": 1}), (quay, 20, {"person": 1}),
@@ -57,7 +57,7 @@ def test_a_cameras_hours_with_zeros_where_nothing_was_seen(viewer, cameras):
 
 def test_days_and_hours_are_the_sites_local_ones(viewer, settings):
     settings.TIME_ZONE = "Europe/Amsterdam"  # summer time ends on 25 October 2026 at 01:00 UTC
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     for moment in ["2026-10-24T21:30Z", "2026-10-24T22:30Z", "2026-10-25T22:30Z", "2026-10-25T23:30Z"]:
         count_sample_record(camera=camera, captured_at=datetime.fromisoformat(moment), counts={"person": 1})
     query = {"camera": camera.pk, "since": "2026-10-24T00:00Z", "until": "2026-10-27T00:00Z"}

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.detector import WeightsUnavailable, detector_for, model_for_camera
 from detection.models import DetectionModel
 from detection.pipeline import frames_analyse
@@ -67,7 +67,7 @@ def test_missing_coco_weights_give_a_clear_error_on_the_model_and_the_camera(coc
     # test does not depend on that.
     settings.DETECTION_DOWNLOAD = False
     settings.DETECTION_MODEL_DIR = tmp_path
-    camera = make_camera("file:///dev/null", detection_model=coco_model, motion_gate=False)
+    camera = CameraFactory(detection_model=coco_model, motion_gate=False)
 
     with pytest.raises(WeightsUnavailable, match=r"weights yolo11n\.pt not available offline: upload them"):
         detector_for(coco_model)
@@ -93,7 +93,7 @@ def test_weights_dropped_in_the_model_folder_are_found_offline(offline_model, co
 
 
 def test_a_camera_uses_its_own_model_else_the_configured_one_else_the_default(offline_model, coco_model, settings):
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     assert model_for_camera(camera) == offline_model
     settings.DETECTION_MODEL = coco_model.name
     assert model_for_camera(camera) == coco_model
@@ -102,7 +102,7 @@ def test_a_camera_uses_its_own_model_else_the_configured_one_else_the_default(of
 
 
 def test_the_camera_api_shows_and_sets_detection_settings(admin_client, coco_model):
-    camera = make_camera("file:///dev/null", detection_error="weights missing")
+    camera = CameraFactory(detection_error="weights missing")
 
     response = admin_client.patch(
         f"/api/cameras/{camera.pk}/",

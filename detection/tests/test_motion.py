@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from cameras.frames import Frame
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection import motion
 from detection.models import CountSample
 from detection.pipeline import frames_analyse
@@ -21,7 +21,7 @@ def _same_picture_later(frame: Frame, seconds: int) -> Frame:
 
 
 def test_an_unchanged_picture_is_recorded_as_unchanged_without_inference(offline_model, media_dir):
-    camera = make_camera("file:///dev/null", motion_gate=True, motion_threshold=0.5)
+    camera = CameraFactory(motion_gate=True, motion_threshold=0.5)
     [(_, crowd)] = clip_frames(media_dir / "concourse.mp4", step=1, limit=1)
 
     first, second = frames_analyse([(camera, crowd), (camera, _same_picture_later(crowd, 5))])
@@ -35,9 +35,9 @@ def test_an_unchanged_picture_is_recorded_as_unchanged_without_inference(offline
 
 
 def test_a_moving_crowd_passes_the_gate_and_an_empty_office_does_not(offline_model, media_dir):
-    camera = make_camera("file:///dev/null", motion_gate=True)
+    camera = CameraFactory(motion_gate=True)
     concourse = [f for _, f in clip_frames(media_dir / "concourse.mp4", step=25, limit=4)]
-    office = make_camera("file:///dev/null", motion_gate=True)
+    office = CameraFactory(motion_gate=True)
     empty = [f for _, f in clip_frames(media_dir / "office.mp4", step=1, limit=4)]  # before anyone walks in
 
     crowd_outcomes = frames_analyse([(camera, f) for f in concourse])
@@ -48,7 +48,7 @@ def test_a_moving_crowd_passes_the_gate_and_an_empty_office_does_not(offline_mod
 
 
 def test_the_gate_can_be_switched_off_per_camera(offline_model, media_dir):
-    camera = make_camera("file:///dev/null", motion_gate=False)
+    camera = CameraFactory(motion_gate=False)
     [(_, crowd)] = clip_frames(media_dir / "concourse.mp4", step=1, limit=1)
 
     outcomes = frames_analyse([(camera, crowd), (camera, _same_picture_later(crowd, 5))])

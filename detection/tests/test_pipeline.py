@@ -13,7 +13,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from cameras import handoff
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core.redis import redis_client
 from detection import queue
 from detection.models import CountSample
@@ -21,27 +21,21 @@ from detection.pipeline import frames_analyse, frames_detect_waiting
 from detection.services import frame_result_record
 from detection.tests.frames import clip_frames, photo
 from events.models import Event, RuleStreak, ThreatRule
+from events.tests.factories import ThreatRuleFactory
 
 pytestmark = pytest.mark.django_db
 
 OFFICE_ZONE = [[0.6, 0.45], [0.95, 0.45], [0.95, 0.75], [0.6, 0.75]]
 
 
-def rule(**fields) -> ThreatRule:
-    values = {"name": f"rule {ThreatRule.objects.count()}", "labels": ["person"], "min_confidence": 0.3}
-    values.update(fields)
-    made = ThreatRule(**values)
-    made.full_clean()
-    made.save()
-    return made
-
-
 def camera(**fields):
-    return make_camera("file:///dev/null", **{"motion_gate": False, **fields})
+    return CameraFactory(**{"motion_gate": False, **fields})
 
 
 def test_a_crowd_rule_on_the_concourse_opens_one_event_updated_by_later_frames(offline_model, media_dir):
-    crowd = rule(name="Crowd", min_count=8, severity="high", danger_radius_m=120, recommended_actions="Send staff.")
+    crowd = ThreatRuleFactory(
+        name="Crowd", min_count=8, severity="high", danger_radius_m=120, recommended_actions="Send staff."
+    )
     cam = camera(name="Concourse")
     frames = clip_frames(media_dir / "concourse.mp4", step=20)
 
@@ -70,7 +64,7 @@ def test_a_crowd_rule_on_the_concourse_opens_one_event_updated_by_later_frames(o
 def test_the_event_keeps_the_best_snapshot_and_an_annotated_copy(
     offline_model, media_dir, django_capture_on_commit_callbacks
 ):
-    rule(name="Crowd", min_count=8)
+    ThreatRuleFactory(name="Crowd", min_count=8)
     cam = camera()
     frames = clip_frames(media_dir / "concourse.mp4", step=40, limit=3)
 
@@ -91,7 +85,7 @@ def test_the_event_keeps_the_best_snapshot_and_an_annotated_copy(
 
 
 def test_the_evidence_is_replaced_only_by_a_frame_with_more_or_surer_matches(offline_model, media_dir):
-    rule(name="People", hold_frames=1, cooldown_seconds=600)
+    ThreatRuleFactory(name="People", hold_frames=1, cooldown_seconds=600)
     cam = camera()
     base = timezone.now().replace(microsecond=0)
     bus, few = photo("bus.jpg"), photo("zidane.jpg")
@@ -120,7 +114,7 @@ def test_the_evidence_is_replaced_only_by_a_frame_with_more_or_surer_matches(off
 
 
 def test_a_zone_rule_on_the_office_fires_only_while_the_person_is_inside(offline_model, media_dir):
-    intrusion = rule(name="Behind the desks", zone=OFFICE_ZONE, severity="critical")
+    intrusion = ThreatRuleFactory(name="Behind the desks", zone=OFFICE_ZONE, severity="critical")
     cam = camera(name="Office")
     hits = []
     for number, frame in clip_frames(media_dir / "office.mp4", step=15):
@@ -148,7 +142,7 @@ def test_a_zone_rule_on_the_office_fires_only_while_the_person_is_inside(offline
 )  # fmt: skip
 def test_active_hours_across_midnight_are_honoured_in_local_time(offline_model, settings, local, fires):
     settings.TIME_ZONE = "Europe/Amsterdam"
-    rule(name="Night intrusion", active_from=time(22, 0), active_until=time(6, 0))
+    ThreatRuleFactory(name="Night intrusion", active_from=time(22, 0), active_until=time(6, 0))
     cam = camera()
     frame = photo("bus.jpg")
     frame.captured_at = datetime.combine(datetime(2026, 7, 1).date(), local, tzinfo=ZoneInfo("Europe/Amsterdam"))
@@ -165,7 +159,7 @@ def _at(seconds: float, base: datetime) -> object:
 
 
 def test_within_the_cooldown_the_open_event_is_updated_after_it_a_new_one_opens(offline_model):
-    rule(name="People", cooldown_seconds=60)
+    ThreatRuleFactory(name="People", cooldown_seconds=60)
     cam = camera()
     base = timezone.now().replace(microsecond=0)
 
@@ -179,7 +173,7 @@ def test_within_the_cooldown_the_open_event_is_updated_after_it_a_new_one_opens(
 
 
 def test_a_closed_event_is_not_updated_a_new_sighting_opens_a_new_one(offline_model):
-    rule(name="People", cooldown_seconds=600)
+    ThreatRuleFactory(name="People", cooldown_seconds=600)
     cam = camera()
     base = timezone.now().replace(microsecond=0)
     frames_analyse([(cam, _at(0, base))])
@@ -191,7 +185,7 @@ def test_a_closed_event_is_not_updated_a_new_sighting_opens_a_new_one(offline_mo
 
 
 def test_processing_the_same_frame_twice_changes_nothing_the_second_time(offline_model):
-    rule(name="People", hold_frames=1)
+    ThreatRuleFactory(name="People", hold_frames=1)
     cam = camera()
     frame = photo("bus.jpg")
     [outcome] = frames_analyse([(cam, frame)])
@@ -209,7 +203,7 @@ def test_processing_the_same_frame_twice_changes_nothing_the_second_time(offline
 
 
 def test_a_rule_fires_only_after_holding_for_its_frames(offline_model, media_dir):
-    rule(name="People", hold_frames=3)
+    ThreatRuleFactory(name="People", hold_frames=3)
     cam = camera()
     base = timezone.now().replace(microsecond=0)
     empty_office = clip_frames(media_dir / "office.mp4", step=1, limit=1)[0][1]
@@ -225,8 +219,8 @@ def test_a_rule_fires_only_after_holding_for_its_frames(offline_model, media_dir
 
 def test_rules_of_other_cameras_and_districts_do_not_apply(offline_model):
     here, there = camera(district="Harbour"), camera(district="Centre")
-    rule(name="Harbour people", scope="district", district="harbour")
-    chosen = rule(name="Chosen", scope="cameras")
+    ThreatRuleFactory(name="Harbour people", scope="district", district="harbour")
+    chosen = ThreatRuleFactory(name="Chosen", scope="cameras")
     chosen.cameras.set([there])
 
     frames_analyse([(here, photo("bus.jpg"))])
@@ -262,7 +256,7 @@ def test_a_frame_retried_after_passing_the_motion_gate_still_fires_its_rules(off
     """The gate stores a passing frame as its reference: a retry must not compare the frame with itself."""
     from detection import pipeline
 
-    people = rule(name="People", hold_frames=1)
+    people = ThreatRuleFactory(name="People", hold_frames=1)
     cam = camera(motion_gate=True, motion_threshold=0.5)
     entry = handoff.frame_wait(cam.pk, photo("bus.jpg"))
 
@@ -295,7 +289,7 @@ def test_frames_of_switched_off_or_expired_entries_are_dropped(offline_model):
 
 
 def test_a_1080p_frame_is_detected_at_half_scale_and_its_snapshot_kept_full_size(offline_model, media_dir):
-    rule(name="People on the street")
+    ThreatRuleFactory(name="People on the street")
     cam = camera()
     [(_, street)] = clip_frames(media_dir / "street.mp4", step=1, limit=1)
     entry = handoff.frame_wait(cam.pk, street)
@@ -328,9 +322,9 @@ def test_a_task_redelivered_after_its_worker_died_takes_its_whole_batch_again(of
 
 
 def test_a_rule_that_raises_loses_neither_the_frame_nor_the_other_rules_or_cameras(offline_model, caplog):
-    people = rule(name="People")
+    people = ThreatRuleFactory(name="People")
     cam, other = camera(name="Broken rule here"), camera(name="Elsewhere")
-    broken = rule(name="Broken", scope=ThreatRule.Scope.CAMERAS)  # runs first: rules go by name
+    broken = ThreatRuleFactory(name="Broken", scope=ThreatRule.Scope.CAMERAS)  # runs first: rules go by name
     broken.cameras.add(cam)
     # Written past validation (the shell, an old row): no polygon can be made of this zone.
     ThreatRule.objects.filter(pk=broken.pk).update(zone=[[0, 0], [1], [0.5, 0.5, 0.5]])
@@ -345,7 +339,7 @@ def test_a_rule_that_raises_loses_neither_the_frame_nor_the_other_rules_or_camer
 
 
 def test_a_frame_that_breaks_inference_is_skipped_and_the_rest_of_the_batch_is_recorded(offline_model, caplog):
-    people = rule(name="People")
+    people = ThreatRuleFactory(name="People")
     cams = [camera(name=f"Cam {i}") for i in range(3)]
     broken = photo("bus.jpg")
     broken.image = np.zeros((0, 0, 3), np.uint8)  # no pixels at all: the model cannot take it

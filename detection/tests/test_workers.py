@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.models import CountSample
 from events.models import Event, ThreatRule
 from vigilsite.testing import wait_until
@@ -23,7 +23,7 @@ def test_a_scheduled_camera_produces_counts_and_an_event_with_an_annotated_snaps
     celery_workers("capture", queue="capture", concurrency=2, capture_timeout=10, VIGIL_SOURCE_FOLDERS=str(media_dir))
     celery_workers("detect", queue="detect", pool="prefork", concurrency=1)
     ThreatRule.objects.create(name="Crowd", labels=["person"], min_count=8, min_confidence=0.3, severity="high")
-    camera = make_camera((media_dir / "concourse.mp4").as_uri(), name="Concourse", capture_interval=2)
+    camera = CameraFactory(source_url=(media_dir / "concourse.mp4").as_uri(), name="Concourse", capture_interval=2)
     celery_beat()
 
     wait_until(lambda: CountSample.objects.filter(camera=camera).count() >= 3, 150, "no count samples arrived")

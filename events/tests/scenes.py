@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core.broadcast import broadcasts_flush
 from detection.pipeline import frames_analyse
 from detection.tests.frames import photo
@@ -14,7 +14,7 @@ def crowd_event(*, camera_name: str = "Bus stop", rule_name: str = "People at th
 
     Needs the ``offline_model`` fixture.
     """
-    camera = make_camera("file:///dev/null", name=camera_name, motion_gate=False, heading=90)
+    camera = CameraFactory(name=camera_name, motion_gate=False, heading=90)
     ThreatRule.objects.get_or_create(
         name=rule_name,
         defaults={

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.pipeline import frames_analyse
 from detection.tests.frames import photo
 from events.models import Event, ThreatRule
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def event(offline_model) -> Event:
     ThreatRule.objects.create(name="People", labels=["person"], recommended_actions="Look.")
-    camera = make_camera("file:///dev/null", name="Bus stop", motion_gate=False)
+    camera = CameraFactory(name="Bus stop", motion_gate=False)
     frames_analyse([(camera, photo("bus.jpg"))])
     return Event.objects.get(camera=camera)
 
@@ -107,7 +107,7 @@ def test_the_rule_zone_editor_offers_cameras_with_a_frame_and_stores_the_drawn_p
     from cameras import frame_store
     from cameras.models import Camera
 
-    camera = make_camera("file:///dev/null", name="Square", slug="square")
+    camera = CameraFactory(name="Square", slug="square")
     frame_store.latest_frame_save(camera.pk, photo("bus.jpg"))
     Camera.objects.filter(pk=camera.pk).update(last_frame_at=camera.created_at)
 

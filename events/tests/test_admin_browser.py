@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from cameras import frame_store
 from cameras.models import Camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from conftest import browser_log_in
 from detection.tests.frames import photo
 from events.models import Event, EventAction, ThreatRule
@@ -84,7 +84,7 @@ def test_the_event_list_announces_new_events_and_refreshes_with_its_filters(
 
 
 def test_an_administrator_draws_a_rule_zone_over_the_cameras_latest_frame(browser, asgi_server, make_user):
-    camera = make_camera("file:///dev/null", name="Square", slug="square")
+    camera = CameraFactory(name="Square", slug="square")
     frame_store.latest_frame_save(camera.pk, photo("bus.jpg"))
     Camera.objects.filter(pk=camera.pk).update(last_frame_at=timezone.now())
     admin = make_user("root", staff=True)
@@ -157,7 +157,7 @@ def test_the_work_queue_the_camera_list_and_the_dashboard_fit_a_1366_px_screen(b
 
     long_name = "Central Station Concourse North Entrance Platform 4 (east stairs)"
     error = "Connection refused by rtsp://10.0.0.5:554/stream1 after 3 attempts; retrying"
-    camera = make_camera("file:///dev/null", name=long_name, last_error=error)
+    camera = CameraFactory(name=long_name, last_error=error)
     for label in ("camera_offline", "camera_stalled", "camera_moved"):  # three open events of the camera
         event_open_system(camera=camera, label=label, title=f"{long_name}: {label}", detail="", severity="high")
     operator = make_user("olga", "Operators", staff=True)

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from events.models import Event, EventAction
 from events.services import event_open_system
 
@@ -20,7 +20,7 @@ LIST = "admin:events_event_changelist"
 
 
 def _open(camera_name: str, *, severity: str = "high", district: str = "", title: str = "") -> Event:
-    camera = make_camera("file:///dev/null", name=camera_name, district=district)
+    camera = CameraFactory(name=camera_name, district=district)
     return event_open_system(
         camera=camera, label="camera_offline", title=title or f"{camera_name} offline", detail="", severity=severity
     )

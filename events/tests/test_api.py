@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from events.models import Event, EventAction
 from events.services import event_open_system
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _open(name: str, severity: str = "high") -> Event:
-    camera = make_camera("file:///dev/null", name=name, latitude="52.3700", longitude="4.8900")
+    camera = CameraFactory(name=name, latitude="52.3700", longitude="4.8900")
     title = f"{name} offline"
     return event_open_system(camera=camera, label="camera_offline", title=title, detail="", severity=severity)
 
@@ -128,7 +128,7 @@ def test_filters_by_bounding_box_and_district_and_orders(viewer):
     inside = _open("Dam")
     Event.objects.filter(pk=inside.pk).update(peak_count=2)
     far = event_open_system(
-        camera=make_camera("file:///dev/null", name="Utrecht", latitude="52.09", longitude="5.12", district="U"),
+        camera=CameraFactory(name="Utrecht", latitude="52.09", longitude="5.12", district="U"),
         label="camera_offline", title="Utrecht offline", detail="", severity="high",
     )  # fmt: skip
     Event.objects.filter(pk=far.pk).update(peak_count=9)

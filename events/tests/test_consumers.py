@@ -90,11 +90,11 @@ def test_an_idle_socket_stays_open_past_the_redis_read_timeout(client, make_user
 
 @pytest.mark.django_db(transaction=True)
 def test_the_socket_is_read_only_a_viewer_cannot_act_through_it(client, make_user):
-    from cameras.tests.factories import make_camera
+    from cameras.tests.factories import CameraFactory
     from events.models import Event
     from events.services import event_open_system
 
-    event = event_open_system(camera=make_camera("file:///dev/null"), label="x", title="x", detail="", severity="low")
+    event = event_open_system(camera=CameraFactory(), label="x", title="x", detail="", severity="low")
     headers = [*ORIGIN, _session_cookie(client, make_user("viewer", "Viewers"))]
 
     async def scenario():

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from events.models import Event, ThreatRule
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def _rows(response) -> list[dict[str, str]]:
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_it_writes_formula_like_camera_rule_and_note_text_as_text(client, make_user, formula):
     # West of Greenwich: the longitude is negative and must stay a number the spreadsheet can use.
-    camera = make_camera("file:///dev/null", name=f"{formula} cam", longitude=Decimal("-74.006"))
+    camera = CameraFactory(name=f"{formula} cam", longitude=Decimal("-74.006"))
     rule = ThreatRule.objects.create(name=f"{formula} rule", labels=["person"])
     now = timezone.now()
     Event.objects.create(
@@ -45,7 +45,7 @@ def test_it_writes_formula_like_camera_rule_and_note_text_as_text(client, make_u
 
 
 def test_the_selected_events_export_is_escaped_too(client, make_user):
-    camera = make_camera("file:///dev/null", name="=1+1")
+    camera = CameraFactory(name="=1+1")
     now = timezone.now()
     event = Event.objects.create(
         camera=camera, label="person", title="@cmd", latitude=camera.latitude, longitude=camera.longitude,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.models import CountSample
 from events.models import Event
 from events.services import rule_demo_seed
@@ -32,7 +32,7 @@ def test_the_default_person_down_rule_opens_nothing_on_any_shared_clip_through_a
     rule_demo_seed()
     seen_down, events = {}, {}
     for n, clip in enumerate(CLIPS):
-        camera = make_camera("file:///dev/null", name=clip)
+        camera = CameraFactory(name=clip)
         # Two pictures a second: the old rule (0.5 confident on 2 frames in a row) raised a critical
         # event on the concourse, the street and the lobby at this rate.
         analyse(camera, media_dir / clip, f"2026-11-20T1{n}:00:00", every=0.5)
@@ -48,7 +48,7 @@ def test_the_default_person_down_rule_opens_nothing_on_any_shared_clip_through_a
 @pytest.mark.django_db
 def test_a_recording_of_people_lying_down_opens_one_person_down_event_through_analyze_video(offline_model, lying_video):
     rule_demo_seed()
-    camera = make_camera("file:///dev/null", name="Platform")
+    camera = CameraFactory(name="Platform")
 
     out = analyse(camera, lying_video, "2026-11-20T09:00:00")
 

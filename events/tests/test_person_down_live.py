@@ -25,7 +25,7 @@ from django.db.models import Max, Min
 
 from cameras.models import Camera
 from cameras.tasks import capture_camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.models import CountSample
 from events.models import Event
 from events.services import rule_demo_seed
@@ -148,15 +148,19 @@ def test_live_cameras_raise_no_person_down_on_any_shared_clip_and_one_for_people
         # People lying down, on a snapshot camera that looks once a minute (only a burst can confirm
         # them within seconds) and on a stream camera.
         down_url = stack.enter_context(snapshot_camera([lying_photo()], fps=1))
-        down_snapshot = make_camera(down_url, name="Snapshot lying", capture_interval=60)
-        down_stream = make_camera(lying_video.as_uri(), name="Stream lying", capture_mode=Camera.CaptureMode.STREAM)
+        down_snapshot = CameraFactory(source_url=down_url, name="Snapshot lying", capture_interval=60)
+        down_stream = CameraFactory(
+            source_url=lying_video.as_uri(), name="Stream lying", capture_mode=Camera.CaptureMode.STREAM
+        )
         capture_camera.delay(down_snapshot.pk)
         # Every clip, on one camera of each kind, in real time.
         snapshot, stream, watching = {}, {}, {}
         for piece, video, jpegs in made:
             url = stack.enter_context(snapshot_camera(jpegs, fps=5))
-            snapshot[piece.name] = make_camera(url, name=f"Snapshot {piece.name}", capture_interval=SNAPSHOT_INTERVAL)
-            stream[piece.name] = make_camera(video.as_uri(), name=f"Stream {piece.name}",
+            snapshot[piece.name] = CameraFactory(
+                source_url=url, name=f"Snapshot {piece.name}", capture_interval=SNAPSHOT_INTERVAL
+            )
+            stream[piece.name] = CameraFactory(source_url=video.as_uri(), name=f"Stream {piece.name}",
                                              capture_mode=Camera.CaptureMode.STREAM)  # fmt: skip
             # Seen whole: to within one picture of the end (a stream records one a second).
             watching[snapshot[piece.name]] = lambda c, seconds=piece.seconds - SNAPSHOT_INTERVAL: seen_for(c) >= seconds

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cameras.frames import Frame
 from cameras.models import Camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core.vision import Detection
 from events.models import ThreatRule
 from events.services import rules_apply
@@ -56,7 +56,7 @@ def person_down() -> ThreatRule:
 def test_a_first_suspicion_on_a_snapshot_camera_queues_one_burst_of_captures(
     person_down, broker, django_capture_on_commit_callbacks
 ):
-    camera = make_camera("file:///dev/null", capture_interval=10)
+    camera = CameraFactory(capture_interval=10)
     with django_capture_on_commit_callbacks(execute=True):
         suspect(camera, 0)
 
@@ -75,7 +75,7 @@ def test_a_first_suspicion_on_a_snapshot_camera_queues_one_burst_of_captures(
 def test_a_camera_that_keeps_raising_suspicions_gets_bursts_with_pauses_between(
     person_down, broker, django_capture_on_commit_callbacks
 ):
-    camera = make_camera("file:///dev/null", capture_interval=10)
+    camera = CameraFactory(capture_interval=10)
     # A new object every 10 s (a pram at a different place each time): only the first gets a burst
     # while the pause after it lasts.
     with django_capture_on_commit_callbacks(execute=True):
@@ -94,7 +94,7 @@ def test_a_camera_that_keeps_raising_suspicions_gets_bursts_with_pauses_between(
     ],
 )
 def test_no_burst_where_it_cannot_help(person_down, broker, django_capture_on_commit_callbacks, fields, live):
-    camera = make_camera("file:///dev/null", **fields)
+    camera = CameraFactory(**fields)
     with django_capture_on_commit_callbacks(execute=True):
         suspect(camera, 0, live=live)
     assert captures_queued(broker) == []
@@ -103,14 +103,14 @@ def test_no_burst_where_it_cannot_help(person_down, broker, django_capture_on_co
 def test_no_burst_for_rules_that_need_no_time_or_too_much(broker, django_capture_on_commit_callbacks):
     ThreatRule.objects.create(name="People", labels=["person_down"])
     ThreatRule.objects.create(name="Loitering", labels=["person_down"], sustain_seconds=300)
-    camera = make_camera("file:///dev/null", capture_interval=10)
+    camera = CameraFactory(capture_interval=10)
     with django_capture_on_commit_callbacks(execute=True):
         suspect(camera, 0)
     assert captures_queued(broker) == []
 
 
 def test_a_confirmed_object_asks_for_no_more_pictures(person_down, broker, django_capture_on_commit_callbacks):
-    camera = make_camera("file:///dev/null", capture_interval=10)
+    camera = CameraFactory(capture_interval=10)
     with django_capture_on_commit_callbacks(execute=True):
         for t in range(4):
             suspect(camera, t)

@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from cameras.frames import Frame
 from cameras.models import Camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core.vision import Detection
 from events import rules
 from events.models import Event, RuleStreak, ThreatRule
 from events.rules import Sighting, sightings_confirmed, sightings_follow
 from events.services import rules_apply
+from events.tests.factories import ThreatRuleFactory
 
 DOWN = (0.30, 0.60, 0.50, 0.70)  # 0.2 x 0.1 of a 16:9 picture: lying, 2 % of the picture, far from the edges
 GAP = 2.5
@@ -106,7 +107,8 @@ def test_objects_are_followed_one_to_one():
 
 
 def rule(**fields) -> ThreatRule:
-    return ThreatRule(labels=["person_down"], min_confidence=0.5, **fields)
+    """An unsaved rule for the matching functions: person_down at 0.5 unless ``fields`` say otherwise."""
+    return ThreatRuleFactory.build(**{"labels": ["person_down"], "min_confidence": 0.5, **fields})
 
 
 @pytest.mark.parametrize(
@@ -162,14 +164,11 @@ def frame(seconds: float) -> Frame:
 def sustained_rule(**fields) -> ThreatRule:
     values = {"name": "Down", "labels": ["person_down"], "min_confidence": 0.5, "sustain_seconds": 3,
               "box_shape": "lying", "ignore_edge": True, "severity": "critical"} | fields  # fmt: skip
-    made = ThreatRule(**values)
-    made.full_clean()
-    made.save()
-    return made
+    return ThreatRuleFactory(**values)
 
 
 def camera(**fields) -> Camera:
-    return make_camera("file:///dev/null", **{"capture_mode": Camera.CaptureMode.STREAM, **fields})
+    return CameraFactory(**{"capture_mode": Camera.CaptureMode.STREAM, **fields})
 
 
 @pytest.mark.django_db

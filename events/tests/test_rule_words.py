@@ -7,7 +7,7 @@ from datetime import time
 import pytest
 from django.urls import reverse
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from events.models import ThreatRule
 from events.rules import rule_describe
 from events.services import rule_demo_seed
@@ -31,7 +31,7 @@ def test_a_crowd_rule_on_chosen_cameras_at_night_reads_as_what_it_does():
         scope="cameras", active_from=time(22, 0), active_until=time(6, 0), cooldown_seconds=0,
         zone=[[0, 0], [1, 0], [1, 1]], enabled=False,
     )  # fmt: skip
-    rule.cameras.set([make_camera("file:///a"), make_camera("file:///b")])
+    rule.cameras.set([CameraFactory(source_url="file:///a"), CameraFactory(source_url="file:///b")])
 
     assert rule_describe(rule) == (
         "Switched off: opens nothing. When on: opens an info event when at least 10 person (confidence ≥ 0.35, "

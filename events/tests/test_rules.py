@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core.vision import Detection
 from events import rules
 from events.models import ThreatRule
@@ -65,7 +65,10 @@ def test_active_hours(settings, start, end, at, active):
 
 @pytest.mark.django_db
 def test_scope_all_chosen_and_district():
-    harbour, centre = make_camera("file:///a", district="Harbour"), make_camera("file:///b", district="Centre")
+    harbour, centre = (
+        CameraFactory(source_url="file:///a", district="Harbour"),
+        CameraFactory(source_url="file:///b", district="Centre"),
+    )
     chosen = ThreatRule.objects.create(name="chosen", labels=["person"], scope="cameras")
     chosen.cameras.set([centre])
     ThreatRule.objects.create(name="district", labels=["person"], scope="district", district="HARBOUR")
@@ -106,7 +109,7 @@ def test_the_detect_paths_rule_cache_follows_every_change(django_assert_num_quer
     from events.workflow import rule_snooze_end
 
     now = timezone.now()
-    camera, other = make_camera("file:///a", district="Harbour"), make_camera("file:///b")
+    camera, other = CameraFactory(source_url="file:///a", district="Harbour"), CameraFactory(source_url="file:///b")
     rule = ThreatRule.objects.create(name="all", labels=["person"])
     names = lambda cam=camera: {r.name for r in rules.rules_for_camera(cam, at=timezone.now())}  # noqa: E731
     assert names() == {"all"}

@@ -14,7 +14,7 @@ from django.utils import timezone
 from cameras.models import Camera
 from cameras.services import camera_record_failure
 from cameras.signals import camera_status_changed
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core.broadcast import EVENTS_GROUP, broadcasts_flush
 from events.models import Event
 from events.services import event_open_system
@@ -56,7 +56,7 @@ def sent() -> Callable[[], list[str]]:
 
 def test_a_camera_going_offline_tells_its_listeners_once_per_change(settings, sent, django_capture_on_commit_callbacks):
     settings.CAMERA_OFFLINE_AFTER_FAILURES = 2
-    camera = make_camera("file:///dev/null", status=Camera.Status.ONLINE)
+    camera = CameraFactory(status=Camera.Status.ONLINE)
     changes = []
 
     def listener(sender, *, camera: Camera, previous: str, **kwargs) -> None:
@@ -79,7 +79,7 @@ def test_a_camera_going_offline_tells_its_listeners_once_per_change(settings, se
 def test_the_notifications_an_event_owes_roll_back_with_it():
     NotificationChannel.objects.create(name="Control room", kind="webhook", url="http://127.0.0.1:9/hook",
                                        secret="a-webhook-secret-of-enough-length")  # fmt: skip
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     with pytest.raises(RuntimeError), transaction.atomic():
         event_open_system(camera=camera, label="camera_offline", title="Quay offline", detail="", severity="high")
         assert Notification.objects.filter(event__camera=camera).count() == 1  # planned in the event's transaction
@@ -91,7 +91,7 @@ def test_an_operators_steps_are_status_changes_and_the_last_one_closes(
     make_user, sent, django_capture_on_commit_callbacks
 ):
     olga = make_user("olga", "Operators")
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     event = event_open_system(camera=camera, label="camera_offline", title="Quay offline", detail="", severity="high")
     heard = []
     event_status_changed.connect(lambda sender, *, event, previous, user, **kw: heard.append((previous, event.status)),

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.pipeline import frames_analyse
 from detection.tests.frames import photo
 from events.models import Event, EventAction, RuleSnooze
@@ -30,7 +30,7 @@ def _frame_later(seconds: float):
 def test_a_snoozed_rule_opens_nothing_on_its_camera_until_the_snooze_ends(offline_model, make_user):
     event = crowd_event()
     camera, rule = event.camera, event.rule
-    other = make_camera("file:///dev/null", name="Other stop", motion_gate=False)
+    other = CameraFactory(name="Other stop", motion_gate=False)
     olga = make_user("olga", "Operators")
     event_transition(event=event, action="false_alarm", user=olga, note="People on a poster")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cameras.tests.factories import make_camera
 from events.models import Event, EventAction
-from events.services import event_close_system, event_open_system
+from events.services import event_close_system
+from events.tests.factories import EventFactory
 from events.workflow import TransitionRefused, event_transition
 
 pytestmark = pytest.mark.django_db
@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def event() -> Event:
-    camera = make_camera("file:///dev/null", name="Quay")
-    return event_open_system(camera=camera, label="camera_offline", title="Quay offline", detail="", severity="high")
+    return EventFactory(camera__name="Quay")
 
 
 def test_each_action_moves_the_status_and_writes_history(event, make_user):

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import ADMINISTRATORS, OPERATORS, VIEWERS
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from flow.models import Area, CountingLine, Crossing, Occupancy
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def _login(client, make_user, role):
 
 def test_an_administrator_adds_a_line_and_bad_points_are_refused_with_the_reason(client, make_user):
     _login(client, make_user, ADMINISTRATORS)
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     form = {"camera": camera.pk, "name": "Entrance", "points": "[[0.1, 1.4], [0.9, 0.6]]", "in_side": "right",
             "band_px": "4", "door": "", "enabled": "on"}  # fmt: skip
     refused = client.post("/admin/flow/countingline/add/", form)
@@ -43,7 +43,7 @@ def test_lines_and_zones_are_drawn_over_the_cameras_latest_frame(admin_client):
     from cameras.models import Camera
     from detection.tests.frames import photo
 
-    camera = make_camera("file:///dev/null", name="Hall", slug="hall")
+    camera = CameraFactory(name="Hall", slug="hall")
     frame_store.latest_frame_save(camera.pk, photo("bus.jpg"))
     Camera.objects.filter(pk=camera.pk).update(last_frame_at=camera.created_at)
     line = CountingLine.objects.create(camera=camera, name="Door", start=[0.2, 0.7], end=[0.8, 0.7])
@@ -57,7 +57,7 @@ def test_lines_and_zones_are_drawn_over_the_cameras_latest_frame(admin_client):
 @pytest.mark.parametrize("role", [VIEWERS, OPERATORS])
 def test_viewers_and_operators_see_lines_and_crossings_but_change_nothing(client, make_user, role):
     _login(client, make_user, role)
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     line = CountingLine.objects.create(camera=camera, name="Entrance", start=[0.1, 0.6], end=[0.9, 0.6])
     Crossing.objects.create(camera=camera, line=line, at=datetime(2026, 11, 22, 8, tzinfo=UTC), track_id=4,
                             label="person", direction="in")  # fmt: skip
@@ -72,7 +72,7 @@ def test_viewers_and_operators_see_lines_and_crossings_but_change_nothing(client
 
 
 def test_nobody_edits_a_crossing(admin_client):
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     line = CountingLine.objects.create(camera=camera, name="Entrance", start=[0.1, 0.6], end=[0.9, 0.6])
     crossing = Crossing.objects.create(camera=camera, line=line, at=datetime(2026, 11, 22, 8, tzinfo=UTC),
                                        track_id=4, label="person", direction="in")  # fmt: skip

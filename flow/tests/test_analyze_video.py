@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.models import CountSample
 from events.models import Event, ThreatRule
 
@@ -21,7 +21,7 @@ def run(*args: str) -> tuple[str, str]:
 
 
 def test_it_counts_and_raises_events_for_a_recorded_file_once(offline_model, media_dir):
-    camera = make_camera("file:///dev/null", name="Office")
+    camera = CameraFactory(name="Office")
     ThreatRule.objects.create(
         name="Intrusion",
         labels=["person"],
@@ -56,7 +56,7 @@ def test_it_counts_and_raises_events_for_a_recorded_file_once(offline_model, med
     ],
 )
 def test_bad_arguments_give_a_clear_error(media_dir, args, message):
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     args = [a.format(camera=camera.slug) for a in args]
     args[1] = str(media_dir / args[1])
     with pytest.raises(CommandError, match=message):
@@ -65,7 +65,7 @@ def test_bad_arguments_give_a_clear_error(media_dir, args, message):
 
 def test_it_needs_no_redis_when_redis_is_down(offline_model, media_dir, redis_server):
     # A forensic run on a laptop, or during a Redis outage: the motion gate keeps its memory in the process.
-    camera = make_camera("file:///dev/null", name="Office")
+    camera = CameraFactory(name="Office")
     redis_server.stop()
     out, _ = run(camera.slug, str(media_dir / "office.mp4"), "--every", "1", "--start", "2026-11-20T23:00:00")
     assert "7 frames analysed" in out
@@ -73,7 +73,7 @@ def test_it_needs_no_redis_when_redis_is_down(offline_model, media_dir, redis_se
 
 
 def test_the_motion_gate_still_skips_unchanged_frames_without_redis(offline_model, media_dir, redis_server):
-    camera = make_camera("file:///dev/null", name="Office", motion_threshold=100.0)  # nothing ever changes enough
+    camera = CameraFactory(name="Office", motion_threshold=100.0)  # nothing ever changes enough
     redis_server.stop()
     out, _ = run(camera.slug, str(media_dir / "office.mp4"), "--every", "1", "--start", "2026-11-20T23:00:00")
     assert "7 frames analysed, 6 unchanged" in out  # the first frame is analysed, the others carry its counts
@@ -84,7 +84,7 @@ def test_a_camera_with_counting_lines_is_analysed_in_one_tracking_pass(offline_m
     from flow.management.commands import analyze_video
     from flow.models import CountingLine
 
-    camera = make_camera("file:///dev/null", name="Office", track_region="picture")
+    camera = CameraFactory(name="Office", track_region="picture")
     CountingLine.objects.create(camera=camera, name="Across", start=[0.0, 0.6], end=[1.0, 0.6])
     ThreatRule.objects.create(name="Anyone", labels=["person"], min_confidence=0.3)
 

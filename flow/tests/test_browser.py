@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from cameras import frame_store
 from cameras.models import Camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from conftest import browser_log_in
 from core.broadcast import broadcasts_flush
 from detection.tests.frames import photo
@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 def test_an_administrator_redraws_a_counting_line_over_the_latest_frame(browser, asgi_server, make_user,
                                                                           artifacts_dir):  # fmt: skip
-    camera = make_camera("file:///dev/null", name="Square", slug="square")
+    camera = CameraFactory(name="Square", slug="square")
     frame_store.latest_frame_save(camera.pk, photo("bus.jpg"))
     Camera.objects.filter(pk=camera.pk).update(last_frame_at=timezone.now())
     line = CountingLine.objects.create(camera=camera, name="Door", start=[0.1, 0.2], end=[0.3, 0.2])
@@ -54,7 +54,7 @@ def test_an_administrator_redraws_a_counting_line_over_the_latest_frame(browser,
 
 
 def test_the_flow_dashboard_counts_live(browser, asgi_server, make_user, artifacts_dir):
-    camera = make_camera("file:///dev/null", name="Gate")
+    camera = CameraFactory(name="Gate")
     line = CountingLine.objects.create(camera=camera, name="Gate", start=[0.1, 0.5], end=[0.9, 0.5])
     viewer = make_user("vera", "Viewers")
     page = browser_log_in(browser, asgi_server, viewer, "/flow/")
@@ -75,9 +75,9 @@ def test_the_flow_dashboard_counts_live(browser, asgi_server, make_user, artifac
 def test_the_line_editor_draws_over_the_camera_chosen_in_the_form_and_warns_of_a_snapshot_camera(
     browser, asgi_server, make_user
 ):
-    square = make_camera("file:///dev/null", name="Square", slug="square", capture_mode="stream")
-    gate = make_camera("file:///dev/null", name="Gate", slug="gate")  # a snapshot camera
-    dark = make_camera("file:///dev/null", name="Dark", slug="dark")  # no frame yet
+    square = CameraFactory(name="Square", slug="square", capture_mode="stream")
+    gate = CameraFactory(name="Gate", slug="gate")  # a snapshot camera
+    dark = CameraFactory(name="Dark", slug="dark")  # no frame yet
     for camera in (square, gate):
         frame_store.latest_frame_save(camera.pk, photo("bus.jpg"))
     Camera.objects.filter(pk__in=[square.pk, gate.pk]).update(last_frame_at=timezone.now())

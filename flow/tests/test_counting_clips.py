@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from flow.evaluation import Truth, score
 from flow.models import CountingLine, Crossing
 from flow.video import video_analyse
@@ -52,7 +52,7 @@ def test_every_backend_counts_the_concourse_as_the_hand_count_does(offline_model
 
 def _counts_match(offline_model, media_dir, names):
     truths = [Truth.load(TRUTHS / name) for name in names]
-    camera = make_camera("file:///dev/null", name=truths[0].clip, motion_gate=False)
+    camera = CameraFactory(name=truths[0].clip, motion_gate=False)
     lines = [
         CountingLine.objects.create(
             camera=camera, name=name, start=list(t.start), end=list(t.end), in_side=t.in_side, door=t.door

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import OPERATORS, VIEWERS
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.services import count_sample_record
 from flow import crossing
 from flow.models import CountingLine, Occupancy, OccupancyCorrection
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def gate():
-    camera = make_camera("file:///dev/null", name="Station gate")
+    camera = CameraFactory(name="Station gate")
     line = CountingLine.objects.create(camera=camera, name="Gate", start=[0.1, 0.5], end=[0.9, 0.5])
     now = timezone.now()
     found = [(crossing.Crossing(line.pk, i, "person", crossing.IN if i < 4 else crossing.OUT, 0),

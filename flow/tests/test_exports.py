@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import VIEWERS
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from flow import crossing
 from flow.models import CountingLine, Occupancy, OccupancyMinute
 from flow.services import crossings_record
@@ -25,7 +25,7 @@ def _rows(response) -> list[list[str]]:
 
 @pytest.mark.parametrize("formula", ['=HYPERLINK("http://127.0.0.1/")', "+1", "-1+1", "@A1", "\t=1", "\r=1"])
 def test_it_writes_formula_like_camera_and_line_names_as_text(client, make_user, formula):
-    camera = make_camera("file:///dev/null", name=f"{formula} cam")
+    camera = CameraFactory(name=f"{formula} cam")
     line = CountingLine.objects.create(camera=camera, name=f"{formula} line", start=[0.1, 0.5], end=[0.9, 0.5])
     moment = timezone.now() - timedelta(minutes=2)
     crossings_record(lines={line.pk: line}, found=[(crossing.Crossing(line.pk, 1, "person", crossing.IN, 0), moment)])
@@ -39,7 +39,7 @@ def test_it_writes_formula_like_camera_and_line_names_as_text(client, make_user,
 
 
 def test_the_occupancy_export_escapes_names_and_keeps_numbers(client, make_user):
-    camera = make_camera("file:///dev/null", name="-Dam")
+    camera = CameraFactory(name="-Dam")
     CountingLine.objects.create(camera=camera, name="Door", start=[0.1, 0.5], end=[0.9, 0.5])
     occupancy = Occupancy.objects.create(camera=camera, label="person", period_start=timezone.now())
     minute = (timezone.now() - timedelta(minutes=3)).replace(second=0, microsecond=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from flow import crossing
 from flow.feed import feeds_close
 from flow.live import counters_publish
@@ -35,7 +35,7 @@ def _cross(line, track_id, direction, on_commit):
 
 
 def test_each_change_reaches_the_dashboard_as_a_json_line(dashboard, django_capture_on_commit_callbacks):
-    camera = make_camera("file:///dev/null", name="Gate")
+    camera = CameraFactory(name="Gate")
     line = CountingLine.objects.create(camera=camera, name="Gate", start=[0.1, 0.5], end=[0.9, 0.5])
     _cross(line, 1, crossing.IN, django_capture_on_commit_callbacks)
     wait_until(lambda: dashboard.lines, 10, "no line received")
@@ -48,7 +48,7 @@ def test_each_change_reaches_the_dashboard_as_a_json_line(dashboard, django_capt
 
 
 def test_the_feed_reconnects_and_sends_the_present(dashboard, django_capture_on_commit_callbacks):
-    camera = make_camera("file:///dev/null", name="Gate")
+    camera = CameraFactory(name="Gate")
     line = CountingLine.objects.create(camera=camera, name="Gate", start=[0.1, 0.5], end=[0.9, 0.5])
     _cross(line, 1, crossing.IN, django_capture_on_commit_callbacks)
     wait_until(lambda: dashboard.lines, 10, "no line received")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core.vision import Detection
 from flow import crossing
 from flow.live import camera_counters
@@ -23,7 +23,7 @@ def _cross(line, track_id, direction, at):
 
 @pytest.fixture
 def door():
-    camera = make_camera("file:///dev/null", name="Hall")
+    camera = CameraFactory(name="Hall")
     return CountingLine.objects.create(camera=camera, name="Door", start=[0.1, 0.5], end=[0.9, 0.5])
 
 
@@ -71,7 +71,7 @@ def test_crossings_of_an_old_recording_leave_todays_occupancy_alone(door):
 
 
 def test_an_area_adds_up_the_doors_of_several_cameras(door):
-    other_camera = make_camera("file:///dev/null", name="Side")
+    other_camera = CameraFactory(name="Side")
     side = CountingLine.objects.create(camera=other_camera, name="Side door", start=[0.5, 0.1], end=[0.5, 0.9])
     hall = Area.objects.create(name="Hall", capacity=100)
     hall.lines.set([door, side])
@@ -102,7 +102,7 @@ def test_an_operator_corrects_the_occupancy_and_counting_goes_on(door, django_us
 
 
 def test_zone_occupancy_is_who_stands_inside_now():
-    camera = make_camera("file:///dev/null", name="Platform cam")
+    camera = CameraFactory(name="Platform cam")
     platform = CountingZone.objects.create(camera=camera, name="Platform",
                                            polygon=[[0, 0.5], [1, 0.5], [1, 1], [0, 1]])  # fmt: skip
     inside = Detection("person", 0.9, (0.1, 0.6, 0.2, 0.9))  # feet at y 0.9

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from flow import crossing
 from flow.models import CountingLine, Crossing, CrossingMinute
 from flow.services import crossings_record
@@ -17,7 +17,7 @@ T0 = datetime(2026, 11, 22, 8, 0, 30, tzinfo=UTC)
 
 
 def test_crossings_are_stored_and_added_to_their_minute_once():
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     line = CountingLine.objects.create(camera=camera, name="Door", start=[0.1, 0.5], end=[0.9, 0.5])
     found = [
         (crossing.Crossing(line.pk, 1, "person", crossing.IN, 10), T0),
@@ -43,6 +43,6 @@ def test_crossings_are_stored_and_added_to_their_minute_once():
     ],
 )
 def test_a_bad_line_is_refused_with_the_reason(start, end, message):
-    line = CountingLine(camera=make_camera("file:///dev/null"), name="Bad", start=start, end=end)
+    line = CountingLine(camera=CameraFactory(), name="Bad", start=start, end=end)
     with pytest.raises(ValidationError, match=message.replace("[", r"\[").replace("]", r"\]")):
         line.full_clean()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core.geometry import box_overlap
 from detection.tests.frames import photo
 from flow.models import CountingLine
@@ -20,33 +20,33 @@ pytestmark = pytest.mark.django_db
 def test_the_tracker_file_is_written_from_the_cameras_settings(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     settings.FLOW_TRACKER = ""
-    camera = make_camera("file:///dev/null", tracker="botsort", track_high_thresh=0.3, track_low_thresh=0.05,
+    camera = CameraFactory(tracker="botsort", track_high_thresh=0.3, track_low_thresh=0.05,
                          new_track_thresh=0.35, track_buffer=90, match_thresh=0.7)  # fmt: skip
     values = json.loads(Path(tracker_file(camera)).read_text())
     assert values["tracker_type"] == "botsort" and values["gmc_method"]  # over the shipped BoT-SORT defaults
     assert (values["track_high_thresh"], values["track_low_thresh"], values["new_track_thresh"]) == (0.3, 0.05, 0.35)
     assert (values["track_buffer"], values["match_thresh"]) == (90, 0.7)
-    other = make_camera("file:///dev/null")
+    other = CameraFactory()
     assert tracker_file(other) != tracker_file(camera)
-    assert tracker_file(make_camera("file:///dev/null")) == tracker_file(other)  # the same settings share a file
+    assert tracker_file(CameraFactory()) == tracker_file(other)  # the same settings share a file
 
 
 def test_a_site_tracker_file_replaces_the_cameras_settings(settings, tmp_path):
     custom = tmp_path / "site.yaml"
     custom.write_text("tracker_type: bytetrack\n")
     settings.FLOW_TRACKER = str(custom)
-    assert tracker_file(make_camera("file:///dev/null", track_buffer=5)) == str(custom)
+    assert tracker_file(CameraFactory(track_buffer=5)) == str(custom)
 
 
 def test_the_second_round_threshold_cannot_exceed_the_first():
-    camera = make_camera("file:///dev/null", track_high_thresh=0.2, track_low_thresh=0.3)
+    camera = CameraFactory(track_high_thresh=0.2, track_low_thresh=0.3)
     with pytest.raises(ValidationError, match="must not exceed"):
         camera.full_clean()
 
 
 def test_tracking_uses_the_cameras_tracking_confidence_and_shows_only_confident_boxes(offline_model):
     offline_model.confidence = 0.6  # what people are shown
-    camera = make_camera("file:///dev/null", track_confidence=0.05)
+    camera = CameraFactory(track_confidence=0.05)
     tracker = TrackingDetector(offline_model, camera)
     assert tracker.options["conf"] == 0.05
     tracked = []
@@ -58,7 +58,7 @@ def test_tracking_uses_the_cameras_tracking_confidence_and_shows_only_confident_
 
 
 def test_the_region_leaves_room_for_whole_people_around_the_lines_and_their_doors():
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     line = CountingLine.objects.create(camera=camera, name="Door", start=[0.4, 0.5], end=[0.6, 0.5],
                                        door=[[0.4, 0.5], [0.6, 0.5], [0.6, 0.7], [0.4, 0.7]])  # fmt: skip
     people = 0.2  # tall, on this picture
@@ -74,7 +74,7 @@ def test_the_region_leaves_room_for_whole_people_around_the_lines_and_their_door
 def test_how_tall_people_are_is_measured_near_the_lines_only():
     from core.vision import Detection
 
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     line = CountingLine.objects.create(camera=camera, name="Door", start=[0.4, 0.5], end=[0.6, 0.5])
     near = [Detection("person", 0.9, (0.45, 0.5 - h, 0.5, 0.52)) for h in (0.10, 0.11, 0.12, 0.13)]
     far_and_big = [Detection("person", 0.9, (0.0, 0.1, 0.2, 0.99))]  # close to the camera, far from the line
@@ -111,7 +111,7 @@ def test_a_person_the_model_sees_down_while_walking_over_a_line_crosses_as_a_per
     from flow.tracking import FlowCounter
 
     settings.FLOW_COUNT_AS = {"person_down": "person"}
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     line = CountingLine.objects.create(camera=camera, name="Door", start=[0.1, 0.5], end=[0.9, 0.5])
     counter = FlowCounter.for_camera(camera.pk)
     found = counter.update([], at=0.0, size=(1000, 1000))
@@ -126,7 +126,7 @@ def test_workers_writing_the_same_tracker_file_at_once_never_leave_half_a_file(s
 
     settings.DATA_DIR = tmp_path
     settings.FLOW_TRACKER = ""
-    camera = make_camera("file:///dev/null", track_buffer=77)
+    camera = CameraFactory(track_buffer=77)
     with ThreadPoolExecutor(8) as pool:
         paths = set(pool.map(lambda _: tracker_file(camera), range(32)))
     assert len(paths) == 1

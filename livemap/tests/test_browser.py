@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from conftest import PASSWORD, browser_log_in
 from core.broadcast import broadcasts_flush
 from events.models import Event, EventAction
@@ -90,8 +90,8 @@ def test_an_operator_sees_a_new_event_appear_and_acknowledges_it(
 
 def test_events_opened_while_the_socket_was_down_are_on_the_map_after_the_reconnect(browser, asgi_server, make_user):
     page = _log_in(browser, asgi_server, make_user("vera", "Viewers"))
-    gate = make_camera("file:///dev/null", name="North gate", latitude="52.3701", longitude="4.8901")
-    yard = make_camera("file:///dev/null", name="Depot yard", latitude="52.3720", longitude="4.8950")
+    gate = CameraFactory(name="North gate", latitude="52.3701", longitude="4.8901")
+    yard = CameraFactory(name="Depot yard", latitude="52.3720", longitude="4.8950")
 
     asgi_server.stop()
     expect(page.locator("body")).not_to_have_attribute("data-connection", "live", timeout=15_000)
@@ -108,7 +108,7 @@ def test_events_opened_while_the_socket_was_down_are_on_the_map_after_the_reconn
 
 
 def test_a_viewer_has_no_acknowledge_button_and_the_map_fits_a_phone(browser, asgi_server, make_user, artifacts_dir):
-    camera = make_camera("file:///dev/null", name="Market square", heading=45)
+    camera = CameraFactory(name="Market square", heading=45)
     event = event_open_system(camera=camera, label="camera_offline", title="Market offline", detail="", severity="high")
     page = _log_in(browser, asgi_server, make_user("vic", "Viewers"), width=390, height=844)
 
@@ -143,7 +143,7 @@ def test_an_expired_session_says_so_instead_of_reconnecting_forever(browser, asg
 
 def test_an_event_whose_broadcast_was_lost_still_reaches_the_map(browser, asgi_server, make_user):
     page = _log_in(browser, asgi_server, make_user("vera", "Viewers"))
-    camera = make_camera("file:///dev/null", name="Harbour")
+    camera = CameraFactory(name="Harbour")
     now = timezone.now()
     # More changes than the catch-up once stopped at (5,000, newest first: the oldest were dropped for
     # good). Seen days ago, so they are fetched but not drawn: the browser's time goes to the paging.
@@ -166,7 +166,7 @@ def test_an_event_whose_broadcast_was_lost_still_reaches_the_map(browser, asgi_s
 
 
 def test_a_notification_link_opens_its_event_even_when_older_than_the_maps_window(browser, asgi_server, make_user):
-    camera = make_camera("file:///dev/null", name="Old quay")
+    camera = CameraFactory(name="Old quay")
     long_ago = timezone.now() - timedelta(days=3)
     event = Event.objects.create(
         camera=camera, label="person", title="Seen three days ago", severity="high",
@@ -199,9 +199,9 @@ def test_a_user_who_loses_the_role_is_told_and_the_map_stops_reconnecting(browse
 
 
 def test_the_demo_says_what_it_shows_until_the_user_closes_it(browser, asgi_server, make_user):
-    make_camera("file:///demo/concourse.mp4", name="Central Station Concourse", tags=["demo"],
+    CameraFactory(source_url="file:///demo/concourse.mp4", name="Central Station Concourse", tags=["demo"],
                 capture_mode="stream")  # fmt: skip
-    make_camera("file:///demo/street.mp4", name="Market Street", tags=["demo"])
+    CameraFactory(source_url="file:///demo/street.mp4", name="Market Street", tags=["demo"])
     viewer = make_user("vera", "Viewers")
     page = _log_in(browser, asgi_server, viewer)
     note = page.locator("#demo-note")
@@ -219,8 +219,8 @@ def test_the_demo_says_what_it_shows_until_the_user_closes_it(browser, asgi_serv
 
 
 def test_the_demo_note_is_gone_once_the_demo_cameras_are_switched_off(browser, asgi_server, make_user):
-    make_camera("file:///demo/street.mp4", name="Market Street", tags=["demo"], enabled=False)
-    make_camera("rtsp://10.0.0.5/live", name="Real camera", tags=["demolition site"])
+    CameraFactory(source_url="file:///demo/street.mp4", name="Market Street", tags=["demo"], enabled=False)
+    CameraFactory(source_url="rtsp://10.0.0.5/live", name="Real camera", tags=["demolition site"])
     page = _log_in(browser, asgi_server, make_user("vic", "Viewers"))
     expect(page.locator("#feed-count")).to_be_visible()
     assert page.locator("#demo-note").count() == 0
@@ -228,7 +228,7 @@ def test_the_demo_note_is_gone_once_the_demo_cameras_are_switched_off(browser, a
 
 
 def test_the_feed_puts_what_nobody_has_taken_first_then_the_most_severe(browser, asgi_server, make_user):
-    cameras = [make_camera("file:///dev/null", name=f"Camera {i}") for i in range(4)]
+    cameras = [CameraFactory(name=f"Camera {i}") for i in range(4)]
     worked = event_open_system(camera=cameras[0], label="camera_offline", title="Acknowledged high", detail="",
                                severity="high")  # fmt: skip
     Event.objects.filter(pk=worked.pk).update(status=Event.Status.ACKNOWLEDGED)
@@ -261,7 +261,7 @@ def test_the_feed_puts_what_nobody_has_taken_first_then_the_most_severe(browser,
 def test_a_notification_link_to_a_resolved_event_survives_the_login_and_opens_its_popup(
     browser, asgi_server, make_user
 ):
-    camera = make_camera("file:///dev/null", name="Harbour gate")
+    camera = CameraFactory(name="Harbour gate")
     event = event_open_system(camera=camera, label="camera_offline", title="Harbour gate offline", detail="",
                               severity="high")  # fmt: skip
     Event.objects.filter(pk=event.pk).update(status=Event.Status.RESOLVED)  # closed: outside the open filter
@@ -312,7 +312,7 @@ def test_an_event_popup_stays_inside_the_map_and_clear_of_the_zoom_buttons(brows
 
 
 def test_an_operator_works_the_feed_from_the_keyboard(browser, asgi_server, make_user):
-    cameras = [make_camera("file:///dev/null", name=f"Gate {i}") for i in range(2)]
+    cameras = [CameraFactory(name=f"Gate {i}") for i in range(2)]
     first = event_open_system(camera=cameras[0], label="camera_offline", title="Gate 0 offline", detail="",
                               severity="critical")  # fmt: skip
     second = event_open_system(camera=cameras[1], label="camera_offline", title="Gate 1 offline", detail="",
@@ -383,7 +383,7 @@ def test_each_severity_sounds_its_own_way_and_a_hidden_tab_gets_a_desktop_notifi
     page.check("#desktop-toggle")
     page.evaluate("window.heard.length = 0")
 
-    cameras = [make_camera("file:///dev/null", name=f"Gate {i}") for i in range(4)]
+    cameras = [CameraFactory(name=f"Gate {i}") for i in range(4)]
     for camera, severity in zip(cameras, ["medium", "high", "low"], strict=False):
         title = f"{severity} event"
         event_open_system(camera=camera, label="camera_offline", title=title, detail="", severity=severity)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from events.models import Event
 from events.tests.scenes import crowd_event
 from events.workflow import event_transition
@@ -72,7 +72,7 @@ def test_a_rule_without_escalation_time_never_escalates(offline_model):
 @pytest.mark.django_db
 def test_a_channel_hears_only_what_its_filters_let_through(offline_model):
     event = crowd_event()  # critical, label person, camera "Bus stop" (no district)
-    other = make_camera("file:///dev/null", name="Harbour", district="Port")
+    other = CameraFactory(name="Harbour", district="Port")
     noon = datetime(2026, 11, 22, 12, 0, tzinfo=ZoneInfo("UTC"))
     cases = {
         "everything": (channel("everything"), True),
@@ -105,7 +105,7 @@ def test_a_camera_going_offline_notifies_channels_that_want_system_events(offlin
     from events.services import event_open_system
 
     wants = channel("Technicians", labels=["camera_offline"], min_severity="medium")
-    camera = make_camera("file:///dev/null", name="Depot")
+    camera = CameraFactory(name="Depot")
 
     event = event_open_system(camera=camera, label="camera_offline", title="Depot offline", detail="refused",
                               severity="high")  # fmt: skip

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from conftest import browser_log_in
 from recordings.services import event_clip_cut
 from recordings.tests.segments import detection_event, recorded
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def test_the_event_page_plays_the_clip(browser, asgi_server, make_user, concourse_segments, settings, artifacts_dir):
-    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
     segments = recorded(camera, concourse_segments[:4], ended_at=timezone.now() - timedelta(minutes=1))
     event = detection_event(camera, first_seen=segments[0].ended_at, last_seen=segments[2].ended_at)
     settings.CLIP_PRE_SECONDS = settings.CLIP_POST_SECONDS = 1

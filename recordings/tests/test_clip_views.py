@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from recordings.services import event_clip_cut
 from recordings.tests.segments import detection_event, recorded
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def clip(concourse_segments, settings):
-    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
     segments = recorded(camera, concourse_segments[:3], ended_at=timezone.now() - timedelta(minutes=1))
     event = detection_event(camera, first_seen=segments[0].ended_at, last_seen=segments[1].ended_at)
     settings.CLIP_PRE_SECONDS = settings.CLIP_POST_SECONDS = 1

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from events.models import Event
 from recordings import tasks
 from recordings.models import Clip, Segment
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_events_clip_covers_its_pre_roll_to_its_post_roll(concourse_segments, settings):
-    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
     now = timezone.now()
     segments = recorded(camera, concourse_segments, ended_at=now - timedelta(seconds=1))
     start = segments[0].started_at
@@ -48,7 +48,7 @@ def test_an_events_clip_covers_its_pre_roll_to_its_post_roll(concourse_segments,
 
 
 def test_an_event_that_goes_on_gets_its_clip_so_far_every_minute(concourse_segments, settings):
-    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Always busy", recording="events")
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Always busy", recording="events")
     now = timezone.now()
     segments = recorded(camera, concourse_segments, ended_at=now)
     event = detection_event(camera, first_seen=segments[0].started_at, last_seen=now)  # seen this very second
@@ -63,7 +63,7 @@ def test_an_event_that_goes_on_gets_its_clip_so_far_every_minute(concourse_segme
 
 
 def test_an_event_without_recording_is_tried_once(settings):
-    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Not recorded then", recording="events")
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Not recorded then", recording="events")
     seen = timezone.now() - timedelta(minutes=1)
     event = detection_event(camera, first_seen=seen, last_seen=seen)
 
@@ -75,7 +75,7 @@ def test_an_event_without_recording_is_tried_once(settings):
 def test_retention_deletes_the_oldest_first_and_never_what_a_clip_waits_for(
     concourse_segments, settings, django_capture_on_commit_callbacks
 ):
-    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Concourse", recording="events")
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Concourse", recording="events")
     now = timezone.now()
     old = recorded(camera, concourse_segments[:2], ended_at=now - timedelta(minutes=20))
     waited_for = recorded(camera, concourse_segments[2:5], ended_at=now - timedelta(minutes=10))
@@ -97,8 +97,8 @@ def test_retention_deletes_the_oldest_first_and_never_what_a_clip_waits_for(
 
 
 def test_past_the_size_cap_the_oldest_segments_of_any_camera_go_first(concourse_segments, settings):
-    one = make_camera("rtsp://127.0.0.1:8554/one", name="One", recording="continuous")
-    two = make_camera("rtsp://127.0.0.1:8555/two", name="Two", recording="continuous")
+    one = CameraFactory(source_url="rtsp://127.0.0.1:8554/one", name="One", recording="continuous")
+    two = CameraFactory(source_url="rtsp://127.0.0.1:8555/two", name="Two", recording="continuous")
     now = timezone.now()
     older = recorded(one, concourse_segments[:3], ended_at=now - timedelta(hours=2))
     newer = recorded(two, concourse_segments[3:6], ended_at=now - timedelta(hours=1))

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from cameras.models import Camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from cameras.tests.servers import RtspCamera
 from recordings.models import Segment
 from recordings.worker import RecorderWorker, recorder_workers
@@ -39,8 +39,12 @@ def test_a_camera_is_recorded_in_segments_by_one_worker_and_again_after_it_resta
     first, second = RecorderWorker(name="recorder-a"), RecorderWorker(name="recorder-b")
     try:
         rtsp.start()
-        camera = make_camera(rtsp.url, name="Concourse recorded", rtsp_transport="udp", recording="continuous")
-        make_camera("http://127.0.0.1:9/snapshot.jpg", name="Snapshots only", recording="continuous")  # no video
+        camera = CameraFactory(
+            source_url=rtsp.url, name="Concourse recorded", rtsp_transport="udp", recording="continuous"
+        )
+        CameraFactory(
+            source_url="http://127.0.0.1:9/snapshot.jpg", name="Snapshots only", recording="continuous"
+        )  # no video
 
         first.reconcile()
         second.reconcile()

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from cameras.models import Camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from cameras.tests.servers import RtspCamera
 from detection.models import CountSample
 from events.models import Event, ThreatRule
@@ -36,7 +36,7 @@ def test_a_stream_is_counted_continuously_and_survives_the_camera_restarting(off
     dashboard = LineServer()  # a desktop dashboard listening for the TCP feed
     try:
         rtsp.start()
-        camera = make_camera(rtsp.url, name="Concourse live")
+        camera = CameraFactory(source_url=rtsp.url, name="Concourse live")
         # The test relay (rtsp-server-perl) serves RTP over UDP only.
         Camera.objects.filter(pk=camera.pk).update(capture_mode=Camera.CaptureMode.STREAM, rtsp_transport="udp")
         spec = HAND_COUNT["line"]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from cameras.frames import Frame
 from cameras.handoff import frame_submit
 from cameras.models import Camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.models import CountSample
 from detection.tests.frames import photo
 from events.models import Event, ThreatRule
@@ -34,7 +34,7 @@ def people_cameras(count: int, *, motion_gate: bool = True) -> list[Camera]:
     ThreatRule.objects.get_or_create(
         name="People seen", defaults={"labels": ["person"], "severity": "high", "cooldown_seconds": 3600}
     )
-    return [make_camera("file:///dev/null", name=f"Fault cam {n}", motion_gate=motion_gate) for n in range(count)]
+    return [CameraFactory(name=f"Fault cam {n}", motion_gate=motion_gate) for n in range(count)]
 
 
 def frames_submit(cameras: list[Camera], per_camera: int, *, start_second: int = 0) -> int:

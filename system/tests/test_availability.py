@@ -12,7 +12,7 @@ import requests
 
 from cameras.models import Camera
 from cameras.services import camera_push_token_rotate
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from conftest import PASSWORD
 
 PROBES = 200
@@ -50,7 +50,7 @@ def test_a_probe_and_push_storm_leaves_every_endpoint_answering(
 ):
     jpeg = (settings.ULTRALYTICS_ASSETS / "bus.jpg").read_bytes()
     cameras = [
-        make_camera("device://0", capture_mode=Camera.CaptureMode.PUSH, capture_interval=1)
+        CameraFactory(source_url="device://0", capture_mode=Camera.CaptureMode.PUSH, capture_interval=1)
         for _ in range(PUSH_CAMERAS + 1)
     ]
     tokens = {camera.pk: camera_push_token_rotate(camera=camera) for camera in cameras}

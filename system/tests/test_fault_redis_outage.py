@@ -19,7 +19,7 @@ from accounts.roles import OPERATORS
 from accounts.services import api_token_issue
 from cameras.models import Camera
 from cameras.services import camera_push_token_rotate
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection import queue
 from detection.models import CountSample
 from events.models import Event
@@ -46,7 +46,7 @@ def test_a_one_minute_redis_outage_loses_and_duplicates_nothing(
     Camera.objects.filter(pk__in=[c.pk for c in cameras]).update(source_url=bus, capture_interval=2)
     for camera in cameras:
         Camera.objects.get(pk=camera.pk).save()  # re-sync the beat schedule to the new interval
-    edge = make_camera("device://0", name="Edge", capture_mode=Camera.CaptureMode.PUSH, capture_interval=1)
+    edge = CameraFactory(source_url="device://0", name="Edge", capture_mode=Camera.CaptureMode.PUSH, capture_interval=1)
     push_token = camera_push_token_rotate(camera=edge)
     api = {"Authorization": f"Token {api_token_issue(user=make_user('ops', OPERATORS))[1]}"}
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from cameras.services import schedule_name
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from system.scheduler import BEAT_TICK_KEY, VigilScheduler, system_entries_install
 from system.selectors import health_report_forget
 from vigilsite.celery import app as celery_app
@@ -25,7 +25,7 @@ ACTIONS = ("disable_tasks", "toggle_tasks", "enable_tasks", "run_tasks")
 def entries(db):
     """The system entries as beat writes them at start, a camera's capture entry, and one made by a superuser."""
     system_entries_install(celery_app)
-    camera = make_camera("file:///dev/null", name="Gate", capture_interval=5)
+    camera = CameraFactory(name="Gate", capture_interval=5)
     every_minute, _ = IntervalSchedule.objects.get_or_create(every=60, period=IntervalSchedule.SECONDS)
     own = PeriodicTask.objects.create(name="site report", task="detection.tasks.prune_counts", interval=every_minute)
     return {

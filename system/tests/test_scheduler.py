@@ -9,7 +9,7 @@ import redis
 from django.conf import settings
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from system.scheduler import BEAT_TICK_KEY
 from vigilsite.testing import wait_until
 
@@ -23,7 +23,7 @@ def test_beat_keeps_scheduling_captures_when_one_schedule_row_overflows(celery_b
     for name, interval in (("too long", too_long), ("past 9999", past_9999)):
         PeriodicTask.objects.create(name=name, task="cameras.tasks.capture_camera", interval=interval,
                                     kwargs=json.dumps({"camera_id": 0}), queue="broken")  # fmt: skip
-    make_camera("file:///dev/null", name="Gate", capture_interval=1)  # its own schedule: every second
+    CameraFactory(name="Gate", capture_interval=1)  # its own schedule: every second
     broker = redis.Redis.from_url(settings.REDIS_URL)
     broker.delete("capture", "broken", BEAT_TICK_KEY)
 

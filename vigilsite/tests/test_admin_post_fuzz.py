@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from events.models import ThreatRule
 
 NESTED = "[" * 5000
@@ -42,7 +42,7 @@ def _field_names(form_class: type[forms.BaseForm]) -> dict[str, bool]:
 @pytest.fixture
 def fuzz_admin(db) -> tuple[Client, object]:
     user = get_user_model().objects.create_superuser("post-root", password="a-long-passphrase-1")
-    make_camera("rtsp://10.0.0.7/stream", name="North gate", district="Centrum")
+    CameraFactory(source_url="rtsp://10.0.0.7/stream", name="North gate", district="Centrum")
     ThreatRule.objects.create(name="Crowd", labels=["person"], min_count=3, severity="high")
     client = Client(raise_request_exception=False)
     client.force_login(user)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.roles import ADMINISTRATORS, OPERATORS, VIEWERS
 from accounts.services import api_token_issue
 from cameras.services import camera_push_token_rotate
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core import redact
 from notifications.models import NotificationChannel
 
@@ -23,7 +23,7 @@ AUDITOR_PERMISSIONS = ["view_camera", "view_notificationchannel", "view_notifica
 
 @pytest.fixture
 def scene(db, make_user):
-    camera = make_camera(CAMERA_URL, name="Secret Cam", username="camuser", password="CAMPASS_SECRET")
+    camera = CameraFactory(source_url=CAMERA_URL, name="Secret Cam", username="camuser", password="CAMPASS_SECRET")
     camera_push_token_rotate(camera=camera)
     camera.refresh_from_db()
     channel = NotificationChannel.objects.create(name="Hook", kind="webhook", url=HOOK_URL, secret="WEBHOOKSIGNSECRET")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.services import api_token_issue
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from events.models import Event
 from events.services import event_open_system
 
@@ -95,7 +95,7 @@ def test_operators_may_not_make_tokens(client, make_user):
 
 
 def test_a_token_acts_with_its_users_role(make_user):
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
     event = event_open_system(camera=camera, label="x", title="x", detail="", severity="low")
     viewer, operator = _with(_system(make_user, "board")), _with(_system(make_user, "dispatch", "Operators"))
 
@@ -167,7 +167,7 @@ def test_an_id_that_is_not_a_number_is_not_found_not_a_server_error(client, make
 
 def test_the_api_takes_json_bodies_only(client, make_user):
     client.force_login(make_user("ada", "Administrators"))
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
 
     form = client.patch(f"/api/cameras/{camera.pk}/", "tags=null", content_type="application/x-www-form-urlencoded")
 
@@ -176,7 +176,7 @@ def test_the_api_takes_json_bodies_only(client, make_user):
 
 def test_camera_tags_must_be_a_list_of_short_words(client, make_user):
     client.force_login(make_user("ada", "Administrators"))
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
 
     answers = [
         client.patch(f"/api/cameras/{camera.pk}/", {"tags": tags}, content_type="application/json")
@@ -202,7 +202,7 @@ def test_rule_hours_are_local_times_without_an_offset(client, make_user):
 
 def test_geojson_is_offered_for_map_objects_only(client, make_user):
     client.force_login(make_user("ada", "Administrators"))
-    camera = make_camera("file:///dev/null")
+    camera = CameraFactory()
 
     one = client.get(f"/api/cameras/{camera.pk}/?format=geojson")
     rules = client.get("/api/rules/?format=geojson")

@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import api_token_issue
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from conftest import AsgiServer
 from detection.models import CountSample
 from events.models import ThreatRule
@@ -40,8 +40,8 @@ SEED = os.environ.get("VIGIL_FUZZ_SEED", "20261122")
 
 def _seed_city(user) -> None:
     """Something behind every endpoint: cameras (one with credentials), events in each state, a rule, counts."""
-    gate = make_camera("rtsp://operator:s3cret@10.0.0.7/stream", name="North gate", district="Centrum")
-    make_camera("http://10.0.0.8/snapshot.jpg", name="Market", district="Oost")
+    gate = CameraFactory(source_url="rtsp://operator:s3cret@10.0.0.7/stream", name="North gate", district="Centrum")
+    CameraFactory(source_url="http://10.0.0.8/snapshot.jpg", name="Market", district="Oost")
     ThreatRule.objects.create(name="Crowd at the gate", labels=["person"], min_count=3, severity="high")
     for number in range(3):
         event = event_open_system(camera=gate, label=f"fault-{number}", title=f"Fault {number}", detail="",

@@ -13,7 +13,7 @@ from django.test import Client
 
 from accounts.services import api_token_issue
 from cameras.models import Camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from events.models import Event, ThreatRule
 from events.services import event_open_system
 from events.workflow import event_transition
@@ -90,7 +90,7 @@ def _snapshot() -> tuple:
 @pytest.mark.parametrize("column", range(len(ROLES)), ids=[name for name, _ in ROLES])
 def test_each_role_gets_what_it_may(operation, column, make_user, offline_model, settings):
     settings.API_THROTTLE_RATE = "100000/min"
-    camera = make_camera("rtsp://operator:s3cret@10.0.0.7/stream", name="Gate")
+    camera = CameraFactory(source_url="rtsp://operator:s3cret@10.0.0.7/stream", name="Gate")
     event = event_open_system(camera=camera, label="camera_offline", title="Gate offline", detail="", severity="high")
     closed = event_open_system(camera=camera, label="stream_stalled", title="Gate stalled", detail="", severity="low")
     admin = make_user("setup-admin", "Administrators")

@@ -20,7 +20,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from cameras.models import Camera
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core.bounds import COUNTER_MAX, fit, single_line, validate_plain_text
 from detection.models import CountMinute, CountSample, DetectionModel
 from events.models import Event, RuleStreak, ThreatRule
@@ -137,7 +137,7 @@ def _beyond(value: object, step: int) -> object:
 def one_of_each(db) -> dict[type[models.Model], models.Model]:
     """A row of every model that has a number field."""
     now = timezone.now()
-    camera = make_camera("file:///dev/null", name="Bounds")
+    camera = CameraFactory(name="Bounds")
     rule = ThreatRule.objects.create(name="Bounds", labels=["person"])
     event = Event.objects.create(camera=camera, rule=rule, label="person", title="t", latitude=1, longitude=1,
                                  first_seen=now, last_seen=now)  # fmt: skip
@@ -194,7 +194,7 @@ def _api_cases() -> list:
 @pytest.mark.parametrize(("model", "url", "name", "low", "high"), _api_cases())
 def test_the_api_answers_400_naming_a_number_past_its_bound(client, make_user, model, url, name, low, high):
     client.force_login(make_user("ada", "Administrators"))
-    row = make_camera("file:///dev/null", name="Api") if model is Camera else ThreatRule.objects.create(name="Api")
+    row = CameraFactory(name="Api") if model is Camera else ThreatRule.objects.create(name="Api")
     for outside in (_beyond(high, 1), _beyond(low, -1), 2**63 - 1):
         response = client.patch(f"{url}{row.pk}/", {name: str(outside)}, content_type="application/json")
         assert response.status_code == 400, (name, outside, response.content)
@@ -203,7 +203,7 @@ def test_the_api_answers_400_naming_a_number_past_its_bound(client, make_user, m
 
 def test_the_api_refuses_the_interval_that_stopped_beat(client, make_user, db):
     client.force_login(make_user("ada", "Administrators"))
-    camera = make_camera("file:///dev/null", name="Beat")
+    camera = CameraFactory(name="Beat")
     response = client.patch(f"/api/cameras/{camera.pk}/", {"capture_interval": 2**63 - 1},
                             content_type="application/json")  # fmt: skip
     assert response.status_code == 400
@@ -240,7 +240,7 @@ def test_the_admin_forms_show_a_field_error_for_every_number_past_its_bound(admi
 @pytest.mark.django_db
 def test_names_with_a_line_break_are_refused_by_the_api_and_the_admin(client, make_user, admin_user):
     client.force_login(make_user("ada", "Administrators"))
-    camera = make_camera("file:///dev/null", name="Gate")
+    camera = CameraFactory(name="Gate")
     rule = ThreatRule.objects.create(name="Gate")
     for url, row in (("/api/cameras/", camera), ("/api/rules/", rule)):
         response = client.patch(f"{url}{row.pk}/", {"name": "Gate\nBcc: all@example.com"},
@@ -277,7 +277,7 @@ def test_rows_stored_out_of_range_before_the_constraints_are_clamped_so_the_migr
     for (app_label, model_name), names in checks.items():
         for name in names:
             before.remove_constraint(app_label, model_name, name)
-    camera = make_camera("file:///dev/null", name="Old row", capture_interval=10)
+    camera = CameraFactory(name="Old row", capture_interval=10)
     rule = ThreatRule.objects.create(name="Old rule", labels=["person"])
     with connection.schema_editor() as editor:
         for (app_label, model_name), names in checks.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from conftest import browser_log_in
 from events.services import event_open_system
 
@@ -23,7 +23,7 @@ def test_no_page_meets_a_content_security_policy_violation(browser, asgi_server,
     admin = make_user("root", "Administrators", staff=True)
     admin.is_superuser = True
     admin.save()
-    camera = make_camera("file:///dev/null", name="Gate")
+    camera = CameraFactory(name="Gate")
     event = event_open_system(camera=camera, label="camera_offline", title="Gate offline", detail="", severity="high")
     page = browser_log_in(browser, asgi_server, admin, "/")
     console: list[str] = []

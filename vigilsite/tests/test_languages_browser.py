@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from conftest import PASSWORD
 from detection.models import DetectionModel
 from detection.services import count_sample_record
@@ -122,7 +122,7 @@ def _french_data() -> tuple[Event, CountingLine]:
     )
     event = crowd_event(camera_name="Arrêt Bastille", rule_name="Attroupement à l'arrêt")
     # A demo camera too, so that the map's "what you are looking at" note shows.
-    portique = make_camera("file:///dev/null", name="Portique Nord", district="Bastille", tags=["demo"])
+    portique = CameraFactory(name="Portique Nord", district="Bastille", tags=["demo"])
     line = CountingLine.objects.create(camera=portique, name="Portique", start=[0.1, 0.5], end=[0.9, 0.5])
     now = timezone.now()
     found = [(crossing.Crossing(line.pk, i, "person", crossing.IN if i < 4 else crossing.OUT, 0),

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def _request_lines(log: str) -> list[str]:
 
 
 def test_a_permission_denied_in_a_view_is_one_line_without_a_traceback(client, make_user, console):
-    camera = make_camera("file:///dev/null", name="Gate")
+    camera = CameraFactory(name="Gate")
     client.force_login(make_user("nobody"))  # logged in, no role: may not view cameras
 
     response = client.get(f"/cameras/{camera.slug}/latest.jpg")

@@ -33,7 +33,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from detection.models import CountMinute, CountSample
 from events.models import ThreatRule
 from events.services import event_open_system
@@ -102,8 +102,8 @@ class Target:
 
 def _seed_city() -> dict[str, str]:
     """Rows behind every list (so filters offer choices and pages draw rows); the values paths need."""
-    gate = make_camera("rtsp://10.0.0.7/stream", name="North gate", district="Centrum")
-    make_camera("http://10.0.0.8/snapshot.jpg", name="Market", district="Oost")
+    gate = CameraFactory(source_url="rtsp://10.0.0.7/stream", name="North gate", district="Centrum")
+    CameraFactory(source_url="http://10.0.0.8/snapshot.jpg", name="Market", district="Oost")
     ThreatRule.objects.create(name="Crowd at the gate", labels=["person"], min_count=3, severity="high")
     event = event_open_system(camera=gate, label="fault", title="Fault", detail="", severity="high")
     line = CountingLine.objects.create(camera=gate, name="Door", start=[0.1, 0.5], end=[0.9, 0.5])

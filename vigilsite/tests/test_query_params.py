@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory
 from django_filters.rest_framework import DjangoFilterBackend
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core.query_params import (
     BadParameter,
     QueryDateTimeField,
@@ -52,7 +52,7 @@ REDIRECTED = [
 
 @pytest.fixture
 def root_client(db) -> tuple[Client, dict[str, int]]:
-    camera = make_camera("http://10.0.0.8/snapshot.jpg", name="Market", district="Oost")
+    camera = CameraFactory(source_url="http://10.0.0.8/snapshot.jpg", name="Market", district="Oost")
     event_open_system(camera=camera, label="fault", title="Fault", detail="", severity="high")
     user = get_user_model().objects.create_superuser("root", password="a-long-passphrase-1")
     client = Client()

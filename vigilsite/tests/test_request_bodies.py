@@ -8,7 +8,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from events.services import event_open_system
 from vigilsite.request_errors import BodyErrorMiddleware
 
@@ -23,7 +23,7 @@ def operator_client(db, make_user) -> Client:
 
 
 def test_the_api_refuses_json_nested_too_deeply_with_a_json_400(operator_client):
-    camera = make_camera("rtsp://10.0.0.7/stream", name="Gate")
+    camera = CameraFactory(source_url="rtsp://10.0.0.7/stream", name="Gate")
     event = event_open_system(camera=camera, label="fault", title="Fault", detail="", severity="high")
     response = operator_client.post(f"/api/events/{event.pk}/acknowledge/", NESTED, content_type="application/json")
     assert response.status_code == 400

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from vigilsite.testing import BASE_DIR, run_python
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_no_template_or_script_relies_on_inline_script_the_policy_would_block():
 
 
 def test_the_camera_map_reads_its_tiles_from_data_attributes(admin_client):
-    camera = make_camera("file:///dev/null", name="Gate")
+    camera = CameraFactory(name="Gate")
     page = admin_client.get(reverse("admin:cameras_camera_change", args=[camera.pk])).content.decode()
     assert 'data-tiles-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in page
     assert "/static/cameras/camera_map.js" in page

@@ -159,14 +159,14 @@ def city(make_user, django_user_model):
     from accounts.services import api_token_issue
     from cameras.models import Camera
     from cameras.services import camera_push_token_rotate
-    from cameras.tests.factories import make_camera
+    from cameras.tests.factories import CameraFactory
     from events.models import ThreatRule
     from events.services import event_open_system
     from flow.models import Occupancy
     from notifications.models import Notification, NotificationChannel
 
     root = django_user_model.objects.create_superuser("root", password="x")
-    camera = make_camera("file:///dev/null", name="Gate", capture_mode=Camera.CaptureMode.PUSH)
+    camera = CameraFactory(name="Gate", capture_mode=Camera.CaptureMode.PUSH)
     camera_push_token_rotate(camera=camera)
     event = event_open_system(camera=camera, label="camera_offline", title="Gate offline", detail="", severity="high")
     ThreatRule.objects.create(name="Crowd", labels=["person"], min_count=10)
