@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 import requests
 from django.utils import timezone
 
@@ -38,6 +39,7 @@ def _health(server) -> tuple[int, dict]:
     return response.status_code, response.json()
 
 
+@pytest.mark.redis_outage
 def test_a_one_minute_redis_outage_loses_and_duplicates_nothing(
     offline_model, settings, make_user, redis_server, celery_workers, celery_beat, asgi_server
 ):
