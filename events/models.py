@@ -353,6 +353,7 @@ class EventAction(models.Model):
         NOTE = "note", _("Add note")
         SNOOZE = "snooze", _("Snooze the rule on this camera")
         TUNE = "tune", _("Tune the rule")
+        EXPORT = "export", _("Export evidence")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="actions", verbose_name=_("event"))
     action = models.CharField(max_length=15, choices=Action.choices, verbose_name=_("action"))

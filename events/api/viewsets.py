@@ -25,6 +25,7 @@ from events.workflow import TransitionRefused, event_transition, rule_snooze
 class EventPagination(CursorPagination):
     """Stable pages over a table that grows while it is read."""
 
+    model = Event  # whose field the cursor's position is read as (a subclass pages another model)
     ordering = ("-updated_at", "-id")
     page_size = 100
     page_size_query_param = "page_size"
@@ -36,7 +37,7 @@ class EventPagination(CursorPagination):
         cursor = super().decode_cursor(request)
         if cursor is not None and cursor.position is not None:
             name = self.ordering[0].lstrip("-")
-            field = Event._meta.get_field(name)
+            field = self.model._meta.get_field(name)
             try:
                 if isinstance(field, models.DateTimeField):
                     parse_moment(self.cursor_query_param, cursor.position)

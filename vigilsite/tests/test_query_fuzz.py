@@ -75,8 +75,8 @@ PAGE_PARAMS: dict[str, dict[str, str]] = {
     "home": {}, "map": {}, "flow-dashboard": {"camera": "integer", "range": "text"},
     "flow-export": {"camera": "integer", "start": "moment", "end": "moment", "kind": "text"},
     "healthz": {}, "login": {"next": "text"}, "logout": {}, "camera-latest-frame": {}, "event-snapshot": {},
-    "event-clip": {}, "operations-dashboard": {}, "schema": {"format": "text", "lang": "text", "version": "text"},
-    "swagger-ui": {},
+    "event-clip": {}, "event-evidence": {}, "operations-dashboard": {},
+    "schema": {"format": "text", "lang": "text", "version": "text"}, "swagger-ui": {},
     "redoc": {}, "set_language": {"next": "text"}, "javascript-catalog": {},
 }  # fmt: skip
 # What a request needs so that the parameter under test is read (an export needs a range, counts
