@@ -35,6 +35,7 @@ _VIEW = [
     "notifications.view_notification",
     "notifications.view_delivery",
     "events.view_rulesnooze",
+    "recordings.view_segment",
 ]
 # Operators work events, snooze a rule on a camera from an event (kept as RuleSnooze rows, ended early with
 # change) and correct occupancy counts (kept as OccupancyCorrection rows).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera
 from core.bounds import range_check, within
@@ -15,13 +16,17 @@ FILE_SIZE_MAX = 2_147_483_647
 class Segment(models.Model):
     """A few seconds of one camera's stream, copied as it came (MPEG-TS, no re-encoding)."""
 
-    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="segments")
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField()
-    file = models.FileField(upload_to="recordings/", max_length=300)
-    size = models.PositiveIntegerField(default=0, validators=within(0, FILE_SIZE_MAX), help_text="Bytes on disk.")
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="segments", verbose_name=_("camera"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    ended_at = models.DateTimeField(verbose_name=_("ended at"))
+    file = models.FileField(upload_to="recordings/", max_length=300, verbose_name=_("file"))
+    size = models.PositiveIntegerField(
+        default=0, validators=within(0, FILE_SIZE_MAX), help_text=_("Bytes on disk."), verbose_name=_("size")
+    )
 
     class Meta:
+        verbose_name = _("recorded segment")
+        verbose_name_plural = _("recorded segments")
         ordering = ["camera", "started_at"]
         indexes = [models.Index(fields=["camera", "started_at"]), models.Index(fields=["ended_at"])]
         constraints = [

@@ -56,6 +56,9 @@ class RecorderWorker:
                 self.stopping.wait(poll)
         finally:
             self.release_all()
+            # Stopped cleanly: down at once for /healthz, not when the heartbeat expires.
+            with contextlib.suppress(redis.RedisError):
+                redis_client().delete(HEARTBEAT_KEY.format(self.name))
 
     def stop(self) -> None:
         self.stopping.set()

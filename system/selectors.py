@@ -16,6 +16,7 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.db import connection
+from django.db.models import Max
 from django.db.utils import Error as DatabaseError
 
 from system.heartbeats import QUEUES, WORKER_HEARTBEATS_KEY, queue_consumers, worker_heartbeats_parse
@@ -108,6 +109,27 @@ def _check_streams() -> dict[str, Any]:
     }
 
 
+def _check_recorder() -> dict[str, Any]:
+    """Cameras whose recording is on need a live recorder worker; its heartbeat lists the cameras it records.
+    The newest segment's age tells a recorder that runs but writes nothing (every camera down, a full disk)."""
+    from recordings.models import Segment
+    from recordings.worker import recorded_cameras, recorder_workers
+
+    try:
+        cameras = len(recorded_cameras())
+        workers = recorder_workers()
+        newest = Segment.objects.aggregate(newest=Max("ended_at"))["newest"]
+    except (redis.RedisError, OSError, DatabaseError) as exc:
+        return {"ok": False, "error": _error(exc)}
+    return {
+        "ok": cameras == 0 or bool(workers),
+        "cameras": cameras,
+        "recorded": sum(len(worker["cameras"]) for worker in workers),
+        "last_segment_age_s": None if newest is None else round(max(0.0, time.time() - newest.timestamp()), 1),
+        "workers": sorted(worker["name"] for worker in workers),
+    }
+
+
 def _compute_report() -> dict[str, Any]:
     now = time.time()
     report: dict[str, Any] = {"database": _check_database()}
@@ -124,11 +146,13 @@ def _compute_report() -> dict[str, Any]:
         report["workers"] = {queue: {**down, "workers": []} for queue in QUEUES}
         report["beat"] = down
         report["streams"] = down
+        report["recorder"] = down
     else:
         report["redis"] = {"ok": True}
         report["workers"] = queue_consumers(worker_heartbeats_parse(heartbeats), QUEUES, now=now)
         report["beat"] = _check_system_entries(_check_beat(tick, now))
         report["streams"] = _check_streams()
+        report["recorder"] = _check_recorder()
         state = supervisor_state_parse(supervisor)
         if state is not None:
             report["supervisor"] = state
@@ -137,6 +161,7 @@ def _compute_report() -> dict[str, Any]:
         and report["redis"]["ok"]
         and report["beat"]["ok"]
         and report["streams"]["ok"]
+        and report["recorder"]["ok"]
         and all(queue["ok"] for queue in report["workers"].values())
         and report.get("supervisor", {"ok": True})["ok"]
     )
@@ -194,6 +219,7 @@ def health_summary(report: dict[str, Any]) -> dict[str, Any]:
         "workers": {queue: strip(state) for queue, state in report["workers"].items()},
         "beat": strip(report["beat"]),
         "streams": strip(report["streams"]),
+        "recorder": strip(report["recorder"]),
     }
     if "supervisor" in report:
         summary["supervisor"] = strip(report["supervisor"])
