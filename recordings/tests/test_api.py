@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.services import api_token_issue
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from recordings.services import event_clip_cut
 from recordings.tests.segments import detection_event, recorded
 
@@ -24,7 +24,7 @@ READ = [401, 403, 200, 200, 200, 200]
 
 @pytest.fixture
 def scene(concourse_segments, settings):
-    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
     ended = timezone.now() - timedelta(minutes=1)
     segments = recorded(camera, concourse_segments[:4], ended_at=ended)
     event = detection_event(camera, first_seen=segments[1].ended_at, last_seen=segments[2].started_at)
@@ -105,7 +105,7 @@ def test_the_recordings_are_the_segments_overlapping_the_window_paged(scene, mak
             break
         page = client.get(page["next"]).json()
     assert seen == [s.pk for s in segments]
-    other = make_camera("rtsp://127.0.0.1:8554/other", name="Other")
+    other = CameraFactory(source_url="rtsp://127.0.0.1:8554/other", name="Other")
     assert client.get(f"/api/cameras/{other.pk}/recordings/").json()["results"] == []
     assert client.get(f"/api/cameras/{other.pk + 1000}/recordings/").status_code == 404
 

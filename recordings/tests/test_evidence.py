@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import api_token_issue
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from core import snapshots
 from core.vision import Detection
 from events.models import EventAction
@@ -49,7 +49,7 @@ def _own_key(settings, tmp_path):
 
 @pytest.fixture
 def scene(concourse_segments, media_dir, settings):
-    camera = make_camera("rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
     segments = recorded(camera, concourse_segments[:4], ended_at=timezone.now() - timedelta(minutes=1))
     event = detection_event(camera, first_seen=segments[1].ended_at, last_seen=segments[2].started_at)
     video = cv2.VideoCapture(str(media_dir / "concourse.mp4"))
@@ -139,7 +139,7 @@ def test_every_export_is_written_in_the_event_history(scene, make_user):
 
 
 def test_an_event_without_a_clip_exports_what_it_has(make_user):
-    camera = make_camera("http://127.0.0.1:9/snapshot.jpg", name="Gate")
+    camera = CameraFactory(source_url="http://127.0.0.1:9/snapshot.jpg", name="Gate")
     now = timezone.now()
     event = detection_event(camera, first_seen=now, last_seen=now)
     archive = _export(_client(make_user, "Administrators"), event)

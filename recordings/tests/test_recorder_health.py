@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from cameras.tests.servers import RtspCamera
 from recordings.models import Segment
 from recordings.tests.segments import recorded
@@ -26,11 +26,12 @@ def _recorder(client) -> dict:
 
 @pytest.mark.django_db
 def test_no_recorded_camera_needs_no_recorder_and_one_does(client, admin_client, concourse_segments):
-    make_camera("rtsp://127.0.0.1:9/live", name="Not recorded")
-    make_camera("http://127.0.0.1:9/snapshot.jpg", name="Snapshots", recording="continuous")  # JPEG: never recorded
+    CameraFactory(source_url="rtsp://127.0.0.1:9/live", name="Not recorded")
+    # A JPEG camera is never recorded.
+    CameraFactory(source_url="http://127.0.0.1:9/snapshot.jpg", name="Snapshots", recording="continuous")
     assert _recorder(admin_client) == {"ok": True, "cameras": 0, "recorded": 0, "last_segment_age_s": None,
                                        "workers": []}  # fmt: skip
-    camera = make_camera("rtsp://127.0.0.1:9/other", name="Gate", recording="events")
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:9/other", name="Gate", recording="events")
     recorded(camera, concourse_segments[:2], ended_at=timezone.now() - timedelta(minutes=10))
     state = _recorder(admin_client)
     assert state["ok"] is False and state["cameras"] == 1 and state["workers"] == []
@@ -49,7 +50,9 @@ def test_a_running_recorder_is_up_with_its_cameras_and_down_once_stopped(admin_c
     thread = threading.Thread(target=worker.run, kwargs={"poll": 0.5}, daemon=True)
     try:
         rtsp.start()
-        camera = make_camera(rtsp.url, name="Concourse recorded", rtsp_transport="udp", recording="continuous")
+        camera = CameraFactory(
+            source_url=rtsp.url, name="Concourse recorded", rtsp_transport="udp", recording="continuous"
+        )
         thread.start()
         wait_until(lambda: Segment.objects.filter(camera=camera).exists(), 90, "no segment recorded")
         wait_until(lambda: _recorder(admin_client)["recorded"] == 1, 30, lambda: str(_recorder(admin_client)))

@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from cameras.tests.factories import make_camera
+from cameras.tests.factories import CameraFactory
 from recordings.models import Segment
 from recordings.tests.segments import recorded
 
@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def segments(concourse_segments):
-    gate = make_camera("rtsp://127.0.0.1:9/gate", name="Gate", recording="continuous")
-    hall = make_camera("rtsp://127.0.0.1:9/hall", name="Hall", recording="continuous")
+    gate = CameraFactory(source_url="rtsp://127.0.0.1:9/gate", name="Gate", recording="continuous")
+    hall = CameraFactory(source_url="rtsp://127.0.0.1:9/hall", name="Hall", recording="continuous")
     ended = timezone.now() - timedelta(minutes=5)
     return {"gate": recorded(gate, concourse_segments[:3], ended_at=ended),
             "hall": recorded(hall, concourse_segments[:2], ended_at=ended)}  # fmt: skip
