@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from celery import current_app
+from django.conf import settings
 
 from cameras import frame_store
 from cameras.frames import Frame
@@ -25,6 +26,31 @@ logger = logging.getLogger(__name__)
 # Routed to the ``detect`` queue by ``CELERY_TASK_ROUTES``; defined in detection/tasks.py.
 DETECT_TASK = "detection.tasks.detect_frame"
 WAITING = "vigil:detect:waiting"
+# Each camera's newest waiting entry (camera id -> entry): the frame that makes an older one of its camera
+# redundant when the line is full.
+NEWEST = "vigil:detect:newest"
+DROPPED = "vigil:detect:dropped"  # frames dropped for room so far (a counter, for the log and the bench)
+
+# Put the entry in line; past the cap, drop first the camera's own previous frame if it still waits (a newer
+# one of the same scene replaces it), then the oldest of all. Returns the dropped entries (their frames go).
+_WAIT = """
+local now, ttl, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, now - ttl)
+local previous = redis.call('HGET', KEYS[2], ARGV[5])
+redis.call('HSET', KEYS[2], ARGV[5], ARGV[1])
+local dropped = {}
+if redis.call('ZCARD', KEYS[1]) > cap then
+  if previous and redis.call('ZREM', KEYS[1], previous) == 1 then dropped[#dropped + 1] = previous end
+  local over = redis.call('ZCARD', KEYS[1]) - cap
+  if over > 0 then
+    local popped = redis.call('ZPOPMIN', KEYS[1], over)
+    for i = 1, #popped, 2 do dropped[#dropped + 1] = popped[i] end
+  end
+  if #dropped > 0 then redis.call('INCRBY', KEYS[3], #dropped) end
+end
+return dropped
+"""
 
 
 @dataclass(frozen=True)
@@ -43,15 +69,20 @@ class WaitingFrame:
 
 
 def frame_wait(camera_id: int, frame: Frame) -> str:
-    """Store the frame with a short lifetime and put it in line; returns the entry for the task."""
+    """Store the frame with a short lifetime and put it in line; returns the entry for the task.
+
+    The line holds at most ``DETECTION_WAITING_MAX`` frames: when detection falls behind, a camera's
+    newer frame replaces its older one still waiting (the scene moved on), then the oldest frames go,
+    so Redis holds a bounded number of frames however long the outage; their tasks find them gone.
+    """
     client = redis_client()
     entry = WaitingFrame(camera_id, frame_store.frame_put(camera_id, frame), frame.captured_at).encode()
-    now = time.time()
-    pipe = client.pipeline()
-    pipe.zadd(WAITING, {entry: now})
-    # Frames expire in Redis; their entries go too, so a stopped detect queue leaves nothing growing.
-    pipe.zremrangebyscore(WAITING, 0, now - frame_store.FRAME_TTL_SECONDS)
-    pipe.execute()
+    wait = client.register_script(_WAIT)
+    args = [entry, time.time(), frame_store.FRAME_TTL_SECONDS, settings.DETECTION_WAITING_MAX, camera_id]
+    dropped = wait(keys=[WAITING, NEWEST, DROPPED], args=args)
+    if dropped:
+        client.delete(*(WaitingFrame.decode(member).key for member in dropped))
+        logger.warning("detection is behind: %d waiting frame(s) dropped to make room", len(dropped))
     return entry
 
 

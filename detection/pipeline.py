@@ -194,7 +194,7 @@ def frames_detect_waiting(*, entry: str, batch_id: str = "", redelivered: bool =
     batch_id = batch_id or entry
     taken = queue.frames_take(entry, limit=settings.DETECTION_BATCH_SIZE, batch_id=batch_id, redelivered=redelivered)
     outcomes = _frames_detect(taken) if taken else []
-    queue.batch_done(batch_id)
+    queue.batch_done(batch_id, taken)
     return outcomes
 
 

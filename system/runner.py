@@ -144,7 +144,14 @@ def plan(*, host: str, port: int) -> list[Child]:
     if settings.EMBEDDED_REDIS:
         embedded_redis.prepare(settings.EMBEDDED_REDIS_SOCKET, settings.DATA_DIR / "redis")
         children.append(
-            Child("redis", embedded_redis.command(settings.EMBEDDED_REDIS_SOCKET, settings.DATA_DIR / "redis"))
+            Child(
+                "redis",
+                embedded_redis.command(
+                    settings.EMBEDDED_REDIS_SOCKET,
+                    settings.DATA_DIR / "redis",
+                    maxmemory_mb=settings.EMBEDDED_REDIS_MAXMEMORY_MB,
+                ),
+            )
         )
     children += [
         Child("web", [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "vigilsite.asgi:application"]),

@@ -161,6 +161,9 @@ REDIS_URL = env.string("REDIS_URL")
 # in the data folder; the run command starts it, so the embedded run has production's topology.
 EMBEDDED_REDIS = not REDIS_URL
 EMBEDDED_REDIS_SOCKET = DATA_DIR / "redis.sock"
+# The embedded Redis's memory cap (maxmemory, MB): past it, keys with a lifetime (waiting frames first: the
+# least recently used) make room; the broker's queues have none and are never evicted.
+EMBEDDED_REDIS_MAXMEMORY_MB = env.integer("REDIS_MAXMEMORY_MB", 1024, minimum=16)
 if EMBEDDED_REDIS:
     REDIS_URL = f"unix://{EMBEDDED_REDIS_SOCKET}"
 
@@ -362,6 +365,9 @@ if DETECTION_DEVICE and not re.fullmatch(r"auto|cpu|mps|cuda|cuda:\d+|\d+", DETE
     raise ImproperlyConfigured(f"VIGIL_DETECTION_DEVICE={DETECTION_DEVICE!r} must be cpu, cuda or cuda:N.")
 DETECTION_MODEL_DIR = env.path("DETECTION_MODEL_DIR", DATA_DIR / "models", base=BASE_DIR)
 DETECTION_BATCH_SIZE = env.integer("DETECTION_BATCH_SIZE", 8, minimum=1)
+# Most frames waiting for a detect worker (cameras/handoff.py); past it a camera's older waiting frame makes
+# room for its newer one, then the oldest of all. Bounds Redis when detection falls behind.
+DETECTION_WAITING_MAX = env.integer("DETECTION_WAITING_MAX", 2000, minimum=1)
 # ultralytics pip-installs a package it misses (onnx, nncf ...) when asked to export or load: never on a
 # worker; bin/setup installs what Vigil uses, and a missing one is a clear error instead.
 os.environ.setdefault("YOLO_AUTOINSTALL", "False")
