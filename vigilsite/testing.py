@@ -62,13 +62,13 @@ def pytest_unconfigure(config) -> None:
 def pytest_terminal_summary(terminalreporter) -> None:
     """The machine the run had, last (where a CI log's tail shows it): its cores, a container's CPU quota,
     and the load, which explain a slow run better than the tests can."""
-    from detection.backends import cgroup_cpu_quota, usable_cores
+    from detection.backends import cgroup_cpu_quota, inference_threads
 
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     quota = cgroup_cpu_quota()
     terminalreporter.write_line(
         f"host: {os.cpu_count()} CPUs, {len(os.sched_getaffinity(0))} by affinity, CPU quota "
-        f"{'none' if quota is None else f'{quota:g}'}, {usable_cores()} inference thread(s); load {load}"
+        f"{'none' if quota is None else f'{quota:g}'}, {inference_threads()} inference thread(s); load {load}"
     )
 
 
