@@ -9,6 +9,8 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import redis
+from django.conf import settings
 from django.core.files.storage import default_storage
 
 from cameras.frames import Frame
@@ -59,6 +61,22 @@ def latest_frame_save(camera_id: int, frame: Frame) -> str:
             os.unlink(partial)
         raise
     return path
+
+
+def latest_frame_due(camera_id: int) -> bool:
+    """Whether the camera's latest frame should be written now: at most once per ``LATEST_FRAME_SECONDS``.
+
+    At city scale every capture rewriting its camera's file is hundreds of writes a second for thumbnails
+    that nobody may be looking at; a Redis key with that lifetime lets one writer through per period
+    (across workers). Without Redis the frame is written: a thumbnail is never left older than it must.
+    """
+    seconds = settings.LATEST_FRAME_SECONDS
+    if seconds <= 0:
+        return True
+    try:
+        return bool(redis_client().set(f"vigil:latest-frame:{camera_id}", 1, nx=True, ex=seconds))
+    except redis.RedisError:
+        return True
 
 
 def latest_frame_delete(camera_id: int) -> None:

@@ -169,7 +169,8 @@ def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None,
     camera.last_latency_ms = latency_ms
     camera.frame_width, camera.frame_height = frame.width, frame.height
     camera.save(update_fields=_HEALTH_FIELDS)
-    frame_store.latest_frame_save(camera.pk, frame)
+    if frame_store.latest_frame_due(camera.pk):
+        frame_store.latest_frame_save(camera.pk, frame)
     if camera.detect and submit:
         transaction.on_commit(lambda: frame_submit(camera_id=camera.pk, frame=frame))
     if previous != Camera.Status.ONLINE:

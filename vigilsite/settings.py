@@ -368,6 +368,8 @@ DETECTION_BATCH_SIZE = env.integer("DETECTION_BATCH_SIZE", 8, minimum=1)
 # Most frames waiting for a detect worker (cameras/handoff.py); past it a camera's older waiting frame makes
 # room for its newer one, then the oldest of all. Bounds Redis when detection falls behind.
 DETECTION_WAITING_MAX = env.integer("DETECTION_WAITING_MAX", 2000, minimum=1)
+# Seconds between two writes of a camera's latest frame (its thumbnail) to storage; 0: every frame.
+LATEST_FRAME_SECONDS = env.integer("LATEST_FRAME_SECONDS", 10, minimum=0)
 # ultralytics pip-installs a package it misses (onnx, nncf ...) when asked to export or load: never on a
 # worker; bin/setup installs what Vigil uses, and a missing one is a clear error instead.
 os.environ.setdefault("YOLO_AUTOINSTALL", "False")

@@ -11,8 +11,10 @@ from django.urls import reverse
 
 from cameras import frame_store
 from cameras.frames import Frame, decode_image
+from cameras.services import camera_frame_accept
 from cameras.tests.factories import CameraFactory
 from cameras.tests.servers import clip_jpegs
+from core.redis import redis_client
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +71,31 @@ def test_concurrent_writers_leave_one_whole_frame_that_the_thumbnail_serves(admi
     assert response.status_code == 200 and b"".join(response.streaming_content) == kept
     # Readers meanwhile always found a frame, and always a whole one (never a missing or half-written file).
     assert read and all(picture in written for picture in read)
+
+
+def test_the_latest_frame_is_written_at_most_once_per_period_then_again(settings, media_dir):
+    settings.LATEST_FRAME_SECONDS = 30
+    camera = CameraFactory()
+    first, second = (decode_image(jpeg) for jpeg in clip_jpegs(media_dir / "lobby.mp4", count=2))
+    path = frame_store.latest_frame_path(camera.pk)
+
+    camera_frame_accept(camera=camera, frame=first, latency_ms=None, submit=False)
+    camera_frame_accept(camera=camera, frame=second, latency_ms=None, submit=False)  # within the period
+
+    with default_storage.open(path, "rb") as stored:
+        assert stored.read() == first.jpeg
+    camera.refresh_from_db()
+    assert camera.last_frame_at == second.captured_at  # the camera's health follows every frame
+    redis_client().delete(f"vigil:latest-frame:{camera.pk}")  # the period is over
+    camera_frame_accept(camera=camera, frame=second, latency_ms=None, submit=False)
+    with default_storage.open(path, "rb") as stored:
+        assert stored.read() == second.jpeg
+
+
+def test_with_no_period_every_frame_is_written(settings, media_dir):
+    settings.LATEST_FRAME_SECONDS = 0
+    camera = CameraFactory()
+    for frame in (decode_image(jpeg) for jpeg in clip_jpegs(media_dir / "lobby.mp4", count=2)):
+        camera_frame_accept(camera=camera, frame=frame, latency_ms=None, submit=False)
+        with default_storage.open(frame_store.latest_frame_path(camera.pk), "rb") as stored:
+            assert stored.read() == frame.jpeg
