@@ -16,6 +16,7 @@ from cameras.models import Camera
 from core import snapshots
 from core.bounds import COUNTER_MAX, fit
 from core.isolation import is_outage
+from core.stored_text import StoredText, english, is_stored, stored
 from core.vision import Detection
 from events import rules as threat_rules
 from events.models import Event, EventAction, RuleStreak, ThreatRule
@@ -275,8 +276,19 @@ def _evidence_attach(
 
 
 @transaction.atomic
-def event_open_system(*, camera: Camera, label: str, title: str, detail: str, severity: str) -> Event:
-    """Open a system event for ``camera`` unless one with ``label`` is already open (raised once)."""
+def event_open_system(
+    *,
+    camera: Camera,
+    label: str,
+    title: str | StoredText,
+    detail: str,
+    severity: str,
+    recommended_actions: str | StoredText = "",
+) -> Event:
+    """Open a system event for ``camera`` unless one with ``label`` is already open (raised once).
+
+    A title or actions given as a stored text (``core.stored_text``) are shown in each reader's language.
+    """
     now = timezone.now()
     existing = (
         Event.objects.select_for_update()
@@ -291,21 +303,27 @@ def event_open_system(*, camera: Camera, label: str, title: str, detail: str, se
         kind=Event.Kind.SYSTEM,
         camera=camera,
         label=_fits("label", label),
-        title=_fits("title", title),
+        title=_fits("title", english(title)),
         detail=detail,
         severity=severity,
         latitude=camera.latitude,
         longitude=camera.longitude,
         first_seen=now,
         last_seen=now,
-        recommended_actions="Check the camera's power and network link; see its last error.",
+        recommended_actions=english(recommended_actions),
+        texts=_texts(title=title, recommended_actions=recommended_actions),
     )
     event_opened.send(sender=Event, event=event)
     return event
 
 
 @transaction.atomic
-def event_close_system(*, camera: Camera, label: str, note: str) -> int:
+def _texts(**fields: str | StoredText) -> dict[str, StoredText]:
+    """The ``texts`` of a row: those of ``fields`` given as stored texts."""
+    return {name: value for name, value in fields.items() if is_stored(value)}
+
+
+def event_close_system(*, camera: Camera, label: str, note: str | StoredText) -> int:
     """Resolve the open system events ``label`` of ``camera``; returns how many were closed.
 
     Each close is written in the event's history as operators' steps are (no user: Vigil did it),
@@ -321,12 +339,14 @@ def event_close_system(*, camera: Camera, label: str, note: str) -> int:
         event.camera = camera
         previous = event.status
         event.status, event.resolution_note, event.resolved_at, event.last_seen = (
-            Event.Status.RESOLVED, note, now, now
+            Event.Status.RESOLVED, english(note), now, now
         )  # fmt: skip
-        event.save(update_fields=["status", "resolution_note", "resolved_at", "last_seen", "updated_at"])
+        event.texts = {**event.texts, **_texts(resolution_note=note)}
+        event.save(update_fields=["status", "resolution_note", "resolved_at", "last_seen", "texts", "updated_at"])
+        said = stored("resolved_by_vigil", note=note)
         EventAction.objects.create(
             event=event, action=EventAction.Action.RESOLVE, from_status=previous, to_status=event.status, user=None,
-            note=f"Resolved by Vigil: {note}",
+            note=english(said), texts={"note": said},
         )  # fmt: skip
         event_status_changed.send(sender=Event, event=event, previous=previous, user=None)
         event_closed.send(sender=Event, event=event, user=None)
