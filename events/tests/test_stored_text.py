@@ -11,16 +11,14 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.apps import apps
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
-from cameras.models import Camera
-from cameras.services import camera_record_failure
-from cameras.signals import camera_status_changed
 from cameras.tests.factories import CameraFactory
 from core.broadcast import broadcast_on_commit, broadcasts_flush
 from events.models import Event, EventAction
 from events.payloads import event_payload
 from events.tests.factories import EventFactory, ThreatRuleFactory
+from events.tests.scenes import back_online, offline_event
 from events.tests.sockets import SITE_HEADERS
 from events.workflow import rule_snooze
 from vigilsite.asgi import application
@@ -37,26 +35,9 @@ BACK = {"en": "The camera sends frames again.", "fr": "La caméra envoie de nouv
 RESOLVED = {"en": f"Resolved by Vigil: {BACK['en']}", "fr": f"Résolu par Vigil : {BACK['fr']}"}
 
 
-def _offline(settings) -> Event:
-    """A camera that failed until offline (the events app opens its system event)."""
-    settings.CAMERA_OFFLINE_AFTER_FAILURES = 1
-    camera = CameraFactory(name="Quai Est", status=Camera.Status.ONLINE)
-    camera_record_failure(camera=camera, error="refused", started_at=timezone.now())
-    return Event.objects.get(camera=camera, label="camera_offline")
-
-
-def _back_online(event: Event) -> Event:
-    """The camera's first good frame again: the cameras app says so, the events app resolves the event."""
-    camera = event.camera
-    camera.status = Camera.Status.ONLINE
-    camera.save(update_fields=["status"])
-    camera_status_changed.send(sender=Camera, camera=camera, previous=Camera.Status.OFFLINE)
-    return Event.objects.get(pk=event.pk)
-
-
 @pytest.fixture
-def resolved(settings, db) -> Event:
-    return _back_online(_offline(settings))
+def resolved(db) -> Event:
+    return back_online(offline_event(camera_name="Quai Est"))
 
 
 @pytest.fixture
@@ -134,7 +115,7 @@ def test_a_french_operators_snooze_is_stored_in_english_and_read_in_french(make_
 
 @pytest.mark.django_db(transaction=True)
 def test_each_socket_gets_the_broadcast_in_its_readers_language(settings, client, make_user):
-    event = _offline(settings)
+    event = offline_event(camera_name="Quai Est")
     client.force_login(make_user("vera", "Viewers"))
     session = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     by_cookie = [*SITE_HEADERS, (b"cookie", f"{session}; {settings.LANGUAGE_COOKIE_NAME}=fr".encode())]
