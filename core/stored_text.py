@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from django.conf import settings
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -67,3 +69,10 @@ def shown(obj: Any, field: str) -> str:
 def shown_all(texts: dict[str, Any] | None) -> dict[str, str]:
     """Every stored text of ``texts`` rendered in the active language, by field (for a payload built earlier)."""
     return {field: render(text) for field, text in (texts or {}).items() if is_stored(text)}
+
+
+def in_installation_language(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with their lazy texts written in the installation's language (``settings.LANGUAGE_CODE``),
+    for data Vigil seeds once and people then own (the demo's rules and cameras)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {name: str(value) if isinstance(value, Promise) else value for name, value in values.items()}

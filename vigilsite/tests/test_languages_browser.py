@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 
 from cameras.tests.factories import CameraFactory
 from conftest import PASSWORD
+from core.stored_text import in_installation_language
 from detection.models import DetectionModel
 from detection.services import count_sample_record
 from events.models import Event, ThreatRule
@@ -91,7 +92,7 @@ def _english_left(page: Page, *, names: set[str] = frozenset(), identifiers: boo
     """What is English on the page. ``names``: texts that are names people gave (data, in any language);
     ``identifiers``: the pages where labels are typed as identifiers (``person, person_down``)."""
     plain, patterns = _catalogue_english()
-    data = {DEMO_CAMERAS_RULE["name"], *names}  # the demo rule's name, quoted by the map's note
+    data = {in_installation_language(DEMO_CAMERAS_RULE)["name"], *names}  # the demo rule's name, in the map's note
     texts = [_normal(text) for text in page.evaluate(_VISIBLE_TEXTS) if _normal(text) not in data]
     if identifiers:
         texts = [re.sub(r"\b(person_down|person|vehicle|camera_offline)\b", "<label>", text) for text in texts]
