@@ -127,7 +127,8 @@ def event_evidence_export(*, event: Event, user: AbstractBaseUser) -> EvidenceEx
     """The event's evidence as a signed ZIP; the export is written in the event's history first (so the
     history in the ZIP shows it). Files that are listed but gone from the disk are left out, and the
     manifest says which."""
-    event = Event.objects.select_for_update().select_related("camera", "assignee").get(pk=event.pk)
+    # of=self: PostgreSQL locks no row of an outer join (the assignee may be none).
+    event = Event.objects.select_for_update(of=("self",)).select_related("camera", "assignee").get(pk=event.pk)
     exported_at = timezone.now()
     EventAction.objects.create(event=event, action=EventAction.Action.EXPORT, from_status=event.status,
                                to_status=event.status, user=user)  # fmt: skip
