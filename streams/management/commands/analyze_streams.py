@@ -1,9 +1,9 @@
-import faulthandler
 import logging
 import signal
 
 from django.core.management.base import BaseCommand
 
+from core.stacks import dump_threads_on
 from detection.backends import host_summary
 from streams.worker import StreamWorker
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         worker = StreamWorker(name=name, capacity=max_streams)
         logging.getLogger(__name__).info(host_summary())
         # A worker that seems stuck: `kill -USR1 <pid>` writes where each of its threads is to its log.
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+        dump_threads_on(signal.SIGUSR1)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: worker.stop())
         worker.run(poll=poll)
