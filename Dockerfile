@@ -6,7 +6,8 @@ ENV VIGIL_ENV=production
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg gettext && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt pyproject.toml ./
-COPY bin/setup bin/setup
+COPY bin/setup bin/vendor bin/
+COPY vendor.json ./
 COPY vigilsite vigilsite
 COPY cameras cameras
 COPY events events

@@ -7,3 +7,6 @@ class SystemConfig(AppConfig):
 
     name = "system"
     verbose_name = _("System")
+
+    def ready(self) -> None:
+        from system import checks  # noqa: F401 (registers the checks)

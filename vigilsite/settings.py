@@ -298,6 +298,8 @@ USE_TZ = True
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Browser libraries from the npm registry (vendor.json), installed by bin/setup: never committed, never a CDN.
+STATICFILES_DIRS = [BASE_DIR / "vendor" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", DATA_DIR / "media", base=BASE_DIR)
 STORAGES = {
