@@ -27,7 +27,7 @@ class CameraAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     actions = ["test_connection", "capture_now", "rotate_push_token"]
     readonly_fields = [
-        "status", "last_frame_at", "last_error", "consecutive_failures",
+        "status", "last_frame_at", "capture_due_at", "next_capture_at", "last_error", "consecutive_failures",
         "last_latency_ms", "frame_width", "frame_height", "detection_error", "created_at", "updated_at",
     ]  # fmt: skip
     fieldsets = [

@@ -214,6 +214,9 @@ class Camera(models.Model):
     capture_lock_until = models.DateTimeField(null=True, blank=True, verbose_name=_("capture lock until"))
     # No scheduled capture runs before this: spacing between captures, and back-off after failures.
     next_capture_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next capture at"))
+    # When beat's dispatcher next queues a capture (cameras in interval mode only; empty otherwise). It
+    # advances by the interval from its own value, so the cadence holds however late a tick runs.
+    capture_due_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("capture due at"))
     # SHA-256 of the token edge devices push frames with; the token itself is shown once.
     push_token_hash = models.CharField(max_length=64, blank=True, verbose_name=_("push token hash"))
 
@@ -224,6 +227,14 @@ class Camera(models.Model):
         verbose_name = _("camera")
         verbose_name_plural = _("cameras")
         ordering = ["name"]
+        indexes = [
+            # The dispatcher's query every second: the due interval cameras, oldest first.
+            models.Index(
+                fields=["capture_due_at"],
+                name="camera_capture_due",
+                condition=models.Q(enabled=True, capture_mode="interval"),
+            )
+        ]
         constraints = [
             range_check("camera", "latitude", Decimal("-90"), Decimal("90")),
             range_check("camera", "longitude", Decimal("-180"), Decimal("180")),

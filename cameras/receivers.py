@@ -1,4 +1,4 @@
-"""Receivers of the cameras app: keep each camera's beat schedule and stored frame in step with the camera,
+"""Receivers of the cameras app: keep each camera's capture schedule and stored frame in step with the camera,
 however it was saved."""
 
 from django.db import transaction
@@ -7,9 +7,9 @@ from django.dispatch import receiver
 
 from cameras import frame_store
 from cameras.models import Camera
-from cameras.services import camera_schedule_remove, camera_schedule_sync
+from cameras.services import camera_schedule_sync
 
-SCHEDULE_FIELDS = {"enabled", "capture_mode", "capture_interval", "name"}
+SCHEDULE_FIELDS = {"enabled", "capture_mode", "capture_interval"}
 
 
 @receiver(post_save, sender=Camera, dispatch_uid="camera_schedule_sync")
@@ -18,11 +18,6 @@ def _sync_schedule(sender, instance: Camera, update_fields=None, raw=False, **kw
     if raw or (update_fields is not None and not SCHEDULE_FIELDS & set(update_fields)):
         return
     camera_schedule_sync(camera=instance)
-
-
-@receiver(post_delete, sender=Camera, dispatch_uid="camera_schedule_remove")
-def _remove_schedule(sender, instance: Camera, **kwargs) -> None:
-    camera_schedule_remove(camera_id=instance.pk)
 
 
 @receiver(post_delete, sender=Camera, dispatch_uid="camera_latest_frame_delete")

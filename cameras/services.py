@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import math
 import secrets
@@ -17,10 +16,9 @@ import redis
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from cameras import frame_store, readers
 from cameras.frames import Frame, InvalidImage, decode_image
@@ -239,38 +237,71 @@ def camera_capture_request(*, camera_ids: list[int]) -> int:
 # --- Schedules -------------------------------------------------------------------------------
 
 
-def schedule_name(camera_id: int) -> str:
-    """The name of a camera's django-celery-beat entry, as admins see it under Periodic tasks."""
-    return f"capture camera {camera_id}"
+def camera_schedule_sync(*, camera: Camera) -> None:
+    """Put the camera in the dispatcher's schedule, or take it out: edits apply at the next tick, no restart.
+
+    A camera newly wanted is due at a random point within its first interval (at most a minute), so a
+    thousand cameras added at once spread over the interval instead of all capturing in the same second.
+    A save that leaves it scheduled within its interval keeps its place (its cadence); a shorter
+    interval than its next capture is away reschedules it.
+    """
+    row = Camera.objects.filter(pk=camera.pk)
+    if not (camera.enabled and camera.capture_mode == Camera.CaptureMode.INTERVAL):
+        row.update(capture_due_at=None)
+        return
+    now = timezone.now()
+    spread = min(camera.capture_interval, 60)
+    unplaced = Q(capture_due_at__isnull=True) | Q(capture_due_at__gt=now + timedelta(seconds=camera.capture_interval))
+    row.filter(unplaced).update(capture_due_at=now + timedelta(seconds=secrets.SystemRandom().uniform(0, spread)))
 
 
-@transaction.atomic
-def camera_schedule_sync(*, camera: Camera) -> PeriodicTask | None:
-    """Keep the camera's beat entry in step with it: beat re-reads the table without a restart."""
-    name = schedule_name(camera.pk)
-    wanted = camera.enabled and camera.capture_mode == Camera.CaptureMode.INTERVAL
-    if not wanted:
-        PeriodicTask.objects.filter(name=name).delete()
-        return None
-    interval, _ = IntervalSchedule.objects.get_or_create(every=camera.capture_interval, period=IntervalSchedule.SECONDS)
-    task, _ = PeriodicTask.objects.update_or_create(
-        name=name,
-        defaults={
-            "task": CAPTURE_TASK,
-            "interval": interval,
-            "kwargs": json.dumps({"camera_id": camera.pk}),
-            "queue": "capture",
-            # A capture not started within one interval is dropped: the next one is fresher.
-            "expire_seconds": camera.capture_interval,
-            "enabled": True,
-            "description": f"Snapshot of {camera.name} every {camera.capture_interval} s",
-        },
-    )
-    return task
+DISPATCH_LOCK_KEY = "vigil:captures:dispatching"
 
 
-def camera_schedule_remove(*, camera_id: int) -> None:
-    PeriodicTask.objects.filter(name=schedule_name(camera_id)).delete()
+def captures_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:
+    """Queue a capture of every interval camera that is due; returns how many were queued.
+
+    Beat calls it every second (system.scheduler). One query finds the due cameras through a partial
+    index, one conditional update per interval in use advances them, whatever their number: what one
+    django-celery-beat entry per camera could not do at a thousand cameras. A camera in back-off after
+    failures (``next_capture_at`` ahead) stays due and goes when its back-off ends. The advance keeps the
+    cadence (due + interval) unless the camera fell more than an interval behind, then it restarts from
+    now: a missed capture is skipped, never made up in a burst.
+    """
+    now = now or timezone.now()
+    limit = limit or settings.CAPTURE_DISPATCH_MAX
+    client = redis_client()
+    # One dispatcher at a time (a second beat by mistake, a slow tick overlapping the next).
+    if not client.set(DISPATCH_LOCK_KEY, "1", nx=True, px=30_000):
+        return 0
+    try:
+        due = list(
+            Camera.objects.filter(enabled=True, capture_mode=Camera.CaptureMode.INTERVAL, capture_due_at__lte=now)
+            .filter(Q(next_capture_at__isnull=True) | Q(next_capture_at__lte=now))
+            .order_by("capture_due_at")
+            .values_list("pk", "capture_interval")[:limit]
+        )
+        sent: dict[int, list[int]] = {}
+        with current_app.producer_or_acquire() as producer:
+            for camera_id, interval in due:
+                try:
+                    # A capture not started within one interval is dropped: the next one is fresher.
+                    current_app.send_task(CAPTURE_TASK, kwargs={"camera_id": camera_id}, queue="capture",
+                                          expires=interval, producer=producer)  # fmt: skip
+                except Exception as exc:  # kombu raises transport-specific errors
+                    logger.warning("captures not queued: %s", exc)
+                    break  # the broker is away for the others too; they stay due
+                sent.setdefault(interval, []).append(camera_id)
+        for interval, ids in sent.items():
+            step = timedelta(seconds=interval)
+            Camera.objects.filter(pk__in=ids, capture_due_at__lte=now).update(
+                capture_due_at=Case(
+                    When(capture_due_at__gt=now - step, then=F("capture_due_at") + step), default=Value(now + step)
+                )
+            )
+        return sum(len(ids) for ids in sent.values())
+    finally:
+        client.delete(DISPATCH_LOCK_KEY)
 
 
 # --- Push ingestion --------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 Vigil's system entries come from ``CELERY_BEAT_SCHEDULE`` (escalation checks, notification resume,
 count retention) plus django-celery-beat's ``celery.backend_cleanup``; beat writes them into the
-table at start. Each camera's ``capture camera <id>`` entry is kept in step by the camera's own save.
-Editing any of them by hand is pointless (the camera's next save or beat's next start writes them
-again) or harmful (disabling ``escalate events`` stops escalation), so only superusers may.
+table at start (cameras' captures are not entries: beat dispatches them itself, system/scheduler.py).
+Editing any of them by hand is pointless (beat's next start writes them again) or harmful (disabling
+``escalate events`` stops escalation), so only superusers may.
 
 Beat's start rewrites each system entry's task, schedule and arguments but never its ``enabled``
 flag: one a superuser disabled stays disabled across restarts, and ``/healthz`` reports it.
@@ -12,15 +12,12 @@ flag: one a superuser disabled stays disabled across restarts, and ``/healthz`` 
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.db.models import Q
 from django_celery_beat.models import PeriodicTask
 
 # Installed by django-celery-beat's scheduler itself while results expire (CELERY_RESULT_EXPIRES).
 BACKEND_CLEANUP = "celery.backend_cleanup"
-_CAPTURE_NAME = re.compile(r"capture camera \d+")
 
 
 def system_entry_names() -> list[str]:
@@ -29,16 +26,12 @@ def system_entry_names() -> list[str]:
 
 
 def managed_entries_q() -> Q:
-    """Entries Vigil writes itself: its system entries and every camera's capture entry."""
-    return Q(name__in=[*system_entry_names(), BACKEND_CLEANUP]) | Q(name__regex=r"^capture camera [0-9]+$")
+    """Entries Vigil writes itself: its system entries."""
+    return Q(name__in=[*system_entry_names(), BACKEND_CLEANUP])
 
 
 def periodic_task_is_managed(task: PeriodicTask) -> bool:
-    return (
-        task.name in settings.CELERY_BEAT_SCHEDULE
-        or task.name == BACKEND_CLEANUP
-        or bool(_CAPTURE_NAME.fullmatch(task.name))
-    )
+    return task.name in settings.CELERY_BEAT_SCHEDULE or task.name == BACKEND_CLEANUP
 
 
 def system_entries_problem() -> str | None:

@@ -339,6 +339,10 @@ DEMO_CENTER = tuple(float(x) for x in env.strings("DEMO_CENTER", ["52.3731", "4.
 # --- Cameras and capture --------------------------------------------------------------------
 CAPTURE_TIMEOUT_SECONDS = env.number("CAPTURE_TIMEOUT", 10.0, minimum=1.0)
 CAMERA_OFFLINE_AFTER_FAILURES = env.integer("CAMERA_OFFLINE_AFTER_FAILURES", 2, minimum=1)
+# Beat's capture dispatcher (cameras.services.captures_dispatch_due): how often it looks for due cameras,
+# and the most captures it queues in one look (the rest go at the next; a cap on one tick's work).
+CAPTURE_DISPATCH_SECONDS = env.number("CAPTURE_DISPATCH_SECONDS", 1.0, minimum=0.1)
+CAPTURE_DISPATCH_MAX = env.integer("CAPTURE_DISPATCH_MAX", 5000, minimum=1)
 # Every outbound connection (cameras, webhooks, the flow feed) to a host that is, or resolves to,
 # one of these addresses is refused, when saved and when connecting (core/outbound.py): no
 # URL may read a cloud instance's metadata (its credentials) or other link-local services.

@@ -5,11 +5,10 @@ from datetime import timedelta
 import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
 
 from cameras import frame_store
 from cameras.models import Camera
-from cameras.services import camera_capture, schedule_name
+from cameras.services import camera_capture
 from cameras.tests.factories import CameraFactory
 from cameras.tests.servers import clip_jpegs, http_camera, refusing_url
 from events.models import Event
@@ -92,23 +91,3 @@ def test_a_camera_not_due_or_locked_is_left_alone(server):
     assert camera_capture(camera_id=camera.pk, force=True) is None
     camera.refresh_from_db()
     assert camera.last_frame_at is None
-
-
-@pytest.mark.django_db
-def test_the_beat_schedule_follows_the_camera(server):
-    camera = CameraFactory(source_url=f"{server}/snapshot.jpg", capture_interval=15)
-    task = PeriodicTask.objects.get(name=schedule_name(camera.pk))
-    assert (task.interval.every, task.queue, task.expire_seconds) == (15, "capture", 15)
-    assert task.task == "cameras.tasks.capture_camera"
-
-    camera.capture_interval = 5
-    camera.save()
-    assert PeriodicTask.objects.get(name=schedule_name(camera.pk)).interval.every == 5
-
-    camera.enabled = False
-    camera.save()
-    assert not PeriodicTask.objects.filter(name=schedule_name(camera.pk)).exists()
-
-    camera.enabled, camera.capture_mode = True, Camera.CaptureMode.PUSH
-    camera.save()
-    assert not PeriodicTask.objects.filter(name=schedule_name(camera.pk)).exists()

@@ -11,8 +11,6 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from cameras.services import schedule_name
-from cameras.tests.factories import CameraFactory
 from system.scheduler import BEAT_TICK_KEY, VigilScheduler, system_entries_install
 from system.selectors import health_report_forget
 from vigilsite.celery import app as celery_app
@@ -23,14 +21,13 @@ ACTIONS = ("disable_tasks", "toggle_tasks", "enable_tasks", "run_tasks")
 
 @pytest.fixture
 def entries(db):
-    """The system entries as beat writes them at start, a camera's capture entry, and one made by a superuser."""
+    """The system entries as beat writes them at start, and one made by a superuser."""
     system_entries_install(celery_app)
-    camera = CameraFactory(name="Gate", capture_interval=5)
     every_minute, _ = IntervalSchedule.objects.get_or_create(every=60, period=IntervalSchedule.SECONDS)
     own = PeriodicTask.objects.create(name="site report", task="detection.tasks.prune_counts", interval=every_minute)
     return {
         "escalate": PeriodicTask.objects.get(name="escalate events"),
-        "capture": PeriodicTask.objects.get(name=schedule_name(camera.pk)),
+        "prune": PeriodicTask.objects.get(name="prune counts"),
         "own": own,
     }
 
@@ -65,7 +62,7 @@ def test_an_administrator_cannot_disable_change_delete_or_run_vigils_own_entries
 ):
     client.force_login(_administrator(make_user, with_change=with_change))
     before = _rows()
-    managed = [entries["escalate"].pk, entries["capture"].pk]
+    managed = [entries["escalate"].pk, entries["prune"].pk]
     for action in ACTIONS:
         client.post(LIST, {"action": action, "index": "0", "_selected_action": managed})
     client.post(LIST, {"action": "delete_selected", "index": "0", "_selected_action": managed, "post": "yes"})
@@ -102,7 +99,7 @@ def test_a_superuser_still_manages_vigils_own_entries(admin_client, entries):
     admin_client.post(LIST, {"action": "disable_tasks", "index": "0", "_selected_action": [entries["escalate"].pk]})
     assert PeriodicTask.objects.get(pk=entries["escalate"].pk).enabled is False
     assert admin_client.get(reverse("admin:django_celery_beat_periodictask_add")).status_code == 200
-    change = reverse("admin:django_celery_beat_periodictask_change", args=[entries["capture"].pk])
+    change = reverse("admin:django_celery_beat_periodictask_change", args=[entries["prune"].pk])
     assert admin_client.get(change).status_code == 200
 
 
