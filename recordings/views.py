@@ -117,18 +117,28 @@ def camera_recording_playlist(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(body, content_type=CONTENT_TYPE)
 
 
+# The timeline's windows (minutes): a day shows where the recordings are, ten minutes where to click.
+TIMELINE_WINDOWS = [1440, 360, 60, 10]
+TIMELINE_TICKS = 8
+
+
 class _TimelineQuery(forms.Form):
     day = QueryDateField(required=False)
+    start = forms.TimeField(required=False)
+    minutes = forms.TypedChoiceField(choices=[(m, m) for m in TIMELINE_WINDOWS], coerce=int, required=False)
 
 
 @_camera_viewer
 def camera_timeline(request: HttpRequest, pk: int) -> HttpResponse:
-    """One day of the camera on one axis: what it recorded (spans) and its events; a click plays from there."""
+    """A window of the camera's time on one axis: what it recorded (spans) and its events; a click plays from
+    there. ``?day=``, ``start=`` (HH:MM) and ``minutes=`` (a day down to ten minutes) choose the window."""
     camera = get_object_or_404(Camera, pk=pk)
     query = _TimelineQuery(request.GET)
-    day = (query.cleaned_data.get("day") if query.is_valid() else None) or timezone.localdate()
-    since = timezone.make_aware(datetime.combine(day, time.min))
-    until = since + timedelta(days=1)
+    asked = query.cleaned_data if query.is_valid() else {}
+    day = asked.get("day") or timezone.localdate()
+    minutes = asked.get("minutes") or TIMELINE_WINDOWS[0]
+    since = timezone.make_aware(datetime.combine(day, asked.get("start") or time.min))
+    until = since + timedelta(minutes=minutes)
     total = (until - since).total_seconds()
 
     def place(start: datetime, end: datetime) -> dict[str, float]:
@@ -136,25 +146,36 @@ def camera_timeline(request: HttpRequest, pk: int) -> HttpResponse:
         right = min(total, (end - since).total_seconds()) / total * 100
         return {"left": round(left, 3), "width": round(max(right - left, 0.1), 3)}
 
+    def window(at: datetime, length: int) -> str:
+        at = timezone.localtime(at)
+        return f"?day={at:%Y-%m-%d}&start={at:%H:%M}&minutes={length}"
+
     spans = camera_recorded_spans(camera_id=camera.pk, since=since, until=until,
                                   gap_seconds=settings.RECORDING_SEGMENT_SECONDS)  # fmt: skip
-    events = (
-        camera_events_between(camera_id=camera.pk, since=since, until=until)
-        if request.user.has_perm("events.view_event")
-        else []
-    )
+    events = []
+    if request.user.has_perm("events.view_event"):
+        events = camera_events_between(camera_id=camera.pk, since=since, until=until)
+    closer = next((m for m in TIMELINE_WINDOWS if m < minutes), None)
+    ticks = []
+    for n in range(TIMELINE_TICKS):
+        at = since + timedelta(minutes=minutes * n / TIMELINE_TICKS)
+        ticks.append({"at": at, "left": 100 * n / TIMELINE_TICKS, "zoom": closer and window(at, closer)})
     context = {
         **admin.site.each_context(request),
         "title": _("Timeline: %(camera)s") % {"camera": camera.name},
         "camera": camera,
         "day": day,
-        "previous_day": day - timedelta(days=1),
-        "next_day": day + timedelta(days=1),
+        "start": timezone.localtime(since),
+        "minutes": minutes,
+        "windows": TIMELINE_WINDOWS,
+        "earlier": window(since - timedelta(minutes=minutes), minutes),
+        "later": window(until, minutes),
         "since": since,
         "until": until,
         "spans": [{"start": s, "end": e, **place(s, e)} for s, e in spans],
         "events": [{"event": event, **place(event.first_seen, event.last_seen)} for event in events],
-        "hours": range(0, 24, 3),
+        # Each tick zooms in from there (a day's ticks to six hours, ...; ten minutes is the closest).
+        "ticks": ticks,
         "pre_seconds": settings.CLIP_PRE_SECONDS,
     }
     return render(request, "recordings/timeline.html", context)

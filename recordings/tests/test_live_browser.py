@@ -4,6 +4,7 @@ played by hls.js from the live playlist, moving, under the site's Content-Securi
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -12,6 +13,7 @@ from cameras.tests.factories import CameraFactory
 from cameras.tests.servers import RtspCamera
 from conftest import AsgiServer, browser_log_in
 from recordings.models import Segment
+from recordings.tests.segments import detection_event, recorded
 from recordings.worker import RecorderWorker
 from vigilsite.testing import wait_until
 
@@ -76,3 +78,28 @@ def test_the_live_view_shows_the_camera_moving(browser, video_server, make_user,
     finally:
         worker.release_all()
         rtsp.kill()
+
+
+def test_a_click_on_the_timeline_plays_the_recording_from_there(browser, video_server, make_user, concourse_segments,
+                                                              artifacts_dir):  # fmt: skip
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
+    segments = recorded(camera, concourse_segments[:6], ended_at=timezone.now() - timedelta(minutes=1))
+    detection_event(camera, first_seen=segments[4].started_at, last_seen=segments[5].started_at)
+    start = timezone.localtime(segments[0].started_at).replace(second=0, microsecond=0)
+    page = browser_log_in(browser, video_server, make_user("vera", "Viewers"), "/")
+    page.add_init_script(_WATCH)
+    page.goto(f"{video_server.url}/cameras/{camera.pk}/timeline/?day={start:%Y-%m-%d}&start={start:%H:%M}&minutes=10")
+
+    page.locator(".timeline-event").click()  # from the event's pre-roll (10 s, before the recording began)
+    video = page.locator("video.timeline-video")
+    page.wait_for_function("() => document.querySelector('video.timeline-video').currentTime > 0.5", timeout=15_000)
+    # The span, clicked at its end: the recording plays from its last segment, a few seconds in.
+    box = page.locator(".timeline-span").bounding_box()
+    page.mouse.click(box["x"] + box["width"] - 0.5, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => document.querySelector('video.timeline-video').duration < 6", timeout=15_000)
+    played = video.evaluate("v => v.currentTime")
+    page.wait_for_function("t => document.querySelector('video.timeline-video').currentTime > t", arg=played + 0.3,
+                           timeout=15_000)  # fmt: skip
+    page.screenshot(path=str(artifacts_dir / "camera-timeline.png"), full_page=True)
+    assert page.evaluate("window.cspViolations") == []
+    page.close()
