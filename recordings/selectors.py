@@ -15,10 +15,14 @@ def camera_segments(*, camera_id: int, since: datetime, until: datetime) -> Quer
     return Segment.objects.filter(camera_id=camera_id, ended_at__gt=since, started_at__lt=until)
 
 
-def camera_latest_segments(*, camera_id: int, count: int) -> list[Segment]:
-    """The camera's ``count`` newest segments, oldest first: the window of a live playlist."""
-    newest = Segment.objects.filter(camera_id=camera_id).exclude(file="").order_by("-id")[:count]
-    return list(reversed(newest))
+def camera_latest_segments(*, camera_id: int, count: int, ended_since: datetime) -> list[Segment]:
+    """The camera's ``count`` newest segments, oldest first: the window of a live playlist. None when the
+    newest ended before ``ended_since`` (a recorder that stopped is no live picture, whatever it left)."""
+    rows = Segment.objects.filter(camera_id=camera_id).exclude(file="").order_by("-started_at", "-id")
+    newest = list(rows[:count])
+    if not newest or newest[0].ended_at < ended_since:
+        return []
+    return newest[::-1]
 
 
 def camera_recorded_spans(

@@ -60,7 +60,7 @@ def _camera_viewer(view):
 
 @_camera_viewer
 def camera_live(request: HttpRequest, pk: int) -> HttpResponse:
-    """The live view: the player fed by the live playlist (live.js), or why there is nothing to play."""
+    """The live view: the player fed by the live playlist (player.js), or why there is nothing to play."""
     camera = get_object_or_404(Camera, pk=pk)
     context = {
         **admin.site.each_context(request),
@@ -75,11 +75,15 @@ def camera_live(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @_camera_viewer
 def camera_live_playlist(request: HttpRequest, pk: int) -> HttpResponse:
-    """The newest segments as an HLS live playlist; 404 until the camera's first segment is written."""
+    """The newest segments as an HLS live playlist; 404 while the recorder has finished none lately (not yet,
+    or it stopped: the player asks again)."""
     camera = get_object_or_404(Camera, pk=pk)
-    segments = camera_latest_segments(camera_id=camera.pk, count=LIVE_WINDOW_SEGMENTS)
+    # The next segment is due a segment's length after the last: three lengths and 10 s late, nothing is live.
+    stale = timedelta(seconds=3 * settings.RECORDING_SEGMENT_SECONDS + 10)
+    segments = camera_latest_segments(camera_id=camera.pk, count=LIVE_WINDOW_SEGMENTS,
+                                      ended_since=timezone.now() - stale)  # fmt: skip
     if not segments:
-        raise Http404("Nothing recorded yet.")
+        raise Http404("Nothing recorded lately.")
     body = live_playlist(segments, segment_seconds=settings.RECORDING_SEGMENT_SECONDS)
     return HttpResponse(body, content_type=CONTENT_TYPE)
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.storage import default_storage
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +37,7 @@ def media_sequence(text: str) -> int:
 @pytest.fixture
 def scene(concourse_segments, settings):
     camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
-    segments = recorded(camera, concourse_segments[:4], ended_at=timezone.now() - timedelta(minutes=1))
+    segments = recorded(camera, concourse_segments[:4], ended_at=timezone.now() - timedelta(seconds=2))
     event = detection_event(camera, first_seen=segments[1].ended_at, last_seen=segments[2].started_at)
     settings.CLIP_PRE_SECONDS = settings.CLIP_POST_SECONDS = 1
     assert event_clip_cut(event=event) is not None
@@ -166,3 +167,16 @@ def test_the_timeline_shows_the_recordings_as_spans_and_the_events(client, make_
     assert page.count("timeline-event ") == 1 and f'data-at="{event.first_seen.isoformat()}"' in page
     other_day = client.get(reverse("camera-timeline", args=[camera.pk]), {"day": "2001-01-01"}).content.decode()
     assert 'class="timeline-span"' not in other_day and "timeline-event " not in other_day
+
+
+def test_a_recording_that_stopped_is_not_offered_as_live(client, make_user, scene, settings):
+    client.force_login(make_user("vera", "Viewers"))
+    camera, segments = scene["camera"], scene["segments"]
+    url = reverse("camera-live-playlist", args=[camera.pk])
+    assert playlist_segments(client.get(url).content.decode()) == [s.pk for s in segments]
+    late = timedelta(seconds=3 * settings.RECORDING_SEGMENT_SECONDS + 11)
+    Segment.objects.filter(camera=camera).update(started_at=F("started_at") - late, ended_at=F("ended_at") - late)
+    assert client.get(url).status_code == 404  # the recorder stopped: old video is no live picture
+    # ... and the timeline still plays it.
+    at = (segments[0].started_at - late).isoformat()
+    assert client.get(reverse("camera-recording-playlist", args=[camera.pk]), {"at": at}).status_code == 200

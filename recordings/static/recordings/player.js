@@ -22,7 +22,7 @@
         if (!data.fatal) return;
         if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) { hls.recoverMediaError(); return; }
         if (!retry) return;
-        // The live playlist is a 404 until the recorder has finished a segment: ask again.
+        // The live playlist is a 404 while the recorder has finished no segment lately: ask again.
         say(video.dataset.waiting || "");
         window.setTimeout(() => hls.loadSource(url), RETRY_MS);
       });
