@@ -33,6 +33,8 @@ def map_config(user: AbstractBaseUser) -> dict[str, Any]:
         "zoom": zoom,
         "tiles": {"name": name, "url": url, **options, "attribution": map_attribution()},
         "api": {"events": reverse("event-list"), "cameras": reverse("camera-list")},
+        # The camera's live view (recordings' page); "0" stands for the camera's id.
+        "live_url": reverse("camera-live", args=[0]),
         "websocket": "/ws/events/",
         "resync_seconds": settings.MAP_RESYNC_SECONDS,
         "can_work_events": user.has_perm("events.change_event"),

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera
-from core.bounds import range_check, within
+from core.bounds import COUNTER_MAX, range_check, within
 from events.models import Event
 
 # Bytes of one file: a 4 s segment is a few MB, a clip at most CLIP_MAX_SECONDS of video.
@@ -23,6 +23,11 @@ class Segment(models.Model):
     size = models.PositiveIntegerField(
         default=0, validators=within(0, FILE_SIZE_MAX), help_text=_("Bytes on disk."), verbose_name=_("size")
     )
+    # One after the other per camera, with no holes: a live playlist's media sequence numbers must count
+    # its segments one by one, and the rows' ids skip whatever the other cameras recorded meanwhile.
+    sequence = models.PositiveIntegerField(
+        default=0, editable=False, validators=within(0, COUNTER_MAX), verbose_name=_("sequence")
+    )
 
     class Meta:
         verbose_name = _("recorded segment")
@@ -32,6 +37,7 @@ class Segment(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(ended_at__gte=models.F("started_at")), name="segment_ordered"),
             range_check("segment", "size", 0, FILE_SIZE_MAX),
+            range_check("segment", "sequence", 0, COUNTER_MAX),
         ]
 
     def __str__(self) -> str:

@@ -40,7 +40,10 @@ def segment_record(*, camera_id: int, path: Path, started_at: datetime, ended_at
         logger.warning("segment %s of camera #%s is listed but not on disk", path.name, camera_id)
         return None
     name = path.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
-    return Segment.objects.create(camera_id=camera_id, started_at=started_at, ended_at=ended_at, file=name, size=size)
+    # One recorder per camera writes its rows, so the newest one's number plus one is not raced.
+    last = Segment.objects.filter(camera_id=camera_id).order_by("-started_at", "-id").values_list("sequence").first()
+    return Segment.objects.create(camera_id=camera_id, started_at=started_at, ended_at=ended_at, file=name, size=size,
+                                  sequence=last[0] + 1 if last else 0)  # fmt: skip
 
 
 # A clip is at most this long (an event open for hours keeps its first half hour: how it began).

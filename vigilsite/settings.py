@@ -654,6 +654,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [csp.SELF, "data:", "blob:", *filter(None, [_tiles_source(LEAFLET_CONFIG["TILES"][0][1])])],
         "font-src": [csp.SELF, "data:"],
         "connect-src": [csp.SELF],
+        # Recorded video: the clip and segments from this origin, and hls.js's Media Source (a blob: URL).
+        "media-src": [csp.SELF, "blob:"],
         "worker-src": [csp.SELF, "blob:"],
         "object-src": [csp.NONE],
         "base-uri": [csp.SELF],

@@ -44,6 +44,10 @@ class EventClipView(APIView):
     queryset = Event.objects.all()  # the permission to view events: Viewers and up
     content_negotiation_class = FirstRenderer
 
+    def get_permissions(self) -> list:
+        # The event's, and the camera's: a clip is the camera's video, as its recordings and live view are.
+        return [*super().get_permissions(), CanViewCameras()]
+
     @extend_schema(
         operation_id="events_clip_retrieve",
         parameters=[OpenApiParameter("Range", str, OpenApiParameter.HEADER, description="e.g. `bytes=0-1023`")],

@@ -37,6 +37,8 @@ def test_no_page_meets_a_content_security_policy_violation(browser, asgi_server,
         "/admin/events/event/": "#result_list",
         f"/admin/events/event/{event.pk}/change/": "#content",
         "/api/docs/": ".swagger-ui .info",
+        f"/cameras/{camera.pk}/live/": ".live-off",  # recording off: the page says what live view needs
+        f"/cameras/{camera.pk}/timeline/": ".timeline",
     }
     seen = {}
     for path, ready in pages.items():
@@ -46,6 +48,7 @@ def test_no_page_meets_a_content_security_policy_violation(browser, asgi_server,
             # A camera without a frame yet: the popup says so (an error listener, not onerror=).
             page.evaluate(f"window.vigilMap.cameras.get({camera.pk}).marker.openPopup()")
             expect(page.locator(".camera-popup")).to_contain_text("No frame yet.")
+            expect(page.locator(".camera-popup a.camera-live")).to_have_attribute("href", f"/cameras/{camera.pk}/live/")
         seen[path] = page.evaluate("window.cspViolations")
 
     assert {path: found for path, found in seen.items() if found} == {}

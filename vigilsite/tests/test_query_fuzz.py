@@ -78,6 +78,9 @@ PAGE_PARAMS: dict[str, dict[str, str]] = {
     "event-clip": {}, "event-evidence": {}, "operations-dashboard": {},
     "schema": {"format": "text", "lang": "text", "version": "text"}, "swagger-ui": {},
     "redoc": {}, "set_language": {"next": "text"}, "javascript-catalog": {},
+    "camera-live": {}, "camera-live-playlist": {}, "camera-segment": {},
+    "camera-recording-playlist": {"at": "moment"},
+    "camera-timeline": {"day": "moment", "start": "text", "minutes": "integer"},
 }  # fmt: skip
 # What a request needs so that the parameter under test is read (an export needs a range, counts
 # a camera or a district); several sets: one target each.
@@ -112,7 +115,8 @@ def _seed_city() -> dict[str, str]:
     CountSample.objects.create(camera=gate, captured_at=now, counts={"person": 2}, total=2)
     CountMinute.objects.create(camera=gate, minute=now.replace(second=0, microsecond=0), samples=1,
                                sums={"person": 2}, peaks={"person": 2})  # fmt: skip
-    return {"slug": gate.slug, "pk": str(event.pk), "kind": "plain", "camera": str(gate.pk)}
+    # "id": a camera's segment (the live view's URLs), which reads no query parameter.
+    return {"slug": gate.slug, "pk": str(event.pk), "kind": "plain", "camera": str(gate.pk), "id": "1"}
 
 
 def page_targets(path_values: dict[str, str]) -> list[Target]:

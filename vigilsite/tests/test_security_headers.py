@@ -65,7 +65,9 @@ def test_no_template_or_script_relies_on_inline_script_the_policy_would_block():
         path
         for pattern in ("templates/**/*.html", "*/templates/**/*.html", "*/static/**/*.js")
         for path in BASE_DIR.glob(pattern)
-        if ".venv" not in path.parts and "leaflet" not in path.parts  # Leaflet's own bundle builds no markup
+        # Leaflet's own bundle builds no markup; vendor/ holds the npm libraries (bin/vendor), a folder of
+        # which is named like a script (hls.js).
+        if ".venv" not in path.parts and "leaflet" not in path.parts and "vendor" not in path.parts
     ]
     assert len(sources) > 10
     offenders = [

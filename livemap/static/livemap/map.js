@@ -172,7 +172,8 @@
       <dl><dt>${esc(gettext("Status"))}</dt><dd><span class="status">${esc(lower("camera_status", data.status))}</span></dd>
       <dt>${esc(gettext("Last frame"))}</dt><dd>${when(data.last_frame_at)}</dd>${countsHtml}
       ${data.counted_at ? `<dt>${esc(gettext("Counted"))}</dt><dd>${when(data.counted_at)}</dd>` : ""}</dl>
-      ${data.last_error ? `<p class="error">${esc(data.last_error)}</p>` : ""}</div>`;
+      ${data.last_error ? `<p class="error">${esc(data.last_error)}</p>` : ""}
+      ${config.can_view_cameras && config.live_url ? `<p><a class="camera-live" href="${esc(config.live_url.replace("/0/", `/${data.id}/`))}">${esc(gettext("Live"))}</a></p>` : ""}</div>`;
   }
 
   function upsertCamera(data) {
