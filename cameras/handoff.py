@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 DETECT_TASK = "detection.tasks.detect_frame"
 WAITING = "vigil:detect:waiting"
 # Each camera's newest waiting entry (camera id -> entry): the frame that makes an older one of its camera
-# redundant when the line is full.
+# redundant when the line is full. One field per capturing camera; the hash expires with the line's lifetime.
 NEWEST = "vigil:detect:newest"
 DROPPED = "vigil:detect:dropped"  # frames dropped for room so far (a counter, for the log and the bench)
 
@@ -39,6 +39,7 @@ redis.call('ZADD', KEYS[1], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, now - ttl)
 local previous = redis.call('HGET', KEYS[2], ARGV[5])
 redis.call('HSET', KEYS[2], ARGV[5], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ttl)  -- entries older than the line's lifetime mean nothing: a quiet line clears it
 local dropped = {}
 if redis.call('ZCARD', KEYS[1]) > cap then
   if previous and redis.call('ZREM', KEYS[1], previous) == 1 then dropped[#dropped + 1] = previous end

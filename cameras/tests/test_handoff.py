@@ -46,3 +46,5 @@ def test_under_the_cap_nothing_is_dropped(settings, frames):
         handoff.frame_wait(camera, frame)
     assert _waiting_cameras() == [1, 2, 3, 1, 1, 2] and _frames_in_redis() == 6
     assert redis_client().get(handoff.DROPPED) is None
+    # Which frame is each camera's newest is kept no longer than a frame may wait (no field outlives its line).
+    assert 0 < redis_client().ttl(handoff.NEWEST) <= handoff.frame_store.FRAME_TTL_SECONDS
