@@ -318,12 +318,12 @@ def event_open_system(
     return event
 
 
-@transaction.atomic
 def _texts(**fields: str | StoredText) -> dict[str, StoredText]:
     """The ``texts`` of a row: those of ``fields`` given as stored texts."""
     return {name: value for name, value in fields.items() if is_stored(value)}
 
 
+@transaction.atomic
 def event_close_system(*, camera: Camera, label: str, note: str | StoredText) -> int:
     """Resolve the open system events ``label`` of ``camera``; returns how many were closed.
 
