@@ -5,12 +5,14 @@ the event page, the API (by Accept-Language) and the live socket."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.apps import apps
 from django.db import transaction
+from django.test import Client
 from django.utils import translation
 
 from cameras.tests.factories import CameraFactory
@@ -41,9 +43,15 @@ def resolved(db) -> Event:
 
 
 @pytest.fixture
-def operator(client, make_user):
+def operator(client, make_user) -> Iterator[Client]:
+    """A logged-in operator's browser; the language its requests ask for stays theirs.
+
+    The test client runs LocaleMiddleware in this thread, which activates the request's language and leaves
+    it so: the override puts back the one before when the test ends.
+    """
     client.force_login(make_user("olga", "Operators", staff=True))
-    return client
+    with translation.override(translation.get_language()):
+        yield client
 
 
 @pytest.mark.django_db
