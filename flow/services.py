@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import Point, Polygon
 
@@ -166,8 +167,8 @@ def line_camera_warning(line: CountingLine) -> str:
     camera = line.camera
     if camera.capture_mode == "stream" or not line.enabled:
         return ""
-    return (
-        f"“{camera}” is analysed picture by picture ({camera.get_capture_mode_display().lower()}): "
-        "a line counts people it follows from frame to frame, so it counts only when the camera is in stream "
-        "mode (or on recorded videos analysed for it). Set the camera's capture mode to stream to count live."
-    )
+    return gettext(
+        "“%(camera)s” is analysed picture by picture (%(mode)s): a line counts people it follows from frame to "
+        "frame, so it counts only when the camera is in stream mode (or on recorded videos analysed for it). Set "
+        "the camera's capture mode to stream to count live."
+    ) % {"camera": camera, "mode": camera.get_capture_mode_display().lower()}
