@@ -17,6 +17,7 @@ from urllib.request import urlopen
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from accounts.roles import roles_sync
 from core.redis import redis_client
@@ -255,6 +256,15 @@ def _fresh_media() -> Iterator[None]:
     # never does): one test's snapshots must not show up in the next test's folders.
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # LocaleMiddleware activates each request's language in the thread that serves it, and the test client
+    # serves in the test's own thread and never puts the old one back: a French request would leave the
+    # next tests in French. Tests that switch language clean up themselves; this is the safety net.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.utils import translation  # noqa: E402
+from django.utils.translation import gettext  # noqa: E402
 
 from core.vision import Detection  # noqa: E402
 from detection.detector import Detector  # noqa: E402
@@ -169,7 +171,8 @@ def main() -> None:
     media = Path(os.environ.get("VIGIL_TEST_MEDIA", "../shared/media")).resolve()
     call_command("migrate", verbosity=0)
     rule_demo_seed()
-    rule = ThreatRule.objects.get(name="Person down")
+    with translation.override(settings.LANGUAGE_CODE):  # the demo's rules are named in VIGIL_LANGUAGE
+        rule = ThreatRule.objects.get(name=gettext("Person down"))
     model = DetectionModel.objects.get(is_default=True)
     rows, turned = [], {}
     for clip in filter(None, args.clips.split(",")):

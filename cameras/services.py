@@ -17,8 +17,8 @@ from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from cameras import frame_store, readers
 from cameras.frames import Frame, InvalidImage, decode_image
@@ -60,6 +60,12 @@ def _demo_sources() -> list[Path]:
     ]
 
 
+def _in_installation_language(text: str, **params) -> str:
+    # Demo cameras are then the installation's own, like any camera: written once, in its language.
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(text) % params
+
+
 @transaction.atomic
 def camera_demo_seed() -> list[Camera]:
     """Create demo cameras around ``VIGIL_DEMO_CENTER`` once; return those created now."""
@@ -77,7 +83,7 @@ def camera_demo_seed() -> list[Camera]:
             latitude=Decimal(f"{lat:.6f}"),
             longitude=Decimal(f"{lon:.6f}"),
             heading=heading,
-            description=f"Demo camera looping {source.name}.",
+            description=_in_installation_language(gettext_noop("Demo camera looping %(clip)s."), clip=source.name),
             source_url=source.as_uri(),
             capture_interval=10,
             capture_mode=Camera.CaptureMode.STREAM if source.name in _DEMO_STREAMS else Camera.CaptureMode.INTERVAL,

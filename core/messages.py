@@ -40,6 +40,9 @@ class EventMessage(TypedDict):
     snapshot_at: str | None
     admin_url: str
     actions: list[str]
+    # The texts above that Vigil wrote (``core.stored_text``), as keys and parameters: each socket renders
+    # them in its reader's language before sending.
+    texts: dict[str, Any]
 
 
 class CameraStatusMessage(TypedDict):

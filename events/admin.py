@@ -20,6 +20,7 @@ from core.admin_objects import changeable_object
 from core.badges import EVENT_STATUS_COLOURS, SEVERITY_COLOURS, field_badge
 from core.maps import tiles_context
 from core.query_params import BadParameter, parse_integer
+from core.stored_text import shown
 from core.times import short_time
 from events.admin_filters import DistrictFilter, EventStatusFilter
 from events.admin_forms import WorkflowForm, workflow_choices
@@ -135,7 +136,7 @@ class EventActionInline(admin.TabularInline):
 
     model = EventAction
     verbose_name_plural = _("history")
-    fields = ["created_at", "user", "action", "from_status", "to_status", "dispatched_to", "note"]
+    fields = ["created_at", "user", "action", "from_status", "to_status", "dispatched_to", "note_shown"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -146,14 +147,18 @@ class EventActionInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    @admin.display(description=_("note"))
+    def note_shown(self, step: EventAction) -> str:
+        return shown(step, "note")
+
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = [
-        "thumbnail", "title", "camera", "label_shown", "severity_badge", "status_badge", "peak_count", "seen",
+        "thumbnail", "title_shown", "camera", "label_shown", "severity_badge", "status_badge", "peak_count", "seen",
         "assignee",
     ]  # fmt: skip
-    list_display_links = ["thumbnail", "title"]
+    list_display_links = ["thumbnail", "title_shown"]
     list_filter = [
         EventStatusFilter, "severity", ("first_seen", admin.DateFieldListFilter), DistrictFilter, "camera", "rule",
         "kind",
@@ -167,10 +172,10 @@ class EventAdmin(admin.ModelAdmin):
     paginator = CappedPaginator
     # Nothing here is typed in: status and its companions change only through the workflow service.
     fieldsets = [
-        (None, {"fields": ["title", "kind", "camera", "rule", "label_shown", "severity", "detail"]}),
+        (None, {"fields": ["title_shown", "kind", "camera", "rule", "label_shown", "severity", "detail"]}),
         (_("Seen"), {"fields": ["first_seen", "last_seen", "hit_count", "peak_count", "snapshot_at"]}),
         (_("Place"), {"fields": ["latitude", "longitude", "danger_radius_m"]}),
-        (_("Handling"), {"fields": ["status", "assignee", "resolved_at", "resolution_note"]}),
+        (_("Handling"), {"fields": ["status", "assignee", "resolved_at", "resolution_note_shown"]}),
     ]
     readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
     # notifications/admin.py adds its deliveries below the history (notifications sit above events).
@@ -189,6 +194,14 @@ class EventAdmin(admin.ModelAdmin):
     @admin.display(description=_("label"), ordering="label")
     def label_shown(self, event: Event) -> str:
         return label_name(event.label)
+
+    @admin.display(description=_("title"), ordering="title")
+    def title_shown(self, event: Event) -> str:
+        return shown(event, "title")
+
+    @admin.display(description=_("resolution note"))
+    def resolution_note_shown(self, event: Event) -> str:
+        return shown(event, "resolution_note")
 
     @admin.display(description=_("seen"), ordering="first_seen")
     def seen(self, event: Event) -> str:

@@ -9,8 +9,11 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.http import HttpRequest
+from django.utils import translation
 
 from core.broadcast import EVENTS_GROUP
+from core.stored_text import shown_all
 from events.socket_access import (
     CLOSE_LOGGED_OUT,
     SocketAccess,
@@ -53,6 +56,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self._refuse(access.refusal)
             return
         self._permissions = access.permissions
+        self._language = socket_language(self.scope)
         self._user_pk = user.pk
         self._session_key: str | None = self.scope["session"].session_key
         self._session_digest = session_digest(self._session_key or "")
@@ -88,6 +92,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         """Relay a message sent to the group by ``core.broadcast``, if this user may see its kind."""
         payload = message["payload"]
         if self._open and message_allowed(payload.get("type", ""), self._permissions):
+            data = payload.get("data")
+            if isinstance(data, dict) and data.get("texts"):
+                # Built without a reader: the texts Vigil wrote, again in this socket's reader's language.
+                with translation.override(self._language):
+                    payload = {**payload, "data": {**data, **shown_all(data["texts"])}}
             await self.send_json(payload)
 
     async def access_recheck(self, message: dict) -> None:
@@ -134,6 +143,17 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         self._groups = []
         await self.close(code=code)
+
+
+def socket_language(scope: dict) -> str:
+    """The language a page of this browser is in (``LocaleMiddleware``'s choice: the switcher's cookie, else
+    Accept-Language, else ``LANGUAGE_CODE``), from the socket's handshake."""
+    request = HttpRequest()
+    request.COOKIES = scope.get("cookies", {})
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            request.META["HTTP_ACCEPT_LANGUAGE"] = value.decode("latin-1")
+    return translation.get_language_from_request(request)
 
 
 # Sockets of one session (several tabs, a video wall) share one check instead of one each: a

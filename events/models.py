@@ -18,6 +18,7 @@ from core.bounds import (
     validate_text_size,
     within,
 )
+from core.stored_text import shown
 
 # Realistic limits of what a person sets on a rule (and what the event copies).
 MIN_COUNT_MAX = 1_000  # detections in one frame: YOLO reports at most 300 by default
@@ -301,6 +302,14 @@ class Event(models.Model):
         verbose_name=_("assignee"),
     )
     resolution_note = models.TextField(blank=True, validators=[validate_text_size], verbose_name=_("resolution note"))
+    texts = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        validators=[validate_json_size],
+        help_text=_("Texts Vigil wrote here, as message keys and parameters: each reader gets them in their language."),
+        verbose_name=_("Vigil's texts"),
+    )
     resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     escalated_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When it was escalated (once at most)."), verbose_name=_("escalated at")
@@ -330,7 +339,7 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.get_status_display()})"
+        return f"{shown(self, 'title')} ({self.get_status_display()})"
 
     @property
     def is_open(self) -> bool:
@@ -369,6 +378,14 @@ class EventAction(models.Model):
         validators=[validate_plain_text],
         help_text=_("Unit or person sent."),
         verbose_name=_("dispatched to"),
+    )
+    texts = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        validators=[validate_json_size],
+        help_text=_("Texts Vigil wrote here, as message keys and parameters: each reader gets them in their language."),
+        verbose_name=_("Vigil's texts"),
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 

@@ -3,6 +3,9 @@
 Built by hand, not by DRF's generic serializer: it is built for every frame that updates an open event,
 where the serializer took ~2 ms of a ~30 ms frame. ``EventSerializer`` returns this same dict (its
 declared fields still describe it in the OpenAPI schema), and a test holds the two to the same output.
+
+The texts Vigil wrote (``core.stored_text``) are in the active language: the request's for the API; a socket
+renders them again from ``texts`` in its own reader's language (``events.consumers``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from django.urls import reverse
 from rest_framework.fields import DateTimeField
 
 from core.messages import EventMessage
+from core.stored_text import shown
 from events.models import Event
 
 _time = DateTimeField()  # the API's own ISO 8601 in the site's time zone
@@ -36,7 +40,7 @@ def event_payload(event: Event) -> EventMessage:
         "camera_name": event.camera.name,
         "rule": event.rule_id,
         "label": event.label,
-        "title": event.title,
+        "title": shown(event, "title"),
         "detail": event.detail,
         "severity": event.severity,
         "status": event.status,
@@ -48,13 +52,14 @@ def event_payload(event: Event) -> EventMessage:
         "updated_at": _when(event.updated_at),
         "hit_count": event.hit_count,
         "peak_count": event.peak_count,
-        "recommended_actions": event.recommended_actions,
+        "recommended_actions": shown(event, "recommended_actions"),
         "assignee": event.assignee.username if event.assignee_id else None,
-        "resolution_note": event.resolution_note,
+        "resolution_note": shown(event, "resolution_note"),
         "resolved_at": _when(event.resolved_at),
         "escalated_at": _when(event.escalated_at),
         "snapshot_url": snapshot_url(event),
         "snapshot_at": _when(event.snapshot_at),
         "admin_url": admin_url(event),
         "actions": event.actions_allowed(),
+        "texts": event.texts,
     }

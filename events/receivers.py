@@ -4,6 +4,7 @@ system event for operators, and its first good frame closes it."""
 from __future__ import annotations
 
 from cameras.models import Camera
+from core.stored_text import stored
 from events.services import event_close_system, event_open_system
 
 OFFLINE_LABEL = "camera_offline"
@@ -15,9 +16,10 @@ def camera_offline_event(sender, *, camera: Camera, previous: str, **kwargs) -> 
         event_open_system(
             camera=camera,
             label=OFFLINE_LABEL,
-            title=f"Camera offline: {camera.name}",
+            title=stored("camera_offline.title", camera=camera.name),
             detail=camera.last_error,
             severity="high",
+            recommended_actions=stored("camera_offline.actions"),
         )
     elif previous == Camera.Status.OFFLINE and camera.status == Camera.Status.ONLINE:
-        event_close_system(camera=camera, label=OFFLINE_LABEL, note="The camera sends frames again.")
+        event_close_system(camera=camera, label=OFFLINE_LABEL, note=stored("camera_back"))

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cameras.bursts import camera_burst_request
 from cameras.frames import Frame
@@ -16,6 +17,7 @@ from cameras.models import Camera
 from core import snapshots
 from core.bounds import COUNTER_MAX, fit
 from core.isolation import is_outage
+from core.stored_text import StoredText, english, in_installation_language, is_stored, stored
 from core.vision import Detection
 from events import rules as threat_rules
 from events.models import Event, EventAction, RuleStreak, ThreatRule
@@ -275,8 +277,19 @@ def _evidence_attach(
 
 
 @transaction.atomic
-def event_open_system(*, camera: Camera, label: str, title: str, detail: str, severity: str) -> Event:
-    """Open a system event for ``camera`` unless one with ``label`` is already open (raised once)."""
+def event_open_system(
+    *,
+    camera: Camera,
+    label: str,
+    title: str | StoredText,
+    detail: str,
+    severity: str,
+    recommended_actions: str | StoredText = "",
+) -> Event:
+    """Open a system event for ``camera`` unless one with ``label`` is already open (raised once).
+
+    A title or actions given as a stored text (``core.stored_text``) are shown in each reader's language.
+    """
     now = timezone.now()
     existing = (
         Event.objects.select_for_update()
@@ -291,21 +304,27 @@ def event_open_system(*, camera: Camera, label: str, title: str, detail: str, se
         kind=Event.Kind.SYSTEM,
         camera=camera,
         label=_fits("label", label),
-        title=_fits("title", title),
+        title=_fits("title", english(title)),
         detail=detail,
         severity=severity,
         latitude=camera.latitude,
         longitude=camera.longitude,
         first_seen=now,
         last_seen=now,
-        recommended_actions="Check the camera's power and network link; see its last error.",
+        recommended_actions=english(recommended_actions),
+        texts=_texts(title=title, recommended_actions=recommended_actions),
     )
     event_opened.send(sender=Event, event=event)
     return event
 
 
+def _texts(**fields: str | StoredText) -> dict[str, StoredText]:
+    """The ``texts`` of a row: those of ``fields`` given as stored texts."""
+    return {name: value for name, value in fields.items() if is_stored(value)}
+
+
 @transaction.atomic
-def event_close_system(*, camera: Camera, label: str, note: str) -> int:
+def event_close_system(*, camera: Camera, label: str, note: str | StoredText) -> int:
     """Resolve the open system events ``label`` of ``camera``; returns how many were closed.
 
     Each close is written in the event's history as operators' steps are (no user: Vigil did it),
@@ -321,12 +340,14 @@ def event_close_system(*, camera: Camera, label: str, note: str) -> int:
         event.camera = camera
         previous = event.status
         event.status, event.resolution_note, event.resolved_at, event.last_seen = (
-            Event.Status.RESOLVED, note, now, now
+            Event.Status.RESOLVED, english(note), now, now
         )  # fmt: skip
-        event.save(update_fields=["status", "resolution_note", "resolved_at", "last_seen", "updated_at"])
+        event.texts = {**event.texts, **_texts(resolution_note=note)}
+        event.save(update_fields=["status", "resolution_note", "resolved_at", "last_seen", "texts", "updated_at"])
+        said = stored("resolved_by_vigil", note=note)
         EventAction.objects.create(
             event=event, action=EventAction.Action.RESOLVE, from_status=previous, to_status=event.status, user=None,
-            note=f"Resolved by Vigil: {note}",
+            note=english(said), texts={"note": said},
         )  # fmt: skip
         event_status_changed.send(sender=Event, event=event, previous=previous, user=None)
         event_closed.send(sender=Event, event=event, user=None)
@@ -337,7 +358,7 @@ def event_close_system(*, camera: Camera, label: str, note: str) -> int:
 
 _DEMO_RULES = [
     {
-        "name": "Crowd building up",
+        "name": _("Crowd building up"),
         "labels": ["person"],
         "min_count": 10,
         "min_confidence": 0.4,
@@ -345,15 +366,17 @@ _DEMO_RULES = [
         "severity": Event.Severity.HIGH,
         "danger_radius_m": 150,
         "cooldown_seconds": 600,
-        "recommended_actions": "1. Check the live picture for pushing or blocked exits.\n"
-        "2. Ask station staff to open extra gates.\n3. Dispatch crowd stewards if it keeps growing.",
+        "recommended_actions": _(
+            "1. Check the live picture for pushing or blocked exits.\n"
+            "2. Ask station staff to open extra gates.\n3. Dispatch crowd stewards if it keeps growing."
+        ),
     },
     {
         # Measured on the shared clips (docs: person down): the model's Fall class fires on walkers, prams
         # and people cut by the frame edge, up to 0.75 confident, so confidence alone separates nothing;
         # no lying box clear of the edge was seen at any confidence. On people lying down (rotated
         # frames) the Fall class gives 0.25-0.67: 0.4 keeps about half of those frames.
-        "name": "Person down",
+        "name": _("Person down"),
         "labels": ["person_down"],
         "min_confidence": 0.4,
         "box_shape": ThreatRule.BoxShape.LYING,
@@ -365,11 +388,13 @@ _DEMO_RULES = [
         "danger_radius_m": 50,
         "cooldown_seconds": 300,
         "escalate_after_minutes": 5,
-        "recommended_actions": "1. Look at the snapshot: is someone lying on the ground?\n"
-        "2. Call emergency medical services with the camera's address.\n3. Send the nearest patrol.",
+        "recommended_actions": _(
+            "1. Look at the snapshot: is someone lying on the ground?\n"
+            "2. Call emergency medical services with the camera's address.\n3. Send the nearest patrol."
+        ),
     },
     {
-        "name": "After-hours presence",
+        "name": _("After-hours presence"),
         "labels": ["person"],
         "min_confidence": 0.5,
         "severity": Event.Severity.MEDIUM,
@@ -378,20 +403,25 @@ _DEMO_RULES = [
         "active_until": "06:00",
         "scope": ThreatRule.Scope.DISTRICT,
         "district": "Centre",
-        "recommended_actions": "1. Check whether cleaning or security staff are scheduled.\n"
-        "2. If not, send a patrol and keep the camera on screen.",
+        "recommended_actions": _(
+            "1. Check whether cleaning or security staff are scheduled.\n"
+            "2. If not, send a patrol and keep the camera on screen."
+        ),
     },
 ]
 
 
 @transaction.atomic
 def rule_demo_seed() -> list[ThreatRule]:
-    """Create example threat rules once (demo installs); returns those created now."""
+    """Create example threat rules once (demo installs); returns those created now.
+
+    Written in the installation's language (``VIGIL_LANGUAGE``): once seeded they are the operators' rules,
+    to edit like any other, not texts of Vigil's to translate for each reader."""
     if ThreatRule.objects.exists():
         return []
     created = []
     for values in _DEMO_RULES:
-        rule = ThreatRule(**values)
+        rule = ThreatRule(**in_installation_language(values))
         rule.full_clean()
         rule.save()
         created.append(rule)
@@ -403,25 +433,28 @@ def rule_demo_seed() -> list[ThreatRule]:
 # default of an event per person seen, this rule shows the event workflow at once, on the demo cameras
 # only: one event per camera, updated while people stay in view, a new one after 15 minutes.
 DEMO_CAMERAS_RULE = {
-    "name": "People in view (demo)",
+    "name": _("People in view (demo)"),
     "labels": ["person"],
     "min_confidence": 0.5,
     "hold_frames": 1,
     "severity": Event.Severity.LOW,
     "danger_radius_m": 20,
     "cooldown_seconds": 900,
-    "recommended_actions": "1. This demo rule opens an event whenever a demo camera sees someone: try "
-    "acknowledging, dispatching and resolving it.\n2. Disable it in the admin (Threat rules) when you add "
-    "your own cameras.",
+    "recommended_actions": _(
+        "1. This demo rule opens an event whenever a demo camera sees someone: try "
+        "acknowledging, dispatching and resolving it.\n2. Disable it in the admin (Threat rules) when you add "
+        "your own cameras."
+    ),
 }
 
 
 @transaction.atomic
 def rule_demo_cameras_seed(cameras: list[Camera]) -> ThreatRule | None:
     """The demo's own rule on ``cameras`` (just created as demo cameras); None if it exists already."""
-    if not cameras or ThreatRule.objects.filter(name=DEMO_CAMERAS_RULE["name"]).exists():
+    values = in_installation_language(DEMO_CAMERAS_RULE)
+    if not cameras or ThreatRule.objects.filter(name=values["name"]).exists():
         return None
-    rule = ThreatRule(**DEMO_CAMERAS_RULE, scope=ThreatRule.Scope.CAMERAS)
+    rule = ThreatRule(**values, scope=ThreatRule.Scope.CAMERAS)
     rule.full_clean()
     rule.save()
     rule.cameras.set(cameras)

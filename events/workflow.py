@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.stored_text import english, stored
 from events.models import SNOOZE_MINUTES_MAX, TRANSITIONS, Event, EventAction, RuleSnooze, ThreatRule
 from events.rules import rules_changed
 from events.signals import event_closed, event_status_changed
@@ -143,9 +144,10 @@ def rule_snooze(*, event: Event, minutes: int, user: AbstractBaseUser | None, no
     until = timezone.now() + timedelta(minutes=minutes)
     snooze = RuleSnooze.objects.create(rule=event.rule, camera=event.camera, until=until, user=user, event=event,
                                        note=note)  # fmt: skip
-    said = f"Snoozed “{event.rule}” on “{event.camera}” for {minutes} min, until {timezone.localtime(until):%H:%M}"
+    said = stored("rule_snoozed", rule=str(event.rule), camera=str(event.camera), minutes=minutes,
+                  until=f"{timezone.localtime(until):%H:%M}", note=note)  # fmt: skip
     EventAction.objects.create(event=event, action=Action.SNOOZE, from_status=event.status, to_status=event.status,
-                               user=user, note=f"{said}: {note}")  # fmt: skip
+                               user=user, note=english(said), texts={"note": said})  # fmt: skip
     return snooze
 
 
@@ -158,9 +160,10 @@ def rule_snooze_end(*, snooze: RuleSnooze, user: AbstractBaseUser | None) -> boo
         rules_changed()  # an update() sends no signal: the detect workers' rule caches must hear of it
     if ended and snooze.event_id:
         event = Event.objects.get(pk=snooze.event_id)
+        said = stored("snooze_ended_early", rule=str(snooze.rule), camera=str(snooze.camera))
         EventAction.objects.create(event=event, action=Action.SNOOZE, from_status=event.status,
-                                   to_status=event.status, user=user,
-                                   note=f"Snooze of “{snooze.rule}” on “{snooze.camera}” ended early")  # fmt: skip
+                                   to_status=event.status, user=user, note=english(said),
+                                   texts={"note": said})  # fmt: skip
     return bool(ended)
 
 
@@ -174,9 +177,10 @@ def rule_tuned_record(*, event: Event, rule: ThreatRule, changes: dict[str, tupl
     )
     if not said:
         return None
+    tuned = stored("rule_tuned", rule=str(rule), changes=said[:1800])  # the field names, as the API spells them
     return EventAction.objects.create(event=event, action=Action.TUNE, from_status=event.status,
-                                      to_status=event.status, user=user,
-                                      note=f"Rule “{rule}” tuned: {said}"[:2000])  # fmt: skip
+                                      to_status=event.status, user=user, note=english(tuned)[:2000],
+                                      texts={"note": tuned})  # fmt: skip
 
 
 def _shown(value) -> str:

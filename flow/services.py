@@ -9,8 +9,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from shapely.geometry import Point, Polygon
 
+from core.stored_text import in_installation_language
 from core.vision import Detection
 from flow import crossing
 from flow.models import (
@@ -145,7 +148,7 @@ def zones_count(*, camera_id: int, detections: list[Detection], at: datetime) ->
 
 # The demo concourse's line, where the hand count of the clip puts it (docs/counting.md): people walking
 # towards the camera come in.
-DEMO_LINE = {"name": "Across the concourse", "start": [0.33, 0.62], "end": [0.9, 0.62], "in_side": "right"}
+DEMO_LINE = {"name": _("Across the concourse"), "start": [0.33, 0.62], "end": [0.9, 0.62], "in_side": "right"}
 
 
 def line_demo_seed(cameras) -> CountingLine | None:
@@ -153,7 +156,7 @@ def line_demo_seed(cameras) -> CountingLine | None:
     camera = next((c for c in cameras if c.source_url.endswith("/concourse.mp4") and c.capture_mode == "stream"), None)
     if camera is None or CountingLine.objects.filter(camera=camera).exists():
         return None
-    line = CountingLine(camera=camera, **DEMO_LINE)
+    line = CountingLine(camera=camera, **in_installation_language(DEMO_LINE))  # then the installation's own
     line.full_clean()
     line.save()
     return line
@@ -164,8 +167,8 @@ def line_camera_warning(line: CountingLine) -> str:
     camera = line.camera
     if camera.capture_mode == "stream" or not line.enabled:
         return ""
-    return (
-        f"“{camera}” is analysed picture by picture ({camera.get_capture_mode_display().lower()}): "
-        "a line counts people it follows from frame to frame, so it counts only when the camera is in stream "
-        "mode (or on recorded videos analysed for it). Set the camera's capture mode to stream to count live."
-    )
+    return gettext(
+        "“%(camera)s” is analysed picture by picture (%(mode)s): a line counts people it follows from frame to "
+        "frame, so it counts only when the camera is in stream mode (or on recorded videos analysed for it). Set "
+        "the camera's capture mode to stream to count live."
+    ) % {"camera": camera, "mode": camera.get_capture_mode_display().lower()}

@@ -2,6 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.stored_text import in_installation_language
 from events.models import Event, Severity
 from events.services import DEMO_CAMERAS_RULE
 from livemap.selectors import demo_cameras, map_config
@@ -17,7 +18,8 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "severities": Severity.choices,
         "statuses": Event.Status.choices,
         "demo_cameras": demo_cameras(),
-        "demo_rule_name": DEMO_CAMERAS_RULE["name"],  # a rule's name is data: the same in every language
+        # A rule's name is data, the same in every language: the demo's as it was seeded.
+        "demo_rule_name": in_installation_language(DEMO_CAMERAS_RULE)["name"],
         "can_view_flow": request.user.has_perm("flow.view_crossing"),
     }
     return render(request, "livemap/map.html", context)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core import redact
 from core.admin_objects import changeable_object
 from core.badges import badge, field_badge
+from core.stored_text import shown
 from events.admin import EventAdmin
 from notifications.admin_forms import NotificationChannelForm
 from notifications.models import Delivery, Notification, NotificationChannel
@@ -210,7 +211,7 @@ class NotificationAdmin(admin.ModelAdmin):
         if notification.event_id is None:
             return "—"
         url = reverse("admin:events_event_change", args=[notification.event_id])
-        return format_html('<a href="{}">#{} {}</a>', url, notification.event_id, notification.event.title)
+        return format_html('<a href="{}">#{} {}</a>', url, notification.event_id, shown(notification.event, "title"))
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, notification: Notification) -> str:

@@ -288,8 +288,12 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Languages: English (the source) and French. Another one is `makemessages -l <code>`, its translations in
 # locale/<code>/LC_MESSAGES/, and a line here (see the README's "Languages").
-LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
+# The installation's language: readers whose browser asks for none of LANGUAGES get it, and the demo's
+# rules and cameras are written in it when seeded.
+LANGUAGE_CODE = env.string("LANGUAGE", "en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"VIGIL_LANGUAGE={LANGUAGE_CODE!r} must be one of {', '.join(dict(LANGUAGES))}")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.string("TIME_ZONE", "UTC")
 USE_I18N = True

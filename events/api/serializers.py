@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.bounds import validate_plain_text
+from core.stored_text import shown
 from events.models import SNOOZE_MINUTES_MAX, Event, EventAction, RuleSnooze, ThreatRule
 from events.payloads import admin_url, event_payload, snapshot_url
 
@@ -19,6 +20,11 @@ class EventSerializer(serializers.ModelSerializer):
     snapshot_url = serializers.SerializerMethodField()
     admin_url = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField(help_text="Workflow actions allowed from the current status.")
+    texts = serializers.JSONField(
+        read_only=True,
+        help_text="The texts Vigil wrote (title, recommended_actions, resolution_note), as message keys and "
+        "parameters; those fields are in the request's language (Accept-Language), the database keeps English.",
+    )
 
     class Meta:
         model = Event
@@ -27,7 +33,7 @@ class EventSerializer(serializers.ModelSerializer):
             "latitude", "longitude", "danger_radius_m", "first_seen", "last_seen", "updated_at",
             "hit_count", "peak_count", "recommended_actions", "assignee", "resolution_note", "resolved_at",
             "escalated_at",
-            "snapshot_url", "snapshot_at", "admin_url", "actions",
+            "snapshot_url", "snapshot_at", "admin_url", "actions", "texts",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -55,6 +61,10 @@ class EventActionSerializer(serializers.ModelSerializer):
         model = EventAction
         fields = ["id", "action", "from_status", "to_status", "user", "note", "dispatched_to", "created_at"]
         read_only_fields = fields
+
+    def to_representation(self, step: EventAction) -> dict:
+        # A note Vigil wrote, in the request's language (the database keeps it in English).
+        return {**super().to_representation(step), "note": shown(step, "note")}
 
 
 class EventActionRequestSerializer(serializers.Serializer):

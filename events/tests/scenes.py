@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+
+from cameras.frames import Frame
+from cameras.models import Camera
+from cameras.services import camera_frame_accept, camera_record_failure
 from cameras.tests.factories import CameraFactory
 from core.broadcast import broadcasts_flush
 from detection.pipeline import frames_analyse
@@ -27,6 +34,23 @@ def crowd_event(*, camera_name: str = "Bus stop", rule_name: str = "People at th
     frames_analyse([(camera, photo("bus.jpg"))])
     broadcasts_flush()
     return Event.objects.get(camera=camera)
+
+
+def offline_event(*, camera_name: str = "Quay", error: str = "HTTP 503") -> Event:
+    """A camera whose captures fail until it is offline: the system event Vigil opens for it."""
+    camera = CameraFactory(name=camera_name, status=Camera.Status.ONLINE, detect=False)
+    for _ in range(settings.CAMERA_OFFLINE_AFTER_FAILURES):
+        camera_record_failure(camera=camera, error=error, started_at=timezone.now())
+    broadcasts_flush()
+    return Event.objects.get(camera=camera, label="camera_offline")
+
+
+def back_online(event: Event) -> Event:
+    """The offline camera's first good frame: Vigil resolves its system event (a step in the history)."""
+    frame = Frame(image=np.zeros((48, 64, 3), dtype=np.uint8))
+    camera_frame_accept(camera=Camera.objects.get(pk=event.camera_id), frame=frame, latency_ms=None, submit=False)
+    broadcasts_flush()
+    return Event.objects.get(pk=event.pk)
 
 
 def lying_photo() -> bytes:

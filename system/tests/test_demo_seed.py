@@ -37,3 +37,26 @@ def test_seed_demo_says_what_it_created_and_the_photos_demo_has_no_line(settings
     assert "Demo camera 'Central Station Concourse' created (interval snapshots)" in out
     assert "Demo threat rule 'People in view (demo)' created on the demo cameras" in out
     assert not CountingLine.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_french_installation_seeds_its_demo_in_french(settings, media_dir):
+    """VIGIL_LANGUAGE=fr: the demo's rules, line and camera descriptions are written in French, once (they are
+    then the installation's data, edited like any other)."""
+    settings.LANGUAGE_CODE = "fr"
+    settings.DEMO_MEDIA = media_dir
+    settings.SOURCE_FOLDERS = [*settings.SOURCE_FOLDERS, media_dir]
+    demo_seed()
+
+    rules = dict(ThreatRule.objects.values_list("name", "recommended_actions"))
+    assert set(rules) == {
+        "Foule qui grossit",
+        "Personne à terre",
+        "Présence hors des heures",
+        "Personnes visibles (démo)",
+    }
+    assert rules["Personne à terre"].startswith("1. Regardez l’instantané : quelqu’un est-il allongé au sol ?")  # noqa: RUF001
+    assert CountingLine.objects.get().name == "À travers le hall"
+    concourse = Camera.objects.get(source_url__endswith="/concourse.mp4")
+    assert concourse.description == "Caméra de démonstration qui passe concourse.mp4 en boucle."
+    assert ThreatRule.objects.get(name="Personnes visibles (démo)").cameras.count() == Camera.objects.count()

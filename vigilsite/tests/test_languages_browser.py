@@ -19,11 +19,12 @@ from playwright.sync_api import Page, expect
 
 from cameras.tests.factories import CameraFactory
 from conftest import PASSWORD
+from core.stored_text import in_installation_language
 from detection.models import DetectionModel
 from detection.services import count_sample_record
 from events.models import Event, ThreatRule
 from events.services import DEMO_CAMERAS_RULE
-from events.tests.scenes import crowd_event
+from events.tests.scenes import back_online, crowd_event, offline_event
 from flow import crossing
 from flow.models import CountingLine
 from flow.services import crossings_record
@@ -91,7 +92,7 @@ def _english_left(page: Page, *, names: set[str] = frozenset(), identifiers: boo
     """What is English on the page. ``names``: texts that are names people gave (data, in any language);
     ``identifiers``: the pages where labels are typed as identifiers (``person, person_down``)."""
     plain, patterns = _catalogue_english()
-    data = {DEMO_CAMERAS_RULE["name"], *names}  # the demo rule's name, quoted by the map's note
+    data = {in_installation_language(DEMO_CAMERAS_RULE)["name"], *names}  # the demo rule's name, in the map's note
     texts = [_normal(text) for text in page.evaluate(_VISIBLE_TEXTS) if _normal(text) not in data]
     if identifiers:
         texts = [re.sub(r"\b(person_down|person|vehicle|camera_offline)\b", "<label>", text) for text in texts]
@@ -130,6 +131,14 @@ def _french_data() -> tuple[Event, CountingLine]:
     crossings_record(lines={line.pk: line}, found=found)
     count_sample_record(camera=portique, captured_at=now - timedelta(minutes=2), counts={"person": 3})
     return event, line
+
+
+def _vigils_own_events() -> tuple[Event, Event]:
+    """Events whose texts Vigil wrote itself: a camera offline now, and one Vigil resolved when its camera came
+    back (its history has Vigil's note)."""
+    offline = offline_event(camera_name="Quai Est")
+    resolved = back_online(offline_event(camera_name="Passerelle Sud"))
+    return offline, resolved
 
 
 def _log_in(browser, server, user, *, locale: str) -> Page:
@@ -174,6 +183,7 @@ def test_a_french_browser_gets_the_map_the_event_page_and_the_flow_dashboard_in_
     browser, asgi_server, make_user, offline_model, artifacts_dir
 ):
     event, line = _french_data()
+    offline, resolved = _vigils_own_events()
     operator = make_user("olga", "Operators", staff=True)
     page = _log_in(browser, asgi_server, operator, locale="fr-FR")
     assert page.evaluate("document.documentElement.lang") == "fr"
@@ -187,6 +197,12 @@ def test_a_french_browser_gets_the_map_the_event_page_and_the_flow_dashboard_in_
     expect(page.locator("#connection")).to_have_text("En direct")
     expect(page.locator("#demo-note")).to_contain_text("Ce que vous voyez")
     _screenshot(page, artifacts_dir, "map-fr")
+    _assert_french(page)
+    # The offline camera's event, in the feed and its popup: the title and actions Vigil wrote, in French.
+    expect(page.locator(f'#feed li[data-event-id="{offline.pk}"]')).to_contain_text("Caméra hors ligne : Quai Est")
+    page.evaluate("(id) => window.vigilMap.events.get(id).marker.openPopup()", offline.pk)
+    offline_popup = page.locator(f'.event-popup[data-event-id="{offline.pk}"]')
+    expect(offline_popup).to_contain_text("Vérifiez l’alimentation et la liaison réseau de la caméra")  # noqa: RUF001
     _assert_french(page)
     page.keyboard.press("Escape")
     page.keyboard.press("?")  # the keyboard shortcuts
@@ -208,6 +224,16 @@ def test_a_french_browser_gets_the_map_the_event_page_and_the_flow_dashboard_in_
     page.locator('#workflow form[data-action="acknowledge"] button').click()
     expect(page.locator(".messagelist")).to_contain_text(f"Événement n° {event.pk} : acquitter — désormais acquitté.")
     page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    _assert_french(page)
+
+    # The event Vigil resolved: its title, its resolution and the step in its history, in French.
+    page.goto(f"{asgi_server.url}/admin/events/event/{resolved.pk}/change/")
+    expect(page.locator("#content")).to_contain_text("Caméra hors ligne : Passerelle Sud")
+    expect(page.locator("#content")).to_contain_text("Résolu par Vigil : La caméra envoie de nouveau des images.")
+    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    _assert_french(page)
+    page.goto(f"{asgi_server.url}/admin/events/event/?status=all")
+    expect(page.locator("#content")).to_contain_text("Caméra hors ligne : Quai Est")
     _assert_french(page)
 
     # The flow dashboard.
@@ -256,6 +282,7 @@ def test_an_english_user_switches_to_french_and_stays_on_the_same_page(
 
 def test_the_admins_pages_are_in_french_too(browser, asgi_server, make_user, offline_model):
     event, line = _french_data()
+    _vigils_own_events()  # their titles on the event list
     admin = make_user("alain", "Administrators", staff=True)
     page = _log_in(browser, asgi_server, admin, locale="fr-FR")
     rule = ThreatRule.objects.get(name="Attroupement à l'arrêt")

@@ -22,7 +22,7 @@ from django.conf import settings
 BASE_DIR = Path(settings.BASE_DIR)
 DOMAINS = ("django", "djangojs")
 # Every language but the one the code is written in.
-TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+TRANSLATED = [code for code, _name in settings.LANGUAGES if code != "en"]
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]")
 
 
