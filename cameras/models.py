@@ -224,6 +224,8 @@ class Camera(models.Model):
         verbose_name = _("camera")
         verbose_name_plural = _("cameras")
         ordering = ["name"]
+        # The live map asks for the cameras in view (``bbox``): a range on latitude, then longitude.
+        indexes = [models.Index(fields=["latitude", "longitude"], name="camera_position")]
         constraints = [
             range_check("camera", "latitude", Decimal("-90"), Decimal("90")),
             range_check("camera", "longitude", Decimal("-180"), Decimal("180")),
