@@ -37,7 +37,7 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 # A decimal number in ASCII (``float()`` also takes "٣", "1_0", "nan" and "1e999").
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,3}(?:\.[0-9]{0,12})?|\.[0-9]{1,12})")
-BBOX_HELP = "give four numbers min_lon,min_lat,max_lon,max_lat in degrees (e.g. 4.85,52.35,4.95,52.40)."
+BBOX_HELP = "min_lon,min_lat,max_lon,max_lat in degrees, digits 0-9 (e.g. 4.85,52.35,4.95,52.40)."
 
 MOMENT_HELP = (
     f"give an ISO 8601 date and time (e.g. 2026-11-22T08:00:00+01:00) between the years {FIRST_YEAR} and {LAST_YEAR}."
