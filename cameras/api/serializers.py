@@ -82,8 +82,8 @@ class CameraSerializer(serializers.ModelSerializer):
 
 
 class CameraMapSerializer(serializers.ModelSerializer):
-    """What a camera's map marker needs (``?compact=true``): a fifth of the full answer's bytes, and no
-    per-row query for the latest counts; the popup fetches the full camera when it opens."""
+    """What a camera's map marker needs (``?compact=true``): under a third of the full answer's bytes and
+    no per-row query for the latest counts; the popup fetches the full camera when it opens."""
 
     class Meta:
         model = Camera
