@@ -44,7 +44,11 @@ def map_config(user: AbstractBaseUser) -> dict[str, Any]:
         "zoom": zoom,
         "camera_extent": camera_extent(),
         "tiles": {"name": name, "url": url, **options, "attribution": map_attribution()},
-        "api": {"events": reverse("event-list"), "cameras": reverse("camera-list")},
+        "api": {
+            "events": reverse("event-list"),
+            "cameras": reverse("camera-list"),
+            "camera_markers": reverse("camera-markers"),
+        },
         "websocket": "/ws/events/",
         "resync_seconds": settings.MAP_RESYNC_SECONDS,
         "can_work_events": user.has_perm("events.change_event"),

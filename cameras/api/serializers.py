@@ -82,7 +82,7 @@ class CameraSerializer(serializers.ModelSerializer):
 
 
 class CameraMapSerializer(serializers.ModelSerializer):
-    """What a camera's map marker needs (``?compact=true``): under a third of the full answer's bytes and
+    """What a camera's map marker needs (``/api/cameras/map/``): under a third of the full answer's bytes and
     no per-row query for the latest counts; the popup fetches the full camera when it opens."""
 
     class Meta:

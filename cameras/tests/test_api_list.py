@@ -1,4 +1,4 @@
-"""The camera list as the live map reads it: the cameras in a box, page by page, in a compact form."""
+"""The camera list and the live map's markers (``/api/cameras/map/``): the cameras in a box, page by page."""
 
 from __future__ import annotations
 
@@ -54,10 +54,10 @@ def test_a_bad_bounding_box_is_a_clear_400(viewer, bbox, message):
     assert message in response.json()["bbox"][0]
 
 
-def test_the_list_pages_only_when_asked(viewer):
+def test_the_list_stays_one_answer_and_the_markers_come_in_pages(viewer):
     cameras = [CameraFactory(latitude="52.37", longitude="4.89") for _ in range(5)]
     assert len(viewer.get("/api/cameras/").json()) == 5  # one answer, as clients have always read it
-    seen, url = [], "/api/cameras/?page_size=2&bbox=4.85,52.35,4.95,52.40"
+    seen, url = [], "/api/cameras/map/?page_size=2&bbox=4.85,52.35,4.95,52.40"
     while url:
         page = viewer.get(url).json()
         assert len(page["results"]) <= 2
@@ -66,24 +66,28 @@ def test_the_list_pages_only_when_asked(viewer):
     assert seen == [camera.pk for camera in cameras]
 
 
+def test_the_markers_keep_to_the_bounding_box(viewer):
+    dam = CameraFactory(name="Dam", latitude="52.3731", longitude="4.8926")
+    CameraFactory(name="Utrecht", latitude="52.0907", longitude="5.1214")
+    body = viewer.get("/api/cameras/map/?bbox=4.85,52.35,4.95,52.40").json()
+    assert [camera["id"] for camera in body["results"]] == [dam.pk]
+    response = viewer.get("/api/cameras/map/", {"bbox": "4.95,52.35,4.85,52.40"})
+    assert response.status_code == 400 and "inside out" in response.json()["bbox"][0]
+
+
 @pytest.mark.parametrize("size", ["0", "²", "-1", "1e3"])
 def test_a_bad_page_size_is_a_clear_400(viewer, size):
-    response = viewer.get("/api/cameras/", {"page_size": size})
+    response = viewer.get("/api/cameras/map/", {"page_size": size})
     assert response.status_code == 400 and "page_size" in response.json()
 
 
-def test_the_compact_list_has_only_what_a_marker_needs_in_one_query(viewer, django_assert_max_num_queries):
+def test_the_markers_have_only_what_a_marker_needs_in_one_query(viewer):
     CameraFactory.create_batch(3, latitude="52.37", longitude="4.89", heading=90)
     with CaptureQueriesContext(connection) as queries:
-        body = viewer.get("/api/cameras/?format=geojson&compact=true").json()
+        body = viewer.get("/api/cameras/map/?format=geojson").json()
     camera_queries = [q for q in queries.captured_queries if "cameras_camera" in q["sql"]]
     assert len(camera_queries) == 1
     assert "cameras_countsample" not in camera_queries[0]["sql"]
     feature = body["features"][0]
     assert feature["properties"].keys() == {"id", "name", "latitude", "longitude", "heading", "status"}
     assert feature["geometry"]["type"] == "Point"
-
-
-def test_a_bad_compact_flag_is_a_clear_400(viewer):
-    response = viewer.get("/api/cameras/?compact=maybe")
-    assert response.status_code == 400 and "compact" in response.json()

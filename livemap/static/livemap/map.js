@@ -273,7 +273,7 @@
     const { bounds, bbox } = boxAround(view);
     loadedBoxes.push(bounds); // before the requests: a second moveend meanwhile does not ask again
     try {
-      let next = `${config.api.cameras}?${new URLSearchParams({ format: "geojson", compact: "true", page_size: String(CAMERA_PAGE_SIZE), bbox })}`;
+      let next = `${config.api.camera_markers}?${new URLSearchParams({ format: "geojson", page_size: String(CAMERA_PAGE_SIZE), bbox })}`;
       while (next) {
         const page = await getJSON(next);
         const batch = [];
