@@ -233,7 +233,9 @@ class Camera(models.Model):
                 fields=["capture_due_at"],
                 name="camera_capture_due",
                 condition=models.Q(enabled=True, capture_mode="interval"),
-            )
+            ),
+            # The live map asks for the cameras in view (``bbox``): a range on latitude, then longitude.
+            models.Index(fields=["latitude", "longitude"], name="camera_position"),
         ]
         constraints = [
             range_check("camera", "latitude", Decimal("-90"), Decimal("90")),

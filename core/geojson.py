@@ -38,10 +38,13 @@ class GeoJSONRenderer(JSONRenderer):
 
 
 class GeoJSONMixin:
-    """Offer ``?format=geojson`` (or ``Accept: application/geo+json``) on a viewset's list and retrieve."""
+    """Offer ``?format=geojson`` (or ``Accept: application/geo+json``) on a viewset's list and retrieve
+    (and the other reads named in ``geojson_actions``)."""
+
+    geojson_actions: tuple[str, ...] = ("list", "retrieve")
 
     def get_renderers(self) -> list:
         renderers = super().get_renderers()
-        if getattr(self, "action", None) in ("list", "retrieve"):
+        if getattr(self, "action", None) in self.geojson_actions:
             renderers.append(GeoJSONRenderer())
         return renderers

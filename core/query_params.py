@@ -21,6 +21,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.rest_framework import FilterSet as RestFilterSet
 from django_filters.rest_framework.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 # Years a moment may have, in UTC: far from both ends of ``datetime`` (1 and 9999), so that any
@@ -33,6 +35,9 @@ LATEST = datetime(LAST_YEAR, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 # ``[0-9]``, not ``\d``: in a str pattern ``\d`` also matches Arabic-Indic, full-width and other digits.
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+# A decimal number in ASCII (``float()`` also takes "٣", "1_0", "nan" and "1e999").
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,3}(?:\.[0-9]{0,12})?|\.[0-9]{1,12})")
+BBOX_HELP = "min_lon,min_lat,max_lon,max_lat in degrees, digits 0-9 (e.g. 4.85,52.35,4.95,52.40)."
 
 MOMENT_HELP = (
     f"give an ISO 8601 date and time (e.g. 2026-11-22T08:00:00+01:00) between the years {FIRST_YEAR} and {LAST_YEAR}."
@@ -63,6 +68,32 @@ def parse_integer(name: str, value: str, *, minimum: int = INT_MIN, maximum: int
     if not minimum <= number <= maximum:
         raise BadParameter(name, f"give a whole number from {minimum} to {maximum}.")
     return number
+
+
+def parse_bbox(name: str, value: str) -> tuple[float, float, float, float]:
+    """``min_lon,min_lat,max_lon,max_lat`` (the order of GeoJSON and map clients) as four floats: ASCII
+    decimals, longitudes within ±180 and latitudes within ±90, each minimum below its maximum."""
+    _refuse_control(name, value)
+    parts = value.split(",")
+    if len(parts) != 4 or not all(_DECIMAL.fullmatch(part.strip()) for part in parts):
+        raise BadParameter(name, f"Give four numbers: {BBOX_HELP}")
+    west, south, east, north = (float(part) for part in parts)
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
+        raise BadParameter(name, "Longitudes must be within ±180 and latitudes within ±90.")
+    if west >= east or south >= north:
+        raise BadParameter(name, "The box is inside out or empty: min_lon < max_lon, min_lat < max_lat.")
+    return west, south, east, north
+
+
+def parse_flag(name: str, value: str) -> bool:
+    """``true``/``false`` (or ``1``/``0``), as DRF and django-filter write booleans."""
+    _refuse_control(name, value)
+    text = value.strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    raise BadParameter(name, "give true or false.")
 
 
 def check_moment(name: str, moment: datetime) -> datetime:
@@ -156,6 +187,39 @@ class QueryModelChoiceField(django_filters.fields.ModelChoiceField):
             except BadParameter:
                 raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
         return super().to_python(value)
+
+
+class BoundingBoxField(forms.CharField):
+    """``min_lon,min_lat,max_lon,max_lat`` read by :func:`parse_bbox`."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return parse_bbox("bbox", value)
+        except BadParameter as bad:
+            raise forms.ValidationError(bad.message, code="invalid") from None
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class BoundingBoxFilter(django_filters.Filter):
+    """Rows whose ``latitude``/``longitude`` columns lie in the box (no PostGIS: two range conditions,
+    served by the ``(latitude, longitude)`` index)."""
+
+    field_class = BoundingBoxField
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        west, south, east, north = value
+        return queryset.filter(latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east)
+
+
+BBOX_FILTER_HELP = (
+    "Only what lies inside min_lon,min_lat,max_lon,max_lat (degrees, WGS 84; e.g. 4.85,52.35,4.95,52.40): "
+    "longitudes within ±180, latitudes within ±90, each minimum below its maximum; otherwise a 400."
+)
 
 
 class QueryDateTimeFilter(django_filters.IsoDateTimeFilter):

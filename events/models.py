@@ -329,6 +329,8 @@ class Event(models.Model):
             models.Index(fields=["updated_at"]),
             # The admin's list, newest first, over all statuses (its ordering ends with -pk).
             models.Index(fields=["-first_seen", "-id"], name="event_newest_first"),
+            # The API's ``bbox``: a range on latitude, then longitude.
+            models.Index(fields=["latitude", "longitude"], name="event_position"),
         ]
         constraints = [
             range_check("event", "latitude", Decimal("-90"), Decimal("90")),

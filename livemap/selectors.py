@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Avg
+from django.db.models import Avg, Max, Min
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
@@ -24,6 +24,17 @@ def map_center() -> tuple[list[float], int]:
     return [float(middle["lat"]), float(middle["lon"])], settings.LEAFLET_CONFIG["DEFAULT_ZOOM"]
 
 
+def camera_extent() -> list[list[float]] | None:
+    """The box around every camera, ``[[south, west], [north, east]]``: the first view is fitted to it
+    before any camera is loaded, so the map then asks only for what is in that view (``bbox``)."""
+    box = Camera.objects.aggregate(
+        south=Min("latitude"), west=Min("longitude"), north=Max("latitude"), east=Max("longitude")
+    )
+    if box["south"] is None:
+        return None
+    return [[float(box["south"]), float(box["west"])], [float(box["north"]), float(box["east"])]]
+
+
 def map_config(user: AbstractBaseUser) -> dict[str, Any]:
     """The page's JSON configuration; permissions here only decide which buttons to draw."""
     name, url, options = settings.LEAFLET_CONFIG["TILES"][0]
@@ -31,8 +42,13 @@ def map_config(user: AbstractBaseUser) -> dict[str, Any]:
     return {
         "center": center,
         "zoom": zoom,
+        "camera_extent": camera_extent(),
         "tiles": {"name": name, "url": url, **options, "attribution": map_attribution()},
-        "api": {"events": reverse("event-list"), "cameras": reverse("camera-list")},
+        "api": {
+            "events": reverse("event-list"),
+            "cameras": reverse("camera-list"),
+            "camera_markers": reverse("camera-markers"),
+        },
         # The camera's live view (recordings' page); "0" stands for the camera's id.
         "live_url": reverse("camera-live", args=[0]),
         "websocket": "/ws/events/",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from cameras.models import Camera
+from cameras.services import camera_record_failure
 from cameras.tests.factories import CameraFactory
 from conftest import PASSWORD, browser_log_in
 from core.broadcast import broadcasts_flush
@@ -34,6 +37,21 @@ def _log_in_context(context, server, user) -> Page:
     page.click("[type=submit]")
     expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=20_000)
     return page
+
+
+def _expect_event_pin(page: Page, event: Event, timeout: float = 10_000) -> None:
+    """The event's own pin is drawn: shown out of its cluster first when markers near it are clustered
+    (``zoomToShowLayer``, what a click on the feed does too)."""
+    # Functions, not expressions: the page's CSP refuses the eval playwright polls an expression with.
+    marker = "window.vigilMap.events.get(id).marker"
+    page.wait_for_function(
+        f"(id) => window.vigilMap.events.has(id) && window.vigilMap.eventLayer.hasLayer({marker})",
+        arg=event.pk,
+        timeout=timeout,
+    )
+    show = f"(id) => new Promise((done) => window.vigilMap.eventLayer.zoomToShowLayer({marker}, done))"
+    page.evaluate(show, event.pk)
+    expect(page.locator(f'.event-pin[data-event-id="{event.pk}"]')).to_be_visible()
 
 
 def _crowd_event(offline_model) -> Event:
@@ -102,7 +120,7 @@ def test_events_opened_while_the_socket_was_down_are_on_the_map_after_the_reconn
 
     expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=45_000)
     for event in (first, second):
-        expect(page.locator(f'.event-pin[data-event-id="{event.pk}"]')).to_be_visible(timeout=10_000)
+        _expect_event_pin(page, event)
         expect(page.locator(f'#feed li[data-event-id="{event.pk}"]')).to_be_visible()
     page.close()
 
@@ -411,3 +429,83 @@ def test_the_map_follows_the_systems_dark_mode(browser, asgi_server, make_user):
         (element) => getComputedStyle(element).backgroundColor)""")
     assert colours == ["rgb(13, 17, 23)", "rgb(22, 27, 34)"], colours  # dark page, dark event panel
     context.close()
+
+
+def _seed_cameras(count: int) -> list[Camera]:
+    """``count`` cameras on a grid of about 3 x 2.5 km around the Dam, in one insert."""
+    side = int(count**0.5) + 1
+    rows = [
+        CameraFactory.build(
+            name=f"Grid {i:04d}",
+            slug=f"grid-{i:04d}",
+            latitude=Decimal("52.3600") + Decimal(i // side) * Decimal("0.0012"),
+            longitude=Decimal("4.8700") + Decimal(i % side) * Decimal("0.0024"),
+            status=Camera.Status.ONLINE,
+        )
+        for i in range(count)
+    ]
+    return Camera.objects.bulk_create(rows)
+
+
+def test_hundreds_of_cameras_are_clustered_loaded_by_view_and_kept_live(browser, asgi_server, make_user, settings):
+    grid = _seed_cameras(300)
+    page = _log_in(browser, asgi_server, make_user("olga", "Operators"))
+    camera_requests: list[str] = []
+    page.on("request", lambda request: camera_requests.append(request.url) if "/api/cameras/" in request.url else None)
+
+    # Clusters, each saying how many cameras it holds; together they hold every camera of the grid.
+    page.wait_for_function("() => window.vigilMap.cameras.size === 300")
+    clusters = page.locator(".camera-cluster")
+    expect(clusters.first).to_be_visible()
+    in_clusters = sum(int(n) for n in clusters.evaluate_all("els => els.map(e => e.dataset.count)"))
+    assert in_clusters + page.locator(".camera-pin").count() == 300
+    assert page.locator(".camera-pin").count() < 300
+
+    # Clicking the biggest cluster zooms in, and it splits into smaller clusters or single pins.
+    counts = clusters.evaluate_all("els => els.map(e => Number(e.dataset.count))")
+    biggest = max(counts)
+    zoom = page.evaluate("window.vigilMap.map.getZoom()")
+    clicked = clusters.nth(counts.index(biggest))
+    clicked.evaluate("""icon => { window.clicked = window.vigilMap.cameraLayer._featureGroup.getLayers()
+        .find((layer) => layer._icon && layer._icon.contains(icon)).getAllChildMarkers(); }""")
+    clicked.click()
+    page.wait_for_function("(zoom) => window.vigilMap.map.getZoom() > zoom", arg=zoom)
+    # Every camera of that cluster is now shown on its own or in a smaller cluster.
+    page.wait_for_function(
+        """(biggest) => window.clicked.every((marker) => {
+            const shown = window.vigilMap.cameraLayer.getVisibleParent(marker);
+            return shown && (shown === marker || shown.getChildCount() < biggest);
+        })""",
+        arg=biggest,
+    )
+    expect(page.locator(".camera-pin, .camera-cluster").first).to_be_visible()
+
+    # A camera outside everything loaded so far arrives when the map is panned to it, in one request.
+    far = CameraFactory(name="Far away", latitude="52.5000", longitude="5.2000")
+    assert page.evaluate(f"window.vigilMap.cameras.has({far.pk})") is False
+    camera_requests.clear()
+    page.evaluate("window.vigilMap.map.setView([52.5, 5.2], 16, { animate: false })")
+    expect(page.locator(f'.camera-pin[data-camera-id="{far.pk}"]')).to_be_visible()
+    assert len(camera_requests) == 1 and "/api/cameras/map/?" in camera_requests[0] and "bbox=" in camera_requests[0]
+    # Back where the map started: that area is loaded already, nothing is asked again.
+    south_west, north_east = (grid[0].latitude, grid[0].longitude), (grid[-1].latitude, grid[17].longitude)
+    corners = [[float(v) for v in south_west], [float(v) for v in north_east]]
+    page.evaluate(f"window.vigilMap.map.fitBounds({corners}, {{ padding: [40, 40], animate: false }})")
+    page.wait_for_function("() => window.vigilMap.map.getZoom() < 16")
+    expect(page.locator(".camera-cluster").first).to_be_visible()
+    assert len(camera_requests) == 1
+
+    # A camera going offline inside a cluster: its marker takes the status, its cluster the red ring.
+    settings.CAMERA_OFFLINE_AFTER_FAILURES = 1
+    camera = grid[150]
+    cluster = "(id) => window.vigilMap.cameraLayer.getVisibleParent(window.vigilMap.cameras.get(id).marker)"
+    assert page.evaluate(f"(id) => ({cluster})(id) instanceof L.MarkerCluster", camera.pk)
+    camera_record_failure(camera=camera, error="connection refused", started_at=timezone.now())
+    broadcasts_flush()
+    page.wait_for_function("(id) => window.vigilMap.cameras.get(id).data.status === 'offline'", arg=camera.pk)
+    page.wait_for_function(
+        f"(id) => ({cluster})(id)._icon.querySelector('.camera-cluster.has-offline') !== null", arg=camera.pk
+    )
+    page.evaluate(f"window.vigilMap.map.setView([{camera.latitude}, {camera.longitude}], 17, {{ animate: false }})")
+    expect(page.locator(f'.camera-pin.offline[data-camera-id="{camera.pk}"]')).to_be_visible()
+    page.close()

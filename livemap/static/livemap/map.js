@@ -4,6 +4,11 @@
  * ("changed since" the newest change seen, minus a margin), and every item is applied only
  * if it is not older than what the page already has. So a message and a fetch may overlap
  * in any order and the page still ends on the newest state.
+ *
+ * Thousands of cameras: markers are clustered (leaflet.markercluster) below CLUSTER_UNTIL_ZOOM, and
+ * cameras are loaded by viewport (``bbox``, the view plus a margin, compact rows, paged) when the map
+ * stops moving, never twice for an area already loaded. Events are loaded whole (the feed lists them
+ * all, wherever the map looks) and clustered too.
  */
 (function () {
   "use strict";
@@ -24,12 +29,25 @@
   const CATCH_UP_MARGIN_MS = 10000;
   const MAX_BACKOFF_S = 30;
   const FEED_LIMIT = 200;
+  // From this zoom every marker is drawn on its own (co-located pins overlap, as before clustering):
+  // the zoom an event opened from the list is shown at.
+  const CLUSTER_UNTIL_ZOOM = 16;
+  const VIEW_MARGIN = 0.5; // load half a view more on every side, so a short pan needs no request
+  // Pages of a thousand: each is drawn as it comes (bigger first pages, measured, painted later).
+  const CAMERA_PAGE_SIZE = 1000;
+  const SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"];
 
   const map = L.map("map", { zoomControl: false }).setView(config.center, config.zoom);
   L.control.zoom({ zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
   L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: config.tiles.maxZoom || 19 }).addTo(map);
-  const cameraLayer = L.layerGroup().addTo(map);
-  const eventLayer = L.layerGroup().addTo(map);
+  // Not animated: markercluster skips its own moveend while a split or merge animates, so a pan
+  // started then left the markers of the new area undrawn until the next move (and thousands of
+  // animated markers cost more than they show).
+  const clusterOptions = { showCoverageOnHover: false, disableClusteringAtZoom: CLUSTER_UNTIL_ZOOM, animate: false };
+  // Cameras come in pages of a thousand: added in chunks, so the page stays responsive meanwhile. Events
+  // are added at once: a linked event's popup opens right after they are loaded.
+  const cameraLayer = L.markerClusterGroup({ ...clusterOptions, chunkedLoading: true, iconCreateFunction: cameraClusterIcon }).addTo(map);
+  const eventLayer = L.markerClusterGroup({ ...clusterOptions, iconCreateFunction: eventClusterIcon }).addTo(map);
   const perimeterLayer = L.layerGroup().addTo(map);
   L.control.layers(null, { [gettext("Cameras")]: cameraLayer, [gettext("Events")]: eventLayer, [gettext("Danger perimeters")]: perimeterLayer }).addTo(map);
 
@@ -50,6 +68,8 @@
   const events = new Map(); // id -> {data, marker, perimeter, flashUntil}
   let newestChange = null; // newest ``updated_at`` seen, in the server's clock
   let fitted = false;
+  const loadedBoxes = []; // the areas (L.LatLngBounds) whose cameras are loaded since the socket opened
+  if (config.camera_extent) map.fitBounds(config.camera_extent, { padding: [40, 40], maxZoom: 16, animate: false });
   let linkedId = null; // the event a notification's link (#event-42) asked for
 
   // The first run's "what you are looking at" note, until the user closes it (kept in this browser).
@@ -154,6 +174,35 @@
     });
   }
 
+  function cameraClusterIcon(cluster) {
+    const markers = cluster.getAllChildMarkers();
+    const offline = markers.filter((m) => m.options.status === "offline").length;
+    const n = cluster.getChildCount();
+    const title = offline
+      ? fmt(gettext("%(n)s cameras, %(offline)s offline"), { n: number(n), offline: number(offline) })
+      : fmt(gettext("%(n)s cameras"), { n: number(n) });
+    return L.divIcon({
+      className: "",
+      iconSize: [34, 34],
+      html: `<div class="cluster camera-cluster${offline ? " has-offline" : ""}" data-count="${n}" data-offline="${offline}" title="${esc(title)}">${esc(number(n))}</div>`,
+    });
+  }
+
+  // An event cluster is as alarming as its worst open event; only closed ones inside: greyed.
+  function eventClusterIcon(cluster) {
+    const markers = cluster.getAllChildMarkers();
+    const open = markers.filter((m) => OPEN.includes(m.options.status));
+    const ranked = (open.length ? open : markers).map((m) => SEVERITY_ORDER.indexOf(m.options.severity)).filter((i) => i >= 0);
+    const worst = SEVERITY_ORDER[ranked.length ? Math.min(...ranked) : SEVERITY_ORDER.length - 1];
+    const n = cluster.getChildCount();
+    const title = fmt(gettext("%(n)s events, the worst %(severity)s"), { n: number(n), severity: lower("severity", worst) });
+    return L.divIcon({
+      className: "",
+      iconSize: [36, 36],
+      html: `<div class="cluster event-cluster sev-${worst}${open.length ? "" : " closed"}" data-count="${n}" data-severity="${worst}" title="${esc(title)}" role="button" aria-label="${esc(title)}">${esc(number(n))}</div>`,
+    });
+  }
+
   // A camera without a frame yet: its picture says so. One listener (error events do not bubble, so
   // it listens in the capture phase) instead of an onerror= attribute, which the CSP never runs.
   document.addEventListener("error", (event) => {
@@ -162,35 +211,42 @@
   }, true);
 
   function cameraPopup(data) {
+    // A camera loaded in the map's compact form has no details yet: the popup fetches them on opening.
+    const detailed = data.latest_frame_url !== undefined;
     const counts = Object.entries(data.latest_counts || {});
-    const countsHtml = counts.length
+    const countsHtml = !detailed ? "" : counts.length
       ? counts.map(([label, n]) => `<dt>${esc(labelName(label))}</dt><dd>${esc(number(n))}</dd>`).join("")
       : `<dt>${esc(gettext("Counts"))}</dt><dd>${esc(gettext("none yet"))}</dd>`;
     return `<div class="popup camera-popup" data-camera-id="${data.id}">
       <h3>${esc(data.name)}</h3>
-      <img alt="${esc(fmt(gettext("Latest frame of %(name)s"), { name: data.name }))}" src="${esc(data.latest_frame_url)}?t=${Date.now()}" data-no-frame="${esc(gettext("No frame yet."))}">
+      ${detailed ? `<img alt="${esc(fmt(gettext("Latest frame of %(name)s"), { name: data.name }))}" src="${esc(data.latest_frame_url)}?t=${Date.now()}" data-no-frame="${esc(gettext("No frame yet."))}">` : ""}
       <dl><dt>${esc(gettext("Status"))}</dt><dd><span class="status">${esc(lower("camera_status", data.status))}</span></dd>
-      <dt>${esc(gettext("Last frame"))}</dt><dd>${when(data.last_frame_at)}</dd>${countsHtml}
+      ${detailed || data.last_frame_at !== undefined ? `<dt>${esc(gettext("Last frame"))}</dt><dd>${when(data.last_frame_at)}</dd>` : ""}${countsHtml}
       ${data.counted_at ? `<dt>${esc(gettext("Counted"))}</dt><dd>${when(data.counted_at)}</dd>` : ""}</dl>
       ${data.last_error ? `<p class="error">${esc(data.last_error)}</p>` : ""}
       ${config.can_view_cameras && config.live_url ? `<p><a class="camera-live" href="${esc(config.live_url.replace("/0/", `/${data.id}/`))}">${esc(gettext("Live"))}</a></p>` : ""}</div>`;
   }
 
-  function upsertCamera(data) {
+  // ``batch``: markers to add to the cluster in one go (a page of thousands), instead of one by one.
+  function upsertCamera(data, batch = null) {
     const known = cameras.get(data.id);
     if (known) data = { ...known.data, ...data };
-    if (data.latitude === undefined) return; // a status message for a camera we never loaded
+    if (data.latitude === undefined) return; // a status message for a camera not loaded (not in view yet)
     if (known) {
+      const moved = known.data.status !== data.status;
       known.data = data;
+      known.marker.options.status = data.status;
       known.marker.setIcon(cameraIcon(data));
       known.marker.setPopupContent(cameraPopup(data));
+      if (moved) cameraLayer.refreshClusters(known.marker); // its cluster's offline ring
       return;
     }
-    const marker = L.marker([data.latitude, data.longitude], { icon: cameraIcon(data), keyboard: true, zIndexOffset: -100 });
+    const marker = L.marker([data.latitude, data.longitude], { icon: cameraIcon(data), keyboard: true, zIndexOffset: -100, status: data.status });
     marker.bindPopup(() => cameraPopup(cameras.get(data.id).data), POPUP_OPTIONS);
     marker.on("popupopen", () => refreshCamera(data.id));
-    marker.addTo(cameraLayer);
     cameras.set(data.id, { data, marker });
+    if (batch) batch.push(marker);
+    else cameraLayer.addLayer(marker);
   }
 
   async function refreshCamera(id) {
@@ -200,11 +256,40 @@
     } catch (error) { /* the popup keeps what it had */ }
   }
 
+  // The view plus a margin, as the API's bbox (min_lon,min_lat,max_lon,max_lat) within the world's range.
+  function boxAround(bounds) {
+    const padded = bounds.pad(VIEW_MARGIN);
+    const clamp = (v, limit) => Math.max(-limit, Math.min(limit, v));
+    const south = clamp(padded.getSouth(), 90), north = clamp(padded.getNorth(), 90);
+    const west = clamp(padded.getWest(), 180), east = clamp(padded.getEast(), 180);
+    return { bounds: L.latLngBounds([south, west], [north, east]), bbox: [west, south, east, north].map((v) => v.toFixed(6)).join(",") };
+  }
+
+  // The cameras in view, unless an area already loaded holds the whole view: page by page, each page
+  // added to the cluster at once, so the first markers show before the last page has come.
   async function loadCameras() {
     if (!config.can_view_cameras) return;
-    const features = await getAllFeatures(`${config.api.cameras}?format=geojson`);
-    features.map(featureData).forEach(upsertCamera);
+    const view = map.getBounds();
+    if (loadedBoxes.some((box) => box.contains(view))) return;
+    const { bounds, bbox } = boxAround(view);
+    loadedBoxes.push(bounds); // before the requests: a second moveend meanwhile does not ask again
+    try {
+      let next = `${config.api.camera_markers}?${new URLSearchParams({ format: "geojson", page_size: String(CAMERA_PAGE_SIZE), bbox })}`;
+      while (next) {
+        const page = await getJSON(next);
+        const batch = [];
+        page.features.map(featureData).forEach((data) => upsertCamera(data, batch));
+        cameraLayer.addLayers(batch);
+        next = page.next;
+      }
+    } catch (error) {
+      loadedBoxes.splice(loadedBoxes.indexOf(bounds), 1); // not loaded after all: asked again next time
+      throw error;
+    }
   }
+  map.on("moveend", () => {
+    if (document.body.dataset.connection === "live") loadCameras().catch(handleLoadError);
+  });
 
   // --- Events ---------------------------------------------------------------------------
   function eventIcon(data, flashing) {
@@ -247,16 +332,20 @@
     return entry.flashUntil && entry.flashUntil > Date.now();
   }
 
-  function drawEvent(entry) {
+  function drawEvent(entry, batch = null) {
     const data = entry.data;
     const show = visible(data) || data.id === linkedId; // a linked event shows whatever the filters say
     const latlng = [data.latitude, data.longitude];
     if (!entry.marker) {
-      entry.marker = L.marker(latlng, { icon: eventIcon(data, flashing(entry)), keyboard: true });
+      entry.marker = L.marker(latlng, { icon: eventIcon(data, flashing(entry)), keyboard: true, severity: data.severity, status: data.status });
       entry.marker.bindPopup(() => eventPopup(events.get(data.id).data), { ...POPUP_OPTIONS, maxWidth: 320 });
     } else {
+      const regroup = entry.marker.options.severity !== data.severity || entry.marker.options.status !== data.status;
+      Object.assign(entry.marker.options, { severity: data.severity, status: data.status });
       entry.marker.setLatLng(latlng).setIcon(eventIcon(data, flashing(entry)));
       if (entry.marker.isPopupOpen()) entry.marker.setPopupContent(eventPopup(data));
+      // Its cluster's colour is its worst event's: recomputed when this one changed severity or status.
+      if (regroup && eventLayer.hasLayer(entry.marker)) eventLayer.refreshClusters(entry.marker);
     }
     if (entry.perimeter) perimeterLayer.removeLayer(entry.perimeter);
     entry.perimeter = null;
@@ -268,14 +357,17 @@
       });
     }
     if (show) {
-      entry.marker.addTo(eventLayer);
+      if (!eventLayer.hasLayer(entry.marker)) {
+        if (batch) batch.push(entry.marker);
+        else eventLayer.addLayer(entry.marker);
+      }
       if (entry.perimeter) entry.perimeter.addTo(perimeterLayer);
-    } else {
+    } else if (eventLayer.hasLayer(entry.marker)) {
       eventLayer.removeLayer(entry.marker);
     }
   }
 
-  function upsertEvent(data, { live = false } = {}) {
+  function upsertEvent(data, { live = false, batch = null } = {}) {
     const known = events.get(data.id);
     const changed = Date.parse(data.updated_at);
     if (known && Date.parse(known.data.updated_at) > changed) return; // an older copy: keep the newer
@@ -291,7 +383,7 @@
     }
     if (live && soundToggle.checked && (isNew || becameCritical)) beep(data.severity);
     events.set(data.id, entry);
-    drawEvent(entry);
+    drawEvent(entry, batch);
   }
 
   async function loadEvents(changedSince) {
@@ -302,18 +394,24 @@
       params.set("seen_since", new Date(Date.now() - filters().windowS * 1000).toISOString());
     }
     const features = await getAllFeatures(`${config.api.events}?${params}`);
-    features.map(featureData).forEach((data) => upsertEvent(data));
+    const batch = [];
+    features.map(featureData).forEach((data) => upsertEvent(data, { batch }));
+    eventLayer.addLayers(batch);
     renderFeed();
   }
 
+  // Every camera (the server's box around them, the view set at start) and every event loaded.
   function fitToContent() {
-    const points = [...cameras.values(), ...events.values()].map((e) => [e.data.latitude, e.data.longitude]);
+    const points = [...events.values()].map((e) => [e.data.latitude, e.data.longitude]);
+    if (config.camera_extent) points.push(...config.camera_extent);
     if (points.length) map.fitBounds(points, { padding: [40, 40], maxZoom: 16 });
     fitted = true;
   }
 
   function redrawAll() {
-    events.forEach(drawEvent);
+    const batch = [];
+    events.forEach((entry) => drawEvent(entry, batch));
+    eventLayer.addLayers(batch);
     renderFeed();
   }
 
@@ -356,9 +454,11 @@
   function openEvent(id) {
     const entry = events.get(Number(id));
     if (!entry) return;
-    // No animation: the popup pans itself into view only from where the map really is.
-    map.setView([entry.data.latitude, entry.data.longitude], Math.max(map.getZoom(), 16), { animate: false });
-    entry.marker.openPopup();
+    // No animation: the popup pans itself into view only from where the map really is. At that zoom
+    // markers are out of their clusters; zoomToShowLayer spiderfies one still clustered (at max zoom).
+    map.setView([entry.data.latitude, entry.data.longitude], Math.max(map.getZoom(), CLUSTER_UNTIL_ZOOM), { animate: false });
+    if (eventLayer.hasLayer(entry.marker)) eventLayer.zoomToShowLayer(entry.marker, () => entry.marker.openPopup());
+    else entry.marker.openPopup();
   }
 
   // A link from a notification (/map/#event-42) opens that event; fetched when older than the window.
@@ -507,9 +607,11 @@
     socket.addEventListener("open", async () => {
       attempt = 0;
       try {
-        // Subscribed first, then caught up: nothing committed in between is lost.
+        // Subscribed first, then caught up: nothing committed in between is lost. Cameras seen before
+        // the socket dropped may have changed since: their areas are loaded again.
+        loadedBoxes.length = 0;
         await Promise.all([loadCameras(), loadEvents(newestChange)]);
-        if (!fitted) { fitToContent(); await focusLinkedEvent(); }
+        if (!fitted) { fitToContent(); await loadCameras(); await focusLinkedEvent(); }
         if (attempt < 0) return; // closed for good (4401/4403) while catching up
         setConnection("live", esc(gettext("Live")));
       } catch (error) {
@@ -572,6 +674,6 @@
   }, config.resync_seconds * 1000);
 
   // For tests and the browser console.
-  window.vigilMap = { map, cameras, events, state: () => indicator.className };
+  window.vigilMap = { map, cameras, events, cameraLayer, eventLayer, loadedBoxes, state: () => indicator.className };
   connect();
 })();
