@@ -3,7 +3,9 @@
 ``faulthandler.register`` dumps from a C signal handler while the other threads keep running, so a
 dump can stop half-way through a thread that is changing its stack (seen on CI: cut in the middle of
 a database call). A Python-level handler runs in the main thread between bytecodes with the GIL held:
-``sys._current_frames()`` is then one consistent snapshot, written in a single write.
+``sys._current_frames()`` is then one consistent snapshot, written in a single write. Not for a process
+that runs greenlets (their swapped stacks crash CPython 3.11 when walked from another thread): the stream
+worker runs none.
 """
 
 import signal
