@@ -3,9 +3,10 @@
 ``faulthandler.register`` dumps from a C signal handler while the other threads keep running, so a
 dump can stop half-way through a thread that is changing its stack (seen on CI: cut in the middle of
 a database call). A Python-level handler runs in the main thread between bytecodes with the GIL held:
-``sys._current_frames()`` is then one consistent snapshot, written in a single write. Not for a process
-that runs greenlets (their swapped stacks crash CPython 3.11 when walked from another thread): the stream
-worker runs none.
+``sys._current_frames()`` is then one consistent snapshot, written in a single write. Once, inside
+pytest's own crowded process (browser drivers, servers, greenlets), a dump segfaulted CPython 3.11; the
+cause is not pinned down (greenlets alone did not reproduce it), so the tests dump in a fresh interpreter
+and the stream worker test signals a real worker.
 """
 
 import signal

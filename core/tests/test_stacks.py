@@ -1,5 +1,5 @@
-"""The thread dump runs in a fresh interpreter, as in a stream worker: pytest's own process has greenlet
-threads (playwright's sync API), whose swapped frame stacks CPython 3.11 cannot walk from another thread."""
+"""The thread dump runs in a fresh interpreter, as in a stream worker: in pytest's own crowded process it
+once segfaulted CPython 3.11 (see core/stacks.py)."""
 
 import subprocess
 import sys
