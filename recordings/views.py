@@ -138,7 +138,9 @@ def camera_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     there. ``?day=``, ``start=`` (HH:MM) and ``minutes=`` (a day down to ten minutes) choose the window."""
     camera = get_object_or_404(Camera, pk=pk)
     query = _TimelineQuery(request.GET)
-    asked = query.cleaned_data if query.is_valid() else {}
+    if not query.is_valid():  # a hand-edited URL is told what is wrong, never shown another day instead
+        return HttpResponseBadRequest(query.errors.as_text(), content_type="text/plain")
+    asked = query.cleaned_data
     day = asked.get("day") or timezone.localdate()
     minutes = asked.get("minutes") or TIMELINE_WINDOWS[0]
     since = timezone.make_aware(datetime.combine(day, asked.get("start") or time.min))

@@ -169,6 +169,28 @@ def test_the_timeline_shows_the_recordings_as_spans_and_the_events(client, make_
     assert 'class="timeline-span"' not in other_day and "timeline-event " not in other_day
 
 
+@pytest.mark.parametrize(
+    "query", [{"day": "2026-13-45"}, {"day": "0001-01-01"}, {"start": "25:99"}, {"minutes": "7"}, {"day": "\x00"}]
+)
+def test_a_timeline_asked_for_a_window_it_cannot_show_says_why(client, make_user, query):
+    camera = CameraFactory(name="Gate")
+    client.force_login(make_user("vera", "Viewers"))
+    answer = client.get(reverse("camera-timeline", args=[camera.pk]), query)
+    # Never another day shown instead, as if that were what was asked for.
+    assert answer.status_code == 400
+    assert next(iter(query)) in answer.content.decode()
+
+
+def test_a_viewer_who_is_not_staff_can_log_out_from_the_video_pages(client, make_user):
+    camera = CameraFactory(name="Gate")
+    client.force_login(make_user("vera", "Viewers"))
+    for name in ("camera-live", "camera-timeline"):
+        page = client.get(reverse(name, args=[camera.pk])).content.decode()
+        assert f'action="{reverse("logout")}"' in page
+        # "Home" is the map for them: the admin's index would refuse them.
+        assert f'<div class="breadcrumbs"><a href="{reverse("home")}">' in page
+
+
 def test_a_recording_that_stopped_is_not_offered_as_live(client, make_user, scene, settings):
     client.force_login(make_user("vera", "Viewers"))
     camera, segments = scene["camera"], scene["segments"]

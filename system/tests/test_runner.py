@@ -83,6 +83,8 @@ def test_it_runs_everything_and_leaves_no_process_behind(tmp_path):
             # The log is not a terminal: it names a private file, never the password itself.
             match = _wait_for_line(log_path, r"log in at (\S+) as 'admin' with the password in (\S+) ")
             assert match.group(1) == f"{base}/"
+            # A first run's output is what a newcomer reads: no warning about a Redis not started yet.
+            assert "rules version not moved" not in log_path.read_text()
             password = Path(match.group(2)).read_text().strip()
             assert password not in log_path.read_text()
             session = requests.Session()
