@@ -6,7 +6,9 @@ import hashlib
 import hmac
 import logging
 import math
+import os
 import secrets
+import socket
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,7 +18,7 @@ import redis
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -262,6 +264,22 @@ def camera_schedule_sync(*, camera: Camera) -> None:
 
 
 DISPATCH_LOCK_KEY = "vigil:captures:dispatching"
+DISPATCH_LOCK_MS = 30_000
+# This process's name on the lock. A SET sent into a stalled Redis may still be carried out when it wakes,
+# after the client gave up on it: the lock is then this process's own, and taking it back must not wait out
+# its 30 s (every capture of the city would wait with it).
+_DISPATCHER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def _dispatch_lock_take(client) -> bool:
+    if client.set(DISPATCH_LOCK_KEY, _DISPATCHER, nx=True, px=DISPATCH_LOCK_MS):
+        return True
+    held = client.get(DISPATCH_LOCK_KEY)
+    return (held.decode() if isinstance(held, bytes) else held) == _DISPATCHER
 
 
 def captures_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:
@@ -271,25 +289,27 @@ def captures_dispatch_due(*, now: datetime | None = None, limit: int | None = No
     index, one conditional update per interval in use advances them, whatever their number: what one
     django-celery-beat entry per camera could not do at a thousand cameras. A camera in back-off after
     failures (``next_capture_at`` ahead) stays due and goes when its back-off ends. The advance keeps the
-    cadence (due + interval) unless the camera fell more than an interval behind, then it restarts from
-    now: a missed capture is skipped, never made up in a burst.
+    cadence (due + interval); a camera that fell more than an interval behind (beat or the broker was
+    away) skips the captures it missed, never made up in a burst, and keeps its place in the interval, so
+    the cameras that were spread over it stay spread instead of all going at the same second ever after.
     """
     now = now or timezone.now()
     limit = limit or settings.CAPTURE_DISPATCH_MAX
     client = redis_client()
     # One dispatcher at a time (a second beat by mistake, a slow tick overlapping the next).
-    if not client.set(DISPATCH_LOCK_KEY, "1", nx=True, px=30_000):
+    if not _dispatch_lock_take(client):
         return 0
     try:
         due = list(
             Camera.objects.filter(enabled=True, capture_mode=Camera.CaptureMode.INTERVAL, capture_due_at__lte=now)
             .filter(Q(next_capture_at__isnull=True) | Q(next_capture_at__lte=now))
             .order_by("capture_due_at")
-            .values_list("pk", "capture_interval")[:limit]
+            .values_list("pk", "capture_interval", "capture_due_at")[:limit]
         )
         sent: dict[int, list[int]] = {}
+        behind: list[Camera] = []
         with current_app.producer_or_acquire() as producer:
-            for camera_id, interval in due:
+            for camera_id, interval, due_at in due:
                 try:
                     # A capture not started within one interval is dropped: the next one is fresher.
                     current_app.send_task(CAPTURE_TASK, kwargs={"camera_id": camera_id}, queue="capture",
@@ -297,17 +317,22 @@ def captures_dispatch_due(*, now: datetime | None = None, limit: int | None = No
                 except Exception as exc:  # kombu raises transport-specific errors
                     logger.warning("captures not queued: %s", exc)
                     break  # the broker is away for the others too; they stay due
-                sent.setdefault(interval, []).append(camera_id)
+                step = timedelta(seconds=interval)
+                if due_at > now - step:
+                    sent.setdefault(interval, []).append(camera_id)
+                else:  # rare (after an outage), so one row each: the next slot of its own phase after now
+                    missed = (now - due_at) // step
+                    behind.append(Camera(pk=camera_id, capture_due_at=due_at + (missed + 1) * step))
         for interval, ids in sent.items():
             step = timedelta(seconds=interval)
-            Camera.objects.filter(pk__in=ids, capture_due_at__lte=now).update(
-                capture_due_at=Case(
-                    When(capture_due_at__gt=now - step, then=F("capture_due_at") + step), default=Value(now + step)
-                )
-            )
-        return sum(len(ids) for ids in sent.values())
+            Camera.objects.filter(pk__in=ids, capture_due_at__lte=now).update(capture_due_at=F("capture_due_at") + step)
+        Camera.objects.bulk_update(behind, ["capture_due_at"], batch_size=500)
+        return sum(len(ids) for ids in sent.values()) + len(behind)
     finally:
-        client.delete(DISPATCH_LOCK_KEY)
+        try:
+            client.register_script(_RELEASE)(keys=[DISPATCH_LOCK_KEY], args=[_DISPATCHER])
+        except redis.RedisError as exc:  # it lapses by itself; the next tick takes it back (it is ours)
+            logger.warning("capture dispatch lock not released: %s", exc)
 
 
 # --- Push ingestion --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from cameras.models import Camera
-from cameras.services import DISPATCH_LOCK_KEY, captures_dispatch_due
+from cameras.services import _DISPATCHER, DISPATCH_LOCK_KEY, captures_dispatch_due
 from cameras.tests.factories import CameraFactory
 from core.redis import redis_client
 
@@ -98,13 +98,28 @@ def test_due_cameras_are_queued_once_and_advance_by_their_interval(queue):
     assert queue() == sorted([fast.pk, later.pk])
 
 
-def test_a_camera_far_behind_is_captured_once_and_restarts_from_now(queue):
+def test_cameras_far_behind_are_captured_once_and_keep_their_place_in_the_interval(queue):
+    now = timezone.now()
+    early, late = CameraFactory(capture_interval=5), CameraFactory(capture_interval=5)
+    # Beat or the broker was away ten minutes; the two cameras were spread 2 s apart over their interval.
+    Camera.objects.filter(pk=early.pk).update(capture_due_at=now - timedelta(minutes=10, seconds=2))
+    Camera.objects.filter(pk=late.pk).update(capture_due_at=now - timedelta(minutes=10))
+    assert captures_dispatch_due(now=now) == 2
+    assert queue() == sorted([early.pk, late.pk])  # one capture each, not the 120 they missed
+    # Their next slots after now in their own phase: still 2 s apart, not both at now + 5 s for good.
+    assert _due(early) == now + timedelta(seconds=3)
+    assert _due(late) == now + timedelta(seconds=5)
+
+
+def test_a_lock_left_by_a_stalled_redis_does_not_stop_its_own_dispatcher(queue):
+    """A SET sent into a stalled Redis is carried out when it wakes, after the client gave up: the lock is
+    the dispatcher's own then, and the next tick takes it back instead of leaving the city uncaptured 30 s."""
     now = timezone.now()
     camera = CameraFactory(capture_interval=5)
-    Camera.objects.filter(pk=camera.pk).update(capture_due_at=now - timedelta(minutes=10))  # beat was down
-    assert captures_dispatch_due(now=now) == 1
-    assert queue() == [camera.pk]  # one capture, not the 120 it missed
-    assert _due(camera) == now + timedelta(seconds=5)
+    Camera.objects.filter(pk=camera.pk).update(capture_due_at=now)
+    redis_client().set(DISPATCH_LOCK_KEY, _DISPATCHER, px=30_000)
+    assert captures_dispatch_due(now=now) == 1 and queue() == [camera.pk]
+    assert not redis_client().exists(DISPATCH_LOCK_KEY)
 
 
 def test_a_camera_in_back_off_waits_and_goes_when_its_back_off_ends(queue):
@@ -119,7 +134,7 @@ def test_one_dispatcher_at_a_time_and_a_cap_per_tick(queue, settings):
     now = timezone.now()
     cameras = [CameraFactory(capture_interval=5) for _ in range(5)]
     Camera.objects.filter(pk__in=[c.pk for c in cameras]).update(capture_due_at=now)
-    redis_client().set(DISPATCH_LOCK_KEY, "1", px=30_000)  # another beat is dispatching
+    redis_client().set(DISPATCH_LOCK_KEY, "another-host:1:ab", px=30_000)  # another beat is dispatching
     assert captures_dispatch_due(now=now) == 0 and queue() == []
     redis_client().delete(DISPATCH_LOCK_KEY)
 
