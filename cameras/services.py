@@ -176,11 +176,27 @@ def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None,
     camera.frame_width, camera.frame_height = frame.width, frame.height
     camera.save(update_fields=_HEALTH_FIELDS)
     if frame_store.latest_frame_due(camera.pk):
-        frame_store.latest_frame_save(camera.pk, frame)
+        try:
+            frame_store.latest_frame_save(camera.pk, frame)
+        except OSError as exc:  # a full disk costs the thumbnail, never the frame's detection
+            _storage_warn(f"latest frame of camera #{camera.pk} not written: {exc}")
     if camera.detect and submit:
         transaction.on_commit(lambda: frame_submit(camera_id=camera.pk, frame=frame))
     if previous != Camera.Status.ONLINE:
         camera_status_changed.send(sender=Camera, camera=camera, previous=previous)
+
+
+_storage_warned_at = 0.0
+STORAGE_WARN_SECONDS = 60
+
+
+def _storage_warn(message: str) -> None:
+    """Say a storage failure at most once a minute per process: at city scale a full disk fails hundreds of
+    writes a second, and a log that fills with them is one more thing on the full disk."""
+    global _storage_warned_at
+    if time.monotonic() - _storage_warned_at >= STORAGE_WARN_SECONDS:
+        _storage_warned_at = time.monotonic()
+        logger.warning("%s (said at most once a minute)", message)
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
 from datetime import datetime, timedelta
@@ -260,16 +261,29 @@ def _evidence_attach(
     """
     matched_ids = {id(d) for d in matched}
     others = [d for d in detections if id(d) not in matched_ids]
-    # Old files are deleted after the commit: a rolled-back update must keep pointing at files.
-    old = [(f.storage, f.name) for f in (event.snapshot, event.annotated_snapshot) if f]
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in old])
-    event.snapshot_at = frame.captured_at
+    pictures = (event.snapshot, event.annotated_snapshot)
+    before = [f.name for f in pictures]
+    old = [(f.storage, f.name) for f in pictures if f]
     stamp = frame.captured_at.strftime("%Y%m%d-%H%M%S-%f")
     # Named by ids, never by names: a later camera or event with the same name never meets these files.
     base = f"camera-{event.camera_id}/{event.pk}-{stamp}"
-    event.snapshot.save(f"{base}.jpg", ContentFile(frame.jpeg), save=False)
-    annotated = snapshots.annotate(frame.image, matched=matched, others=others, zone=rule.zone)
-    event.annotated_snapshot.save(f"{base}-annotated.jpg", snapshots.jpeg_file(annotated), save=False)
+    try:
+        event.snapshot.save(f"{base}.jpg", ContentFile(frame.jpeg), save=False)
+        annotated = snapshots.annotate(frame.image, matched=matched, others=others, zone=rule.zone)
+        event.annotated_snapshot.save(f"{base}-annotated.jpg", snapshots.jpeg_file(annotated), save=False)
+    except OSError as exc:
+        # A full disk costs the pictures, never the event: it opens (or goes on) and notifies without them.
+        for picture, name in zip(pictures, before, strict=True):
+            if picture.name and picture.name != name:  # the half of a pair that was written goes
+                with contextlib.suppress(OSError):
+                    picture.storage.delete(picture.name)
+            picture.name = name
+        logger.error("the pictures of event #%s could not be written, it keeps %s: %s", event.pk,
+                     "its earlier ones" if old else "none", exc)  # fmt: skip
+        return
+    # Old files are deleted after the commit: a rolled-back update must keep pointing at files.
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in old])
+    event.snapshot_at = frame.captured_at
     event.detections = [{**d.as_dict(), "matched": id(d) in matched_ids} for d in detections]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 import tempfile
 from datetime import datetime, timedelta
@@ -139,8 +140,9 @@ def segments_prune(*, now: datetime | None = None) -> int:
     """Delete what no one needs any more, oldest first; returns how many segments went.
 
     Continuous cameras keep their days; around-events cameras keep the last two minutes (the next event's
-    pre-roll); cameras switched off keep what they recorded for their days. Past ``VIGIL_RECORDING_MAX_GB``
-    the oldest segments of any camera go. Never a segment an event's clip is still waiting for (clips are
+    pre-roll); cameras switched off keep what they recorded for their days. Past ``VIGIL_RECORDING_MAX_GB``,
+    or with less than ``VIGIL_RECORDING_MIN_FREE_GB`` free on the media disk, the oldest segments of any
+    camera go. Never a segment an event's clip is still waiting for (clips are
     files of their own once cut, so they outlive the segments).
     """
     now = now or timezone.now()
@@ -154,20 +156,46 @@ def segments_prune(*, now: datetime | None = None) -> int:
     gone = _segments_delete(Segment.objects.filter(expired).exclude(keep).order_by("started_at"))
     cap = int(settings.RECORDING_MAX_GB * 1024**3)
     total = Segment.objects.aggregate(total=Sum("size"))["total"] or 0
-    while total > cap:
+    gone += _oldest_delete(keep, total - cap, why="the recordings store is over its cap")[0]
+    # The disk may fill before the cap (a smaller disk, other files on it): its free space is a floor too, and
+    # a hard one. Should every segment left wait for a clip (an event that goes on protects all it has seen,
+    # and a full disk has no room to cut its clip), the oldest of those go too: a clip that misses its
+    # beginning, rather than a recorder, snapshots and clips that all stop.
+    short = int(settings.RECORDING_MIN_FREE_GB * 1024**3) - media_free_bytes()
+    freed, short = _oldest_delete(keep, short, why="the media disk is short of free space")
+    gone += freed
+    if short > 0:
+        logger.warning("the media disk is still short of free space: deleting segments clips wait for, oldest first")
+        gone += _oldest_delete(Q(pk__in=[]), short, why="the media disk is short of free space")[0]
+    return gone
+
+
+def media_free_bytes() -> int:
+    """Free bytes on the disk of the media storage (recordings, clips, snapshots, latest frames)."""
+    try:
+        return shutil.disk_usage(settings.MEDIA_ROOT).free
+    except FileNotFoundError:  # no media folder yet: nothing of Vigil's fills a disk
+        return 2**62
+
+
+def _oldest_delete(keep: Q, wanted: int, *, why: str) -> tuple[int, int]:
+    """Delete the oldest segments of any camera, except ``keep``, until ``wanted`` bytes are freed; returns
+    how many went and the bytes still wanted."""
+    gone = 0
+    while wanted > 0:
         oldest = list(Segment.objects.exclude(keep).order_by("started_at")[:200])
         if not oldest:
-            logger.warning("the recordings store is over its cap, but every segment is waiting for a clip")
+            logger.warning("%s, but every segment left is waiting for a clip", why)
             break
         batch, freed = [], 0
         for segment in oldest:
             batch.append(segment)
-            freed += segment.size
-            if total - freed <= cap:
+            freed += max(segment.size, 1)  # a row of 0 bytes still counts, or a loop of them never ends
+            if freed >= wanted:
                 break
         gone += _segments_delete(Segment.objects.filter(pk__in=[s.pk for s in batch]))
-        total -= freed
-    return gone
+        wanted -= freed
+    return gone, wanted
 
 
 def _segments_delete(segments) -> int:

@@ -22,7 +22,10 @@ def cut_clips(limit: int = 20) -> int:
         except Exception as exc:
             if is_outage(exc):
                 raise
-            logger.exception("the clip of event #%s could not be cut", event.pk)
+            if isinstance(exc, OSError):  # a full media disk: a line, not a traceback each run; cut when there is room
+                logger.warning("the clip of event #%s could not be cut, tried again next time: %s", event.pk, exc)
+            else:
+                logger.exception("the clip of event #%s could not be cut", event.pk)
     return cut
 
 

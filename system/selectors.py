@@ -130,9 +130,24 @@ def _check_recorder() -> dict[str, Any]:
     }
 
 
+def _check_storage() -> dict[str, Any]:
+    """The media disk's free space. Pruning keeps ``RECORDING_MIN_FREE_GB`` free by deleting the oldest
+    recordings; below half of it the floor is not being held (other files fill the disk, or every segment
+    left waits for a clip), and snapshots, clips and latest frames are next to fail."""
+    from recordings.services import media_free_bytes
+
+    free = media_free_bytes()
+    floor = settings.RECORDING_MIN_FREE_GB * 1024**3
+    return {
+        "ok": free >= floor / 2,
+        "free_gb": round(min(free, 2**50) / 1024**3, 2),
+        "min_free_gb": settings.RECORDING_MIN_FREE_GB,
+    }
+
+
 def _compute_report() -> dict[str, Any]:
     now = time.time()
-    report: dict[str, Any] = {"database": _check_database()}
+    report: dict[str, Any] = {"database": _check_database(), "storage": _check_storage()}
     try:
         # One round trip for everything the processes recorded about themselves.
         pipe = _redis().pipeline(transaction=False)
@@ -158,6 +173,7 @@ def _compute_report() -> dict[str, Any]:
             report["supervisor"] = state
     ok = (
         report["database"]["ok"]
+        and report["storage"]["ok"]
         and report["redis"]["ok"]
         and report["beat"]["ok"]
         and report["streams"]["ok"]
@@ -215,6 +231,7 @@ def health_summary(report: dict[str, Any]) -> dict[str, Any]:
     summary = {
         "status": report["status"],
         "database": strip(report["database"]),
+        "storage": strip(report["storage"]),
         "redis": strip(report["redis"]),
         "workers": {queue: strip(state) for queue, state in report["workers"].items()},
         "beat": strip(report["beat"]),

@@ -73,7 +73,7 @@ _last_failing: set[str] | None = None  # what this process last answered as down
 
 def health_failing(report: dict) -> set[str]:
     """The components a health report says are down (``workers.detect`` for a queue)."""
-    names = ("database", "redis", "beat", "streams", "recorder", "supervisor")
+    names = ("database", "storage", "redis", "beat", "streams", "recorder", "supervisor")
     down = {name for name in names if name in report and not report[name]["ok"]}
     return down | {f"workers.{queue}" for queue, state in report.get("workers", {}).items() if not state["ok"]}
 

@@ -441,6 +441,9 @@ RECORDING_MAX_PER_WORKER = env.integer("RECORDING_MAX_PER_WORKER", 16, minimum=1
 RECORDING_SEGMENT_SECONDS = env.integer("RECORDING_SEGMENT_SECONDS", 4, minimum=2)
 # The whole store of segments (every camera) in GB: past it the oldest go first, whatever their camera.
 RECORDING_MAX_GB = env.number("RECORDING_MAX_GB", 50.0, minimum=0.01)
+# Free space kept on the media disk (GB): below it the oldest segments go too, whatever the cap says (a disk
+# smaller than the cap, or shared). /healthz says "storage" is down below half of it: the floor is not held.
+RECORDING_MIN_FREE_GB = env.number("RECORDING_MIN_FREE_GB", 1.0, minimum=0.0)
 # An event's clip: this many seconds before it was first seen and after it was last seen.
 CLIP_PRE_SECONDS = env.integer("CLIP_PRE_SECONDS", 10, minimum=0)
 CLIP_POST_SECONDS = env.integer("CLIP_POST_SECONDS", 10, minimum=0)

@@ -99,3 +99,28 @@ def test_with_no_period_every_frame_is_written(settings, media_dir):
         camera_frame_accept(camera=camera, frame=frame, latency_ms=None, submit=False)
         with default_storage.open(frame_store.latest_frame_path(camera.pk), "rb") as stored:
             assert stored.read() == frame.jpeg
+
+
+def test_a_storage_that_refuses_the_latest_frame_costs_the_thumbnail_not_the_detection(
+    settings, media_dir, caplog, django_capture_on_commit_callbacks
+):
+    """A full disk, or any storage error: the frame still counts for the camera's health and goes on to
+    detection (a real OS error: the storage's folder is a file, as a full disk raises OSError too)."""
+    from cameras.handoff import WAITING, WaitingFrame
+
+    settings.LATEST_FRAME_SECONDS = 0
+    camera = CameraFactory(detect=True)
+    [frame] = (decode_image(jpeg) for jpeg in clip_jpegs(media_dir / "lobby.mp4", count=1))
+    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    (settings.MEDIA_ROOT / "latest-frames").write_bytes(b"not a folder")
+    redis_client().delete(WAITING)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        camera_frame_accept(camera=camera, frame=frame, latency_ms=12)
+
+    camera.refresh_from_db()
+    assert camera.status == camera.Status.ONLINE and camera.last_frame_at == frame.captured_at
+    waiting = [WaitingFrame.decode(entry) for entry in redis_client().zrange(WAITING, 0, -1)]
+    assert [w.camera_id for w in waiting] == [camera.pk]  # on its way to detection
+    assert f"latest frame of camera #{camera.pk} not written" in caplog.text
+    redis_client().delete(WAITING, *(w.key for w in waiting))

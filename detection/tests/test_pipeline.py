@@ -84,6 +84,36 @@ def test_the_event_keeps_the_best_snapshot_and_an_annotated_copy(
     )
 
 
+def test_a_storage_that_refuses_the_pictures_costs_them_not_the_event(
+    offline_model, media_dir, settings, caplog, django_capture_on_commit_callbacks
+):
+    """A full disk while an event opens: the event still opens (and so notifies), without pictures, and the
+    next better frame once there is room gives it its pictures (a real OS error: the events folder is a file)."""
+    from django.conf import settings as django_settings
+
+    ThreatRuleFactory(name="People", hold_frames=1, cooldown_seconds=600)
+    cam = camera()
+    base = timezone.now().replace(microsecond=0)
+    few, bus = photo("zidane.jpg"), photo("bus.jpg")
+    few.captured_at, bus.captured_at = base, base + timedelta(seconds=1)
+    django_settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    blocker = django_settings.MEDIA_ROOT / "events"
+    blocker.write_bytes(b"not a folder")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        frames_analyse([(cam, few)])
+    event = Event.objects.get(camera=cam)
+    assert event.status == Event.Status.NEW and not event.snapshot and not event.annotated_snapshot
+    assert f"the pictures of event #{event.pk} could not be written" in caplog.text
+
+    blocker.unlink()  # room again: the next frame with more people is the event's first picture
+    with django_capture_on_commit_callbacks(execute=True):
+        frames_analyse([(cam, bus)])
+    event.refresh_from_db()
+    assert event.snapshot and event.annotated_snapshot and event.snapshot_at == bus.captured_at
+    assert event.snapshot.read()[:2] == b"\xff\xd8"
+
+
 def test_the_evidence_is_replaced_only_by_a_frame_with_more_or_surer_matches(offline_model, media_dir):
     ThreatRuleFactory(name="People", hold_frames=1, cooldown_seconds=600)
     cam = camera()

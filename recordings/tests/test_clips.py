@@ -14,7 +14,7 @@ from cameras.tests.factories import CameraFactory
 from events.models import Event
 from recordings import tasks
 from recordings.models import Clip, Segment
-from recordings.services import clips_due, segments_prune
+from recordings.services import clips_due, media_free_bytes, segments_prune
 from recordings.tests.segments import detection_event, recorded
 from recordings.tests.test_recorder import duration
 
@@ -107,3 +107,48 @@ def test_past_the_size_cap_the_oldest_segments_of_any_camera_go_first(concourse_
     assert segments_prune(now=now) == 2
 
     assert set(Segment.objects.values_list("pk", flat=True)) == {s.pk for s in older[2:] + newer}
+
+
+def test_a_disk_short_of_free_space_loses_its_oldest_segments_but_never_what_a_clip_waits_for(
+    concourse_segments, settings, caplog
+):
+    """The disk can fill before the store's cap (smaller than it, or shared): its free space is a floor too."""
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
+    now = timezone.now()
+    old = recorded(camera, concourse_segments[:3], ended_at=now - timedelta(hours=2))
+    waited_for = recorded(camera, concourse_segments[3:5], ended_at=now - timedelta(minutes=1))
+    detection_event(camera, first_seen=waited_for[0].started_at, last_seen=waited_for[-1].ended_at)
+    settings.CLIP_PRE_SECONDS = settings.CLIP_POST_SECONDS = 0
+
+    settings.RECORDING_MIN_FREE_GB = 0.0
+    assert segments_prune(now=now) == 0  # within its days, its cap and the disk's floor: all kept
+
+    # Short of free space by more than the three old segments hold: they go first, oldest first, and
+    # then the oldest a clip waits for (a clip missing its beginning beats a full disk where nothing records).
+    short = sum(s.size for s in old) + waited_for[0].size // 2  # half a segment of slack: the disk is shared
+    settings.RECORDING_MIN_FREE_GB = (media_free_bytes() + short) / 1024**3
+    assert segments_prune(now=now) >= len(old) + 1
+    left = set(Segment.objects.values_list("pk", flat=True))
+    assert not left & {s.pk for s in old} and waited_for[0].pk not in left
+    assert "deleting segments clips wait for, oldest first" in caplog.text
+
+    # A floor this disk can never reach: everything goes, and it says so.
+    settings.RECORDING_MIN_FREE_GB = (media_free_bytes() + 2**50) / 1024**3
+    segments_prune(now=now)
+    assert not Segment.objects.exists()
+
+
+def test_a_clip_the_disk_has_no_room_for_is_cut_once_there_is_room(concourse_segments, settings, caplog):
+    camera = CameraFactory(source_url="rtsp://127.0.0.1:8554/live", name="Concourse", recording="continuous")
+    segments = recorded(camera, concourse_segments[:3], ended_at=timezone.now() - timedelta(seconds=1))
+    event = detection_event(camera, first_seen=segments[1].started_at, last_seen=segments[1].ended_at)
+    settings.CLIP_PRE_SECONDS = settings.CLIP_POST_SECONDS = 0
+    blocker = Path(settings.MEDIA_ROOT) / "clips"  # a real OS error where the clip goes, as a full disk gives
+    blocker.write_bytes(b"not a folder")
+
+    assert tasks.cut_clips() == 0
+    assert f"the clip of event #{event.pk} could not be cut, tried again next time" in caplog.text
+    assert not Clip.objects.filter(event=event).exists()  # not remembered as "nothing recorded"
+
+    blocker.unlink()
+    assert tasks.cut_clips() == 1 and Clip.objects.get(event=event).size > 0

@@ -91,3 +91,19 @@ def test_it_shows_a_child_the_supervisor_is_restarting(client, admin_client, red
 @pytest.mark.django_db
 def test_it_has_no_supervisor_component_without_a_supervisor(client):
     assert "supervisor" not in client.get(reverse("healthz")).json()
+
+
+@pytest.mark.django_db
+def test_it_reports_a_media_disk_that_pruning_cannot_keep_free(client, admin_client, settings):
+    from recordings.services import media_free_bytes
+    from system.selectors import health_report_forget
+
+    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    settings.RECORDING_MIN_FREE_GB = 0.0
+    assert client.get(reverse("healthz")).json()["storage"] == {"ok": True}
+    # Below half the floor, pruning is not holding it: the next snapshots, clips and frames fail.
+    settings.RECORDING_MIN_FREE_GB = 2 * (media_free_bytes() + 2**40) / 1024**3
+    health_report_forget()  # anonymous probes get a report a few seconds old
+    assert client.get(reverse("healthz")).json()["storage"] == {"ok": False}
+    storage = admin_client.get(reverse("healthz")).json()["storage"]
+    assert storage["ok"] is False and 0 <= storage["free_gb"] < storage["min_free_gb"] / 2
