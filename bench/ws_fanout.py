@@ -1,7 +1,7 @@
 """WebSocket fan-out: time from an event's database commit to its arrival at every map client.
 
     .venv/bin/python bench/ws_fanout.py [--clients 100 1000] [--rate 2] [--seconds 20]
-                                        [--layer pubsub|core] [--client-processes 2]
+                                        [--layer pubsub|core] [--client-processes 2] [--web-processes 1]
 
 Starts the embedded Redis and one daphne (as ``bin/run`` does), logs N WebSocket clients in
 as a Viewer (split over a few client processes), then opens events through the real service
@@ -162,6 +162,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--layer", choices=["pubsub", "core"], default="pubsub")
     parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--web-processes", type=int, default=1, help="daphne processes sharing the port")
     args = parser.parse_args()
 
     data_dir = tempfile.mkdtemp(prefix="vigil-bench-")
@@ -197,11 +198,16 @@ def main() -> None:
         name="Bench camera", slug="bench-camera", source_url="file:///dev/null", latitude=52.37, longitude=4.89
     )
 
+    from system.runner import web_processes
+
     port = free_port()
-    daphne = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "vigilsite.asgi:application"],
-        cwd=BASE_DIR, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    # As runvigil starts them: one daphne binds the port, several share it (SO_REUSEPORT sockets).
+    webs = web_processes(host="127.0.0.1", port=port, count=args.web_processes)
+    for web in webs:
+        web.process = subprocess.Popen(
+            web.argv, cwd=BASE_DIR, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(web.listener.fileno(),) if web.listener else (),
+        )  # fmt: skip
     try:
         import socket
 
@@ -210,7 +216,8 @@ def main() -> None:
                 return probe.connect_ex(("127.0.0.1", port)) == 0
 
         wait_until(answers, 60, "daphne did not start")
-        print(f"layer={args.layer}  rate={args.rate}/s  seconds={args.seconds}  cpus={os.cpu_count()}")
+        print(f"layer={args.layer}  web processes={args.web_processes}  rate={args.rate}/s  seconds={args.seconds}  "
+              f"cpus={os.cpu_count()}  load={os.getloadavg()[0]:.1f}")  # fmt: skip
         print(f"{'clients':>8} {'events':>7} {'messages':>9} {'lost':>5} {'p50 ms':>8} {'p95 ms':>8} "
               f"{'p99 ms':>8} {'max ms':>8} {'connect s':>10}")  # fmt: skip
         for clients in args.clients:
@@ -222,8 +229,10 @@ def main() -> None:
                 f"{max(lat):>8.0f} {result['connect']:>10.1f}",
             )
     finally:
-        daphne.terminate()
-        daphne.wait(timeout=30)
+        for web in webs:
+            web.process.terminate()
+        for web in webs:
+            web.process.wait(timeout=30)
         redis.terminate()
         redis.wait(timeout=30)
 

@@ -4,6 +4,7 @@ into the broker; the camera's latest frame is kept in storage for thumbnails."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 import uuid
@@ -82,3 +83,43 @@ def latest_frame_due(camera_id: int) -> bool:
 def latest_frame_delete(camera_id: int) -> None:
     """Remove the camera's latest frame (the camera is gone)."""
     default_storage.delete(latest_frame_path(camera_id))
+
+
+# The picture a camera last sent (a digest of its JPEG) and since when: a camera that sends the same bytes for
+# minutes is frozen (a stuck encoder or snapshot server, a looped still), however "online" it looks.
+_SEEN = """
+local old = redis.call('HMGET', KEYS[1], 'digest', 'since', 'frozen')
+if old[1] == ARGV[1] then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return {tostring(tonumber(ARGV[2]) - tonumber(old[2])), old[3] or '0'}
+end
+redis.call('HSET', KEYS[1], 'digest', ARGV[1], 'since', ARGV[2], 'frozen', '0')
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return {'0', old[3] or '0'}
+"""
+_SEEN_TTL_SECONDS = 86_400
+
+
+def _seen_key(camera_id: int) -> str:
+    return f"vigil:picture:{camera_id}"
+
+
+def picture_unchanged(camera_id: int, frame: Frame) -> tuple[float, bool]:
+    """For how many seconds this camera has sent these very bytes, and whether it was marked frozen before
+    this frame (a new picture clears the mark). A live sensor's noise makes every real frame's JPEG differ, so
+    equal bytes are a picture that does not move. (0, False) without Redis: no verdict rather than a wrong one.
+    """
+    digest = hashlib.blake2b(frame.jpeg, digest_size=16).hexdigest()
+    try:
+        client = redis_client()
+        unchanged, frozen = client.register_script(_SEEN)(
+            keys=[_seen_key(camera_id)], args=[digest, frame.captured_at.timestamp(), _SEEN_TTL_SECONDS]
+        )
+    except redis.RedisError:
+        return 0.0, False
+    return float(unchanged), frozen in (b"1", "1")
+
+
+def picture_frozen_mark(camera_id: int) -> None:
+    with contextlib.suppress(redis.RedisError):
+        redis_client().hset(_seen_key(camera_id), "frozen", "1")

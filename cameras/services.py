@@ -26,7 +26,7 @@ from cameras import frame_store, readers
 from cameras.frames import Frame, InvalidImage, decode_image
 from cameras.handoff import frame_submit
 from cameras.models import Camera
-from cameras.signals import camera_status_changed
+from cameras.signals import camera_picture_frozen, camera_status_changed
 from core import redact
 from core.bounds import COUNTER_MAX
 from core.redis import redis_client
@@ -161,6 +161,12 @@ def camera_capture(*, camera_id: int, force: bool = False) -> Frame | None:
         Camera.objects.filter(pk=camera_id).update(capture_lock_until=None)
 
 
+FROZEN_ERROR = (
+    "The picture has not changed for %(seconds)s s: the camera or its encoder may be frozen, "
+    "or a still image is in front of it."
+)
+
+
 @transaction.atomic
 def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None, submit: bool = True) -> None:
     """A frame arrived (captured, pushed or read from a stream): the camera is healthy and the frame moves on.
@@ -168,21 +174,27 @@ def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None,
     ``submit=False``: the caller analyses the frame itself (stream workers track in process).
     """
     previous = camera.status
-    camera.status = Camera.Status.ONLINE
+    unchanged, was_frozen = frame_store.picture_unchanged(camera.pk, frame)
+    frozen = 0 < settings.CAMERA_FROZEN_SECONDS <= unchanged
+    camera.status = Camera.Status.DEGRADED if frozen else Camera.Status.ONLINE
     camera.last_frame_at = frame.captured_at
-    camera.last_error = ""
+    camera.last_error = FROZEN_ERROR % {"seconds": int(unchanged)} if frozen else ""
     camera.consecutive_failures = 0
     camera.last_latency_ms = latency_ms
     camera.frame_width, camera.frame_height = frame.width, frame.height
     camera.save(update_fields=_HEALTH_FIELDS)
+    if frozen != was_frozen:
+        if frozen:
+            transaction.on_commit(lambda: frame_store.picture_frozen_mark(camera.pk))
+        camera_picture_frozen.send(sender=Camera, camera=camera, frozen=frozen)
     if frame_store.latest_frame_due(camera.pk):
         try:
             frame_store.latest_frame_save(camera.pk, frame)
         except OSError as exc:  # a full disk costs the thumbnail, never the frame's detection
             _storage_warn(f"latest frame of camera #{camera.pk} not written: {exc}")
-    if camera.detect and submit:
+    if camera.detect and submit and not frozen:  # a picture that does not move is no news (nor evidence)
         transaction.on_commit(lambda: frame_submit(camera_id=camera.pk, frame=frame))
-    if previous != Camera.Status.ONLINE:
+    if previous != camera.status:
         camera_status_changed.send(sender=Camera, camera=camera, previous=previous)
 
 

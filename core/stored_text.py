@@ -28,6 +28,11 @@ MESSAGES = {
     "camera_offline.title": _("Camera offline: %(camera)s"),
     "camera_offline.actions": _("Check the camera's power and network link; see its last error."),
     "camera_back": _("The camera sends frames again."),
+    "camera_frozen.title": _("Picture frozen: %(camera)s"),
+    "camera_frozen.actions": _(
+        "Look at the camera's live picture; restart it or its encoder, and check nothing was put in front of it."
+    ),
+    "camera_moving": _("The camera's picture moves again."),
     "resolved_by_vigil": _("Resolved by Vigil: %(note)s"),
     "rule_snoozed": _("Snoozed “%(rule)s” on “%(camera)s” for %(minutes)s min, until %(until)s: %(note)s"),
     "snooze_ended_early": _("Snooze of “%(rule)s” on “%(camera)s” ended early"),

@@ -9,11 +9,12 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self) -> None:
-        from cameras.signals import camera_status_changed
-        from events.receivers import camera_offline_event
+        from cameras.signals import camera_picture_frozen, camera_status_changed
+        from events.receivers import camera_frozen_event, camera_offline_event
 
         # In the camera's transaction: the offline event opens (or closes) with the health change.
         camera_status_changed.connect(camera_offline_event, dispatch_uid="events-camera-offline")
+        camera_picture_frozen.connect(camera_frozen_event, dispatch_uid="events-camera-frozen")
 
         from events.access_signals import signals_connect
 

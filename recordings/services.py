@@ -161,7 +161,10 @@ def segments_prune(*, now: datetime | None = None) -> int:
     # a hard one. Should every segment left wait for a clip (an event that goes on protects all it has seen,
     # and a full disk has no room to cut its clip), the oldest of those go too: a clip that misses its
     # beginning, rather than a recorder, snapshots and clips that all stop.
-    short = int(settings.RECORDING_MIN_FREE_GB * 1024**3) - media_free_bytes()
+    # Pruning runs once a minute: the floor holds at least two minutes of what the recorders write, or a
+    # city's cameras fill a small floor between two runs.
+    written = Segment.objects.filter(ended_at__gt=now - timedelta(minutes=1)).aggregate(total=Sum("size"))["total"]
+    short = max(int(settings.RECORDING_MIN_FREE_GB * 1024**3), 2 * (written or 0)) - media_free_bytes()
     freed, short = _oldest_delete(keep, short, why="the media disk is short of free space")
     gone += freed
     if short > 0:

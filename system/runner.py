@@ -16,6 +16,7 @@ import ctypes
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -79,6 +80,9 @@ class Child:
     delay: float = 0.0
     restart_at: float | None = None  # monotonic time of the pending restart
     crashes: deque[float] = field(default_factory=deque, repr=False)
+    # A listening socket the child is given (a web process's share of the port); the supervisor keeps it open,
+    # so connections wait in its backlog while the child restarts instead of being refused.
+    listener: socket.socket | None = field(default=None, repr=False)
 
     def start(self, env: dict[str, str], cwd: Path) -> None:
         self.started_at = time.monotonic()
@@ -92,6 +96,7 @@ class Child:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops children in order
             preexec_fn=_die_with_parent,
+            pass_fds=(self.listener.fileno(),) if self.listener else (),
             text=True,
             bufsize=1,
         )
@@ -154,7 +159,7 @@ def plan(*, host: str, port: int) -> list[Child]:
             )
         )
     children += [
-        Child("web", [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "vigilsite.asgi:application"]),
+        *web_processes(host=host, port=port, count=settings.WEB_PROCESSES),
         Child("capture", celery_worker("capture", pool="threads", concurrency=4)),
         Child("detect", celery_worker("detect", pool="prefork", concurrency=1)),
         Child("default", celery_worker("default", pool="threads", concurrency=2)),
@@ -162,6 +167,28 @@ def plan(*, host: str, port: int) -> list[Child]:
         Child("recorder", [sys.executable, "manage.py", "record_cameras"]),
         Child("beat", [sys.executable, "-m", "celery", "-A", "vigilsite", "beat", "--loglevel", "INFO"]),
     ]
+    return children
+
+
+def web_processes(*, host: str, port: int, count: int) -> list[Child]:
+    """The daphne processes serving ``host:port``. One binds the port itself; several share it through
+    sockets of their own, each bound to the port with ``SO_REUSEPORT``, so the kernel spreads new
+    connections (map screens, API calls) evenly over them: one daphne fans events out on one core, and the
+    pub/sub channel layer gives every process each broadcast for its own sockets."""
+    app = "vigilsite.asgi:application"
+    if count == 1:
+        return [Child("web", [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), app])]
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    children = []
+    for number in range(1, count + 1):
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        listener.bind((host, port))
+        listener.listen(1024)
+        listener.set_inheritable(True)
+        argv = [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), app]
+        children.append(Child(f"web-{number}", argv, listener=listener))
     return children
 
 

@@ -164,6 +164,9 @@ EMBEDDED_REDIS_SOCKET = DATA_DIR / "redis.sock"
 # The embedded Redis's memory cap (maxmemory, MB): past it, keys with a lifetime (waiting frames first: the
 # least recently used) make room; the broker's queues have none and are never evicted.
 EMBEDDED_REDIS_MAXMEMORY_MB = env.integer("REDIS_MAXMEMORY_MB", 1024, minimum=16)
+# Daphne processes ``runvigil`` starts on its port (each takes a core's worth of live-map fan-out); more than
+# one share the port through SO_REUSEPORT sockets, the kernel spreading the connections over them.
+WEB_PROCESSES = env.integer("WEB_PROCESSES", 1, minimum=1)
 if EMBEDDED_REDIS:
     REDIS_URL = f"unix://{EMBEDDED_REDIS_SOCKET}"
 
@@ -343,6 +346,9 @@ DEMO_CENTER = tuple(float(x) for x in env.strings("DEMO_CENTER", ["52.3731", "4.
 # --- Cameras and capture --------------------------------------------------------------------
 CAPTURE_TIMEOUT_SECONDS = env.number("CAPTURE_TIMEOUT", 10.0, minimum=1.0)
 CAMERA_OFFLINE_AFTER_FAILURES = env.integer("CAMERA_OFFLINE_AFTER_FAILURES", 2, minimum=1)
+# A camera that sends the very same JPEG bytes this long (seconds) is frozen: degraded, a "picture frozen"
+# event, its frames not detected. A live sensor's noise makes real frames differ; 0 turns the check off.
+CAMERA_FROZEN_SECONDS = env.integer("CAMERA_FROZEN_SECONDS", 120, minimum=0)
 # Beat's capture dispatcher (cameras.services.captures_dispatch_due): how often it looks for due cameras,
 # and the most captures it queues in one look (the rest go at the next; a cap on one tick's work).
 CAPTURE_DISPATCH_SECONDS = env.number("CAPTURE_DISPATCH_SECONDS", 1.0, minimum=0.1)
