@@ -6,14 +6,15 @@ cameras (or events, for an event's clip): a ``<video>`` element sends the sessio
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
+import redis
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cameras.models import Camera
-from core.query_params import QueryDateField, QueryDateTimeField
+from core.query_params import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    LATEST,
+    BadParameter,
+    QueryDateField,
+    QueryDateTimeField,
+    parse_integer,
+    parse_moment,
+)
+from detection.recent import recent_detections_since, recent_hold_seconds
 from events.models import Event
 from recordings.evidence import event_evidence_export, evidence_zip_response
 from recordings.models import Clip, Segment
@@ -86,6 +97,43 @@ def camera_live_playlist(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Nothing recorded lately.")
     body = live_playlist(segments, segment_seconds=settings.RECORDING_SEGMENT_SECONDS)
     return HttpResponse(body, content_type=CONTENT_TYPE)
+
+
+SINCE_HELP = (
+    "give epoch milliseconds (digits 0-9, e.g. 1796000000000) or an ISO 8601 date and time "
+    f"(e.g. 2026-11-22T08:00:00.250+01:00) between the years {FIRST_YEAR} and {LAST_YEAR}."
+)
+
+
+def _since(value: str | None) -> datetime | None:
+    """``since`` as epoch milliseconds (digits only) or an ISO 8601 moment; ``BadParameter`` otherwise."""
+    if value is None or value == "":
+        return None
+    if value.strip().isascii() and value.strip().isdigit():
+        ms = parse_integer("since", value, minimum=0, maximum=int(LATEST.timestamp() * 1000))
+        return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    try:
+        return parse_moment("since", value)
+    except BadParameter:
+        raise BadParameter("since", SINCE_HELP) from None
+
+
+@never_cache
+@_camera_viewer
+def camera_live_detections(request: HttpRequest, pk: int) -> HttpResponse:
+    """The camera's recent detections captured after ``?since=`` (the live view's overlay asks every second):
+    ``entries`` oldest first, each ``t`` (capture time, epoch ms) and ``b`` (boxes); ``hold_ms``: how long
+    after its ``t`` an entry may be drawn."""
+    camera = get_object_or_404(Camera, pk=pk)
+    try:
+        since = _since(request.GET.get("since"))
+    except BadParameter as bad:
+        return HttpResponseBadRequest(str(bad), content_type="text/plain")
+    try:
+        entries = recent_detections_since(camera_id=camera.pk, since=since)
+    except redis.RedisError:  # the overlay draws nothing and asks again; the video plays on
+        return HttpResponse("Recent detections are unavailable (Redis).", status=503, content_type="text/plain")
+    return JsonResponse({"hold_ms": round(recent_hold_seconds(camera) * 1000), "entries": entries})
 
 
 @_camera_viewer
