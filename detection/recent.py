@@ -103,6 +103,11 @@ def recent_detections_since(*, camera_id: int, since: datetime | None, limit: in
 # picture comes an interval later, held at most 3 s (a walker moves ~4 m in that time).
 HOLD_SECONDS = 1.0
 SNAPSHOT_HOLD_MAX_SECONDS = 3.0
+# The stream worker stamps a frame when ffmpeg hands it over decoded, the recorder's segments (the video's
+# own time) when its packets arrive: the same frame is stamped ~120 ms later by the reader (measured,
+# bench/live_clock.py; most of it the decoder's frame threads). So an entry counts for a moment of the
+# video up to this much before its stamp.
+STAMP_LEAD_SECONDS = 0.25
 
 
 def recent_hold_seconds(camera: Camera) -> float:

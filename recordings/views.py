@@ -32,7 +32,7 @@ from core.query_params import (
     parse_integer,
     parse_moment,
 )
-from detection.recent import recent_detections_since, recent_hold_seconds
+from detection.recent import STAMP_LEAD_SECONDS, recent_detections_since, recent_hold_seconds
 from events.models import Event
 from recordings.evidence import event_evidence_export, evidence_zip_response
 from recordings.models import Clip, Segment
@@ -122,8 +122,8 @@ def _since(value: str | None) -> datetime | None:
 @_camera_viewer
 def camera_live_detections(request: HttpRequest, pk: int) -> HttpResponse:
     """The camera's recent detections captured after ``?since=`` (the live view's overlay asks every second):
-    ``entries`` oldest first, each ``t`` (capture time, epoch ms) and ``b`` (boxes); ``hold_ms``: how long
-    after its ``t`` an entry may be drawn."""
+    ``entries`` oldest first, each ``t`` (capture time, epoch ms) and ``b`` (boxes); an entry is drawn for the
+    video's moments from ``lead_ms`` before its ``t`` to ``hold_ms`` after it."""
     camera = get_object_or_404(Camera, pk=pk)
     try:
         since = _since(request.GET.get("since"))
@@ -133,7 +133,8 @@ def camera_live_detections(request: HttpRequest, pk: int) -> HttpResponse:
         entries = recent_detections_since(camera_id=camera.pk, since=since)
     except redis.RedisError:  # the overlay draws nothing and asks again; the video plays on
         return HttpResponse("Recent detections are unavailable (Redis).", status=503, content_type="text/plain")
-    return JsonResponse({"hold_ms": round(recent_hold_seconds(camera) * 1000), "entries": entries})
+    hold_ms, lead_ms = round(recent_hold_seconds(camera) * 1000), round(STAMP_LEAD_SECONDS * 1000)
+    return JsonResponse({"hold_ms": hold_ms, "lead_ms": lead_ms, "entries": entries})
 
 
 @_camera_viewer

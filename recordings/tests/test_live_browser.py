@@ -184,8 +184,8 @@ def test_the_overlay_draws_the_detections_of_the_moment_the_video_shows(browser,
         seen = page.evaluate(_EDGES)
         assert seen["boxes"] == 1 and seen["letterbox"] > 10
         assert seen["edge"] > 0 and seen["unboxed"] == 0  # drawn in the picture's box, not the element's
-        # The entry of the moment on screen (not after it, within the hold), not the newest one.
-        assert 0 <= seen["playing"] - seen["shown"] <= 1100, seen
+        # The entry of the moment on screen (stamped at most the lead after it, within the hold), not the newest.
+        assert -250 <= seen["playing"] - seen["shown"] <= 1000 - 250 + 100, seen
         assert writer.newest.timestamp() * 1000 - seen["shown"] > 1500, seen
         page.screenshot(path=str(artifacts_dir / "live-overlay.png"), full_page=True)
 

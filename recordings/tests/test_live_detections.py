@@ -47,7 +47,7 @@ def test_it_returns_the_entries_captured_after_since(client, make_user, camera):
     assert everything.status_code == 200 and everything["Content-Type"] == "application/json"
     assert "no-store" in everything["Cache-Control"]
     data = everything.json()
-    assert data["hold_ms"] == 1000  # a stream camera
+    assert data["hold_ms"] == 1000 and data["lead_ms"] == 250  # a stream camera
     assert [e["t"] for e in data["entries"]] == [ms(base + timedelta(seconds=n / 2)) for n in range(5)]
     assert data["entries"][0]["b"] == [[0.1, 0.2, 0.3, 0.9, "person", 0.8, 0]]
 
@@ -64,7 +64,7 @@ def test_a_snapshot_camera_holds_its_entries_up_to_its_interval(client, make_use
     client.force_login(make_user("vera", "Viewers"))
     url = reverse("camera-live-detections", args=[camera.pk])
     Camera.objects.filter(pk=camera.pk).update(capture_mode="interval", capture_interval=2)
-    assert client.get(url).json() == {"hold_ms": 2000, "entries": []}
+    assert client.get(url).json() == {"hold_ms": 2000, "lead_ms": 250, "entries": []}
     Camera.objects.filter(pk=camera.pk).update(capture_interval=60)
     assert client.get(url).json()["hold_ms"] == 3000  # never the boxes of a minute ago
 

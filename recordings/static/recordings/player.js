@@ -40,8 +40,9 @@
   }
 
   // The overlay: the detections of the moment the video shows, asked for every second. An entry is drawn
-  // from its capture time until the next one, at most its camera's hold after it: when the video's time is
-  // unknown or no entry is that close, nothing is drawn (a box where the person was is worse than none).
+  // from its capture time (less the lead: the stream worker stamps frames a little after the recorder) until
+  // the next one, at most its camera's hold after it: when the video's time is unknown or no entry is that
+  // close, nothing is drawn (a box where the person was is worse than none).
   const POLL_MS = 1000;
   const KEEP_MS = 15000;  // entries kept behind the video's time (it never goes back further live)
   const SHOW_KEY = "vigil.live.showDetections";
@@ -76,6 +77,7 @@
     const context = canvas.getContext("2d");
     let entries = [];  // oldest first
     let holdMs = 1000;
+    let leadMs = 0;
     let since = null;
     let drawn = "";
 
@@ -91,6 +93,7 @@
           if (response.ok) {
             const data = await response.json();
             holdMs = data.hold_ms;
+            leadMs = data.lead_ms;
             for (const entry of data.entries) {
               if (since === null || entry.t > since) { entries.push(entry); since = entry.t; }
             }
@@ -103,9 +106,10 @@
       window.setTimeout(poll, POLL_MS);
     }
 
-    // The newest entry captured at or before `at`, if no more than the hold before it.
-    function entryAt(at) {
-      if (at === null) return null;
+    // The newest entry stamped at or before `playing` (plus the lead), if no more than the hold before it.
+    function entryAt(playing) {
+      if (playing === null) return null;
+      const at = playing + leadMs;
       for (let i = entries.length - 1; i >= 0; i--) {
         if (entries[i].t <= at) return at - entries[i].t <= holdMs ? entries[i] : null;
       }
