@@ -6,7 +6,7 @@ cameras (or events, for an event's clip): a ``<video>`` element sends the sessio
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import redis
 from django import forms
@@ -22,16 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cameras.models import Camera
-from core.query_params import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    LATEST,
-    BadParameter,
-    QueryDateField,
-    QueryDateTimeField,
-    parse_integer,
-    parse_moment,
-)
+from core.query_params import BadParameter, QueryDateField, QueryDateTimeField, optional, parse_instant
 from detection.recent import STAMP_LEAD_SECONDS, recent_detections_since, recent_hold_seconds
 from events.models import Event
 from recordings.evidence import event_evidence_export, evidence_zip_response
@@ -99,25 +90,6 @@ def camera_live_playlist(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(body, content_type=CONTENT_TYPE)
 
 
-SINCE_HELP = (
-    "give epoch milliseconds (digits 0-9, e.g. 1796000000000) or an ISO 8601 date and time "
-    f"(e.g. 2026-11-22T08:00:00.250+01:00) between the years {FIRST_YEAR} and {LAST_YEAR}."
-)
-
-
-def _since(value: str | None) -> datetime | None:
-    """``since`` as epoch milliseconds (digits only) or an ISO 8601 moment; ``BadParameter`` otherwise."""
-    if value is None or value == "":
-        return None
-    if value.strip().isascii() and value.strip().isdigit():
-        ms = parse_integer("since", value, minimum=0, maximum=int(LATEST.timestamp() * 1000))
-        return datetime.fromtimestamp(ms / 1000, tz=UTC)
-    try:
-        return parse_moment("since", value)
-    except BadParameter:
-        raise BadParameter("since", SINCE_HELP) from None
-
-
 @never_cache
 @_camera_viewer
 def camera_live_detections(request: HttpRequest, pk: int) -> HttpResponse:
@@ -126,7 +98,7 @@ def camera_live_detections(request: HttpRequest, pk: int) -> HttpResponse:
     video's moments from ``lead_ms`` before its ``t`` to ``hold_ms`` after it."""
     camera = get_object_or_404(Camera, pk=pk)
     try:
-        since = _since(request.GET.get("since"))
+        since = optional(parse_instant, "since", request.GET.get("since"))
     except BadParameter as bad:
         return HttpResponseBadRequest(str(bad), content_type="text/plain")
     try:
