@@ -99,9 +99,11 @@
             }
           }
         } catch (_) { /* the network: asked again in a second, and nothing drawn meanwhile is stale */ }
+        // Trimmed by the video's time, never the browser's clock (it may be minutes off the server's).
         const at = playingMs(video, hls);
-        const floor = (at === null ? Date.now() : at) - KEEP_MS;
-        if (entries.length && entries[0].t < floor) entries = entries.filter((entry) => entry.t >= floor);
+        if (at !== null && entries.length && entries[0].t < at - KEEP_MS) {
+          entries = entries.filter((entry) => entry.t >= at - KEEP_MS);
+        }
       }
       window.setTimeout(poll, POLL_MS);
     }
