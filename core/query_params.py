@@ -129,6 +129,26 @@ def parse_moment(name: str, value: str) -> datetime:
     return check_moment(name, moment)
 
 
+INSTANT_HELP = (
+    "give epoch milliseconds (digits 0-9, e.g. 1796000000000) or an ISO 8601 date and time "
+    f"(e.g. 2026-11-22T08:00:00.250+01:00) between the years {FIRST_YEAR} and {LAST_YEAR}."
+)
+
+
+def parse_instant(name: str, value: str) -> datetime:
+    """Epoch milliseconds (ASCII digits: what a script's ``Date.now()`` gives) or an ISO 8601 moment, as an
+    aware datetime in the safe range."""
+    _refuse_control(name, value)
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        ms = parse_integer(name, text, minimum=0, maximum=int(LATEST.timestamp() * 1000))
+        return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    try:
+        return parse_moment(name, value)
+    except BadParameter:
+        raise BadParameter(name, INSTANT_HELP) from None
+
+
 def optional(parse, name: str, value: str | None, **bounds):
     """``parse(name, value)``, or None when the parameter is absent or empty."""
     return None if value is None or value == "" else parse(name, value, **bounds)

@@ -21,6 +21,7 @@ from core.vision import Detection
 from detection import motion, queue
 from detection.detector import Detector, WeightsUnavailable, default_model, detector_for
 from detection.models import DetectionModel
+from detection.recent import recent_detections_record
 from detection.services import camera_detection_failed, frame_result_record
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ def frames_analyse(
             for i, detections, per_frame_ms in _detect_chunk(detector, chunk, jobs, outcomes):
                 camera, frame = jobs[i]
                 outcomes[i].detections = detections
+                if live:  # for the live view's overlay; a recorded video's frames are no live picture
+                    recent_detections_record(camera_id=camera.pk, captured_at=frame.captured_at, detections=detections)
                 try:
                     sample = frame_result_record(
                         camera=camera, frame=frame, detections=detections, inference_ms=per_frame_ms, live=live

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+import redis
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cameras.models import Camera
-from core.query_params import QueryDateField, QueryDateTimeField
+from core.query_params import BadParameter, QueryDateField, QueryDateTimeField, optional, parse_instant
+from detection.recent import STAMP_LEAD_SECONDS, recent_detections_since, recent_hold_seconds
 from events.models import Event
 from recordings.evidence import event_evidence_export, evidence_zip_response
 from recordings.models import Clip, Segment
@@ -86,6 +88,25 @@ def camera_live_playlist(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Nothing recorded lately.")
     body = live_playlist(segments, segment_seconds=settings.RECORDING_SEGMENT_SECONDS)
     return HttpResponse(body, content_type=CONTENT_TYPE)
+
+
+@never_cache
+@_camera_viewer
+def camera_live_detections(request: HttpRequest, pk: int) -> HttpResponse:
+    """The camera's recent detections captured after ``?since=`` (the live view's overlay asks every second):
+    ``entries`` oldest first, each ``t`` (capture time, epoch ms) and ``b`` (boxes); an entry is drawn for the
+    video's moments from ``lead_ms`` before its ``t`` to ``hold_ms`` after it."""
+    camera = get_object_or_404(Camera, pk=pk)
+    try:
+        since = optional(parse_instant, "since", request.GET.get("since"))
+    except BadParameter as bad:
+        return HttpResponseBadRequest(str(bad), content_type="text/plain")
+    try:
+        entries = recent_detections_since(camera_id=camera.pk, since=since)
+    except redis.RedisError:  # the overlay draws nothing and asks again; the video plays on
+        return HttpResponse("Recent detections are unavailable (Redis).", status=503, content_type="text/plain")
+    hold_ms, lead_ms = round(recent_hold_seconds(camera) * 1000), round(STAMP_LEAD_SECONDS * 1000)
+    return JsonResponse({"hold_ms": hold_ms, "lead_ms": lead_ms, "entries": entries})
 
 
 @_camera_viewer

@@ -23,6 +23,7 @@ from cameras.models import Camera
 from cameras.readers import CaptureError
 from cameras.services import camera_frame_accept, camera_record_failure
 from detection.detector import WeightsUnavailable, model_for_camera
+from detection.recent import recent_detections_record
 from detection.services import camera_detection_failed, frame_result_record
 from flow.live import counters_publish
 from flow.services import crossings_record, zones_count
@@ -138,6 +139,11 @@ class StreamAnalysis:
                     began = time.perf_counter()
                     tracked = self._tracker.track(frame.image)
                     inference_ms = round((time.perf_counter() - began) * 1000)
+                    # Every tracked frame, for the live view's overlay (one Redis round trip; never raises).
+                    overlay = [(d, t) for d, t in tracked if d.confidence >= self._tracker.shown_confidence]
+                    recent_detections_record(camera_id=camera.pk, captured_at=frame.captured_at,
+                                             detections=[d for d, _ in overlay],
+                                             track_ids=[t for _, t in overlay])  # fmt: skip
                     if counter.lines:
                         height, width = frame.image.shape[:2]
                         found = counter.update(tracked, at=frame.captured_at.timestamp(), size=(width, height))

@@ -18,6 +18,7 @@ from core.redis import redis_client
 from detection import queue
 from detection.models import CountSample
 from detection.pipeline import frames_analyse, frames_detect_waiting
+from detection.recent import KEY, recent_detections_since
 from detection.services import frame_result_record
 from detection.tests.frames import clip_frames, photo
 from events.models import Event, RuleStreak, ThreatRule
@@ -386,3 +387,20 @@ def test_a_frame_that_breaks_inference_is_skipped_and_the_rest_of_the_batch_is_r
     assert outcomes[1].error.startswith("inference failed")
     assert set(Event.objects.filter(rule=people).values_list("camera", flat=True)) == {cams[0].pk, cams[2].pk}
     assert f"frame of camera #{cams[1].pk}" in caplog.text
+
+
+def test_a_live_frame_leaves_its_detections_for_the_live_view_and_a_recorded_one_does_not(offline_model):
+    cam = camera()
+    redis_client().delete(KEY.format(cam.pk))  # a rolled-back camera's id is given again
+    frame = photo("bus.jpg")
+    [outcome] = frames_analyse([(cam, frame)], live=True)
+    [entry] = recent_detections_since(camera_id=cam.pk, since=None)
+    assert entry["t"] == round(frame.captured_at.timestamp() * 1000)
+    assert sorted(box[4] for box in entry["b"]) == sorted(d.label for d in outcome.detections)
+    assert sum(box[4] == "person" for box in entry["b"]) >= 3  # the bus photo's people
+    assert all(0 <= v <= 1 for box in entry["b"] for v in box[:4]) and all(box[0] < box[2] for box in entry["b"])
+
+    later = _at(5, frame.captured_at)
+    frames_analyse([(cam, later)])  # a recorded video's frame (analyze_video): no live picture
+    assert len(recent_detections_since(camera_id=cam.pk, since=None)) == 1
+    redis_client().delete(KEY.format(cam.pk))

@@ -24,6 +24,7 @@ from core.query_params import (
     QueryIntegerField,
     QueryModelChoiceField,
     check_moment,
+    parse_instant,
     parse_integer,
     parse_moment,
 )
@@ -146,6 +147,15 @@ def test_it_reads_moments_as_aware_datetimes():
     assert check_moment("until", datetime(9000, 12, 31, 12, tzinfo=UTC)).year == 9000
     with pytest.raises(BadParameter):  # 0001-01-01 at +14:00 is in year 0 in UTC: it cannot even be converted
         check_moment("until", datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))))
+
+
+def test_it_reads_an_instant_as_epoch_milliseconds_or_iso():
+    assert parse_instant("since", "1796000000250") == datetime.fromtimestamp(1796000000.25, tz=UTC)
+    assert parse_instant("since", " 0 ") == datetime(1970, 1, 1, tzinfo=UTC)
+    assert parse_instant("since", "2026-12-01T08:00:00.5+01:00") == datetime(2026, 12, 1, 7, 0, 0, 500000, tzinfo=UTC)
+    for value in ["-5", "+5", "1.5", "1e12", "١٢٣", "²", "99999999999999999999", "9999999999999999", "soon", "1\x00"]:
+        with pytest.raises(BadParameter, match=r"^since: "):
+            parse_instant("since", value)
 
 
 def test_every_registered_model_admin_refuses_bad_filters_cleanly(db):
