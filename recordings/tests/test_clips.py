@@ -14,7 +14,7 @@ from cameras.tests.factories import CameraFactory
 from events.models import Event
 from recordings import tasks
 from recordings.models import Clip, Segment
-from recordings.services import clips_due, segments_prune
+from recordings.services import clips_due, recordings_prune
 from recordings.tests.segments import detection_event, recorded
 from recordings.tests.test_recorder import duration
 
@@ -84,14 +84,14 @@ def test_retention_deletes_the_oldest_first_and_never_what_a_clip_waits_for(
     settings.CLIP_PRE_SECONDS = settings.CLIP_POST_SECONDS = 1
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert segments_prune(now=now) == len(old)  # around events only: older than two minutes, no event
+        assert recordings_prune(now=now) == len(old)  # around events only: older than two minutes, no event
     assert set(Segment.objects.values_list("pk", flat=True)) == {s.pk for s in waited_for + recent}
     assert not any(default_storage.exists(s.file.name) for s in old)
 
     # Once the clip is cut it is a file of its own: the segments may go, the clip stays.
     assert tasks.cut_clips() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        segments_prune(now=now)
+        recordings_prune(now=now)
     assert set(Segment.objects.values_list("pk", flat=True)) == {s.pk for s in recent}
     assert default_storage.exists(Clip.objects.get(event=event).file.name)
 
@@ -104,6 +104,6 @@ def test_past_the_size_cap_the_oldest_segments_of_any_camera_go_first(concourse_
     newer = recorded(two, concourse_segments[3:6], ended_at=now - timedelta(hours=1))
     settings.RECORDING_MAX_GB = sum(s.size for s in newer + older[2:]) / 1024**3
 
-    assert segments_prune(now=now) == 2
+    assert recordings_prune(now=now) == 2
 
     assert set(Segment.objects.values_list("pk", flat=True)) == {s.pk for s in older[2:] + newer}
