@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 
 from cameras import handoff
 from cameras.frames import decode_image
@@ -137,3 +138,26 @@ def test_a_deleted_cameras_stills_go_with_it(media_dir, django_capture_on_commit
         camera.delete()
     assert not Still.objects.exists() and not any(path.exists() for path in files)
     assert not stills_folder(camera.pk).exists()
+
+
+@pytest.mark.parametrize("role", ["Viewers", "Operators", "Administrators"])
+def test_every_role_sees_the_kept_frames_read_only_and_none_deletes_one(
+    client, make_user, media_dir, role, django_capture_on_commit_callbacks
+):
+    camera = CameraFactory(source_url="http://192.0.2.10/snapshot.jpg", name="Gate", recording="continuous")
+    with django_capture_on_commit_callbacks(execute=True):
+        for jpeg in clip_jpegs(media_dir / "lobby.mp4", count=2):
+            camera_frame_accept(camera=camera, frame=decode_image(jpeg), latency_ms=None)
+    older, newer = Still.objects.order_by("captured_at")
+    client.force_login(make_user("someone", role, staff=True))
+
+    listing = client.get(reverse("admin:cameras_still_changelist"))
+    assert listing.status_code == 200
+    assert [row.pk for row in listing.context["cl"].result_list] == [newer.pk, older.pk]  # newest first
+    assert "action-checkbox" not in listing.content.decode()  # no bulk delete
+    assert client.get(reverse("admin:cameras_still_add")).status_code == 403
+    change = reverse("admin:cameras_still_change", args=[older.pk])
+    page = client.get(change)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert client.post(reverse("admin:cameras_still_delete", args=[older.pk]), {"post": "yes"}).status_code == 403
+    assert Still.objects.count() == 2 and default_storage.exists(older.file.name)
