@@ -214,3 +214,43 @@ def test_the_event_page_and_the_evidence_export_carry_the_timelapse(timelapse, m
     with zipfile.ZipFile(io.BytesIO(export.file.read())) as archive:
         assert archive.read("clip.mp4") == clip.file.open("rb").read()
         assert "clip.mp4" in {entry["name"] for entry in json.loads(archive.read("manifest.json"))["files"]}
+
+
+def test_the_timeline_draws_the_kept_frames_and_plays_the_events_timelapse(timelapse, make_user):
+    camera, stills, event = timelapse["camera"], timelapse["stills"], timelapse["event"]
+    client = Client()
+    client.force_login(make_user("vera", "Viewers"))
+    day = timezone.localtime(stills[0].captured_at).date()
+    url = reverse("camera-timeline", args=[camera.pk])
+
+    before = client.get(url, {"day": day.isoformat()}).content.decode()
+    assert before.count('class="timeline-span timeline-stills"') == 1  # 2 s apart: one span
+    assert f"{len(stills)} frames kept" in before and "Nothing was recorded then.</p>" not in before
+    assert "data-clip=" not in before  # not cut yet
+    event_clip_cut(event=event)
+    after = client.get(url, {"day": day.isoformat()}).content.decode()
+    assert f'data-clip="/events/{event.pk}/clip.mp4"' in after
+    assert "timeline-stills-note" in after
+    other_day = client.get(url, {"day": "2001-01-01"}).content.decode()
+    assert 'timeline-stills"' not in other_day and "Nothing was recorded then.</p>" in other_day
+
+
+def test_the_api_lists_the_kept_frames_of_a_window_paged(timelapse, make_user):
+    camera, stills = timelapse["camera"], timelapse["stills"]
+    client = _token_client(make_user, "tom", "Viewers")
+    url = f"/api/cameras/{camera.pk}/stills/"
+    rows = client.get(url).json()["results"]  # the last hour
+    assert [row["id"] for row in rows] == [s.pk for s in stills]
+    assert rows[0]["size"] == stills[0].size and rows[0]["captured_at"]
+    since, until = stills[2].captured_at, stills[5].captured_at
+    window = client.get(url, {"since": since.isoformat(), "until": until.isoformat()}).json()["results"]
+    assert [row["id"] for row in window] == [s.pk for s in stills[2:5]]
+    page, seen = client.get(url, {"page_size": 7}).json(), []
+    while True:
+        seen += [row["id"] for row in page["results"]]
+        if not page["next"]:
+            break
+        page = client.get(page["next"]).json()
+    assert seen == [s.pk for s in stills]
+    assert Client().get(url).status_code == 401
+    assert _token_client(make_user, "nobody", None).get(url).status_code == 403
