@@ -90,8 +90,8 @@ def camera_demo_seed() -> list[Camera]:
             capture_mode=Camera.CaptureMode.STREAM if source.name in _DEMO_STREAMS else Camera.CaptureMode.INTERVAL,
             tags=["demo"],
         )
-        if camera.delivers_video:
-            camera.recording = Camera.Recording.EVENTS  # each demo event gets its clip
+        # Each demo event gets its clip: the video's, or a timelapse of the photo's kept frames.
+        camera.recording = Camera.Recording.EVENTS
         camera.full_clean()
         camera.save()
         created.append(camera)
