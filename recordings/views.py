@@ -72,7 +72,9 @@ def camera_live(request: HttpRequest, pk: int) -> HttpResponse:
         **admin.site.each_context(request),
         "title": _("Live: %(camera)s") % {"camera": camera.name},
         "camera": camera,
-        "recording": camera.recording != Camera.Recording.OFF,
+        "recording": camera.recording != Camera.Recording.OFF and camera.delivers_video,
+        # A snapshot camera has no video to play live, whatever its recording (it keeps frames, not segments).
+        "snapshots": not camera.delivers_video,
         "latency_seconds": settings.RECORDING_SEGMENT_SECONDS * 2,
     }
     return render(request, "recordings/live.html", context)

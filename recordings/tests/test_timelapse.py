@@ -254,3 +254,11 @@ def test_the_api_lists_the_kept_frames_of_a_window_paged(timelapse, make_user):
     assert seen == [s.pk for s in stills]
     assert Client().get(url).status_code == 401
     assert _token_client(make_user, "nobody", None).get(url).status_code == 403
+
+
+def test_the_live_page_of_a_snapshot_camera_says_it_has_no_video_instead_of_waiting(timelapse, make_user):
+    client = Client()
+    client.force_login(make_user("vera", "Viewers"))
+    page = client.get(reverse("camera-live", args=[timelapse["camera"].pk])).content.decode()
+    assert "This camera sends pictures, not video" in page
+    assert "live-video" not in page and "hls.min.js" not in page  # no player waiting for segments that never come
