@@ -10,7 +10,7 @@ from django.utils import timezone
 from cameras.tests.factories import CameraFactory
 from conftest import browser_log_in
 from recordings.services import event_clip_cut
-from recordings.tests.segments import detection_event, recorded
+from recordings.tests.segments import detection_event, kept, recorded
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -33,4 +33,21 @@ def test_the_event_page_plays_the_clip(browser, asgi_server, make_user, concours
     page.wait_for_function("t => document.querySelector('video.event-clip').currentTime > t", arg=first + 0.5,
                            timeout=15000)  # fmt: skip
     page.screenshot(path=str(artifacts_dir / "admin-event-clip.png"), full_page=True)
+    page.close()
+
+
+def test_the_event_page_plays_a_snapshot_cameras_timelapse(browser, asgi_server, make_user, street_jpegs, settings):
+    camera = CameraFactory(source_url="http://192.0.2.10/snapshot.jpg", name="Street", recording="events")
+    stills = kept(camera, street_jpegs[:8], every=1.0, ended_at=timezone.now() - timedelta(minutes=1))
+    event = detection_event(camera, first_seen=stills[2].captured_at, last_seen=stills[5].captured_at)
+    settings.CLIP_PRE_SECONDS = settings.CLIP_POST_SECONDS = 2
+    assert event_clip_cut(event=event) is not None
+    page = browser_log_in(browser, asgi_server, make_user("olga", "Operators", staff=True),
+                          f"/admin/events/event/{event.pk}/change/", login_url="/admin/login/")  # fmt: skip
+
+    video = page.locator("video.event-clip")
+    video.evaluate("v => v.play()")
+    page.wait_for_function("() => document.querySelector('video.event-clip').currentTime > 1", timeout=15000)
+    assert 6 <= video.evaluate("v => v.duration") <= 8.5  # the browser reads it as the real 7 s
+    assert video.evaluate("v => v.videoWidth") == 640
     page.close()
