@@ -74,8 +74,13 @@ def event_clip_cut(*, event: Event) -> Clip | None:
     start, end = clip_window(event)
     segments = list(segments_between(event.camera_id, start, end))
     stills = [] if segments else list(stills_between(event.camera_id, start, end))
+    # A frame whose file is gone (deleted by hand) is left out rather than failing the whole clip at every try.
+    stills = [still for still in stills if default_storage.exists(still.file.name)]
     if not segments and not stills:
-        # Remembered as tried (an empty clip), so it is not looked for again unless the event goes on.
+        # A clip cut earlier stays (what it was cut from may be gone since: it is the evidence left), marked as
+        # tried up to now; else remembered as tried (an empty clip). Not looked for again unless the event goes on.
+        if Clip.objects.filter(event=event).exclude(file="").update(event_last_seen=event.last_seen):
+            return None
         tried = {"file": "", "started_at": start, "ended_at": start, "size": 0, "event_last_seen": event.last_seen}
         Clip.objects.update_or_create(event=event, defaults=tried)
         return None
@@ -130,7 +135,8 @@ def _timelapse_encode(
     time: each frame shows until the next was taken (at most ``STILL_SHOWN_MAX_SECONDS``), the last until the
     window's end, so the clip's clock is the camera's. Frames of another size (the camera's resolution changed)
     are scaled into the first frame's size and padded. The one place Vigil re-encodes: the source is JPEGs.
-    Returns the moments the clip starts and ends (a gap longer than the cap makes it that much shorter)."""
+    Returns the moments the clip starts and ends (a gap longer than the cap makes the video that much shorter
+    than those moments are apart)."""
     width, height = _jpeg_size(stills[0])
     width, height = max(2, width - width % 2), max(2, height - height % 2)  # yuv420p wants even sides
     lines = ["ffconcat version 1.0"]

@@ -25,7 +25,13 @@ from events.models import Event
 from recordings import tasks
 from recordings.evidence import event_evidence_export
 from recordings.models import Clip, Segment
-from recordings.services import STILL_SHOWN_MAX_SECONDS, clip_window, event_clip_cut, recordings_prune
+from recordings.services import (
+    STILL_SHOWN_MAX_SECONDS,
+    clip_window,
+    clips_due,
+    event_clip_cut,
+    recordings_prune,
+)
 from recordings.tests.segments import detection_event, kept, recorded
 from recordings.tests.test_recorder import probe
 
@@ -135,6 +141,24 @@ def test_one_still_is_a_short_valid_clip_and_a_long_gap_is_shown_at_most_the_cap
     settings.CLIP_POST_SECONDS = 1
     clip = event_clip_cut(event=event)
     assert STILL_SHOWN_MAX_SECONDS + 1 - 0.5 <= video(clip)["duration"] <= STILL_SHOWN_MAX_SECONDS + 1 + 0.5
+
+
+def test_a_frame_whose_file_is_gone_is_left_out_and_a_cut_clip_outlives_all_its_frames(timelapse):
+    event, stills = timelapse["event"], timelapse["stills"]
+    default_storage.delete(stills[3].file.name)  # the window's first frame, deleted by hand
+
+    clip = event_clip_cut(event=event)
+
+    assert clip.started_at == stills[4].captured_at and video(clip)["codecs"] == ["h264"]
+    for still in stills:
+        default_storage.delete(still.file.name)
+    Event.objects.filter(pk=event.pk).update(last_seen=stills[8].captured_at)  # seen again, its frames gone
+    event.refresh_from_db()
+    assert list(clips_due()) == [event]
+    assert event_clip_cut(event=event) is None  # nothing new to cut from ...
+    kept_clip = Clip.objects.get(event=event)
+    assert kept_clip.file.name == clip.file.name and default_storage.exists(clip.file.name)  # ... the clip stays
+    assert list(clips_due()) == []  # and is not tried again
 
 
 def test_stills_are_kept_for_their_days_on_continuous_cameras(street_jpegs, django_capture_on_commit_callbacks):
