@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import translation
 
 from accounts.roles import roles_sync
+from cameras.services import storage_warnings_forget
 from core.redis import redis_client
 from detection.detector import detectors_forget
 from detection.models import DetectionModel
@@ -239,6 +240,7 @@ def _fresh_detectors() -> None:
     # Rows are rolled back between tests but a worker's model and rule caches would outlive them.
     detectors_forget()
     rules_cache_forget()
+    storage_warnings_forget()
 
 
 @pytest.fixture(autouse=True)

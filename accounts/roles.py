@@ -36,6 +36,7 @@ _VIEW = [
     "notifications.view_delivery",
     "events.view_rulesnooze",
     "recordings.view_segment",
+    "cameras.view_still",
 ]
 # Operators work events, snooze a rule on a camera from an event (kept as RuleSnooze rows, ended early with
 # change) and correct occupancy counts (kept as OccupancyCorrection rows).

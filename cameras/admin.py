@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cameras.forms import CameraAdminForm
-from cameras.models import Camera
+from cameras.models import Camera, Still
 from cameras.services import camera_capture_request, camera_push_token_rotate, camera_test_connection
 from core import redact
 from core.badges import CAMERA_STATUS_COLOURS, field_badge
@@ -119,3 +119,28 @@ class CameraAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra = {**tiles_context(), **(extra_context or {})}
         return super().changeform_view(request, object_id, form_url, extra)
+
+
+@admin.register(Still)
+class StillAdmin(admin.ModelAdmin):
+    """The frames snapshot cameras kept for their timelapses, read only as the recorded segments are: the frame
+    service writes them and retention deletes them (with their files), so nobody adds, changes or deletes one
+    here (a row deleted here would leave its file behind, or an uncut clip without its frames)."""
+
+    list_display = ["camera", "captured_at", "size"]
+    list_filter = ["camera"]
+    list_select_related = ["camera"]
+    date_hierarchy = "captured_at"
+    ordering = ["camera", "-captured_at"]
+    fields = ["camera", "captured_at", "size", "file"]
+    readonly_fields = fields
+    show_full_result_count = False  # a 1 s camera keeps 86,400 a day
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

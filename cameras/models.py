@@ -127,7 +127,8 @@ class Camera(models.Model):
         default=Recording.OFF,
         help_text=_(
             "Record the camera's own video (RTSP, HLS, files: H.264/H.265) into short segments, without "
-            "re-encoding; around events only keeps just what the events' clips need."
+            "re-encoding; a snapshot camera (JPEG, push) keeps its captured frames instead, and its events' "
+            "clips are timelapses of them. Around events only keeps just what the events' clips need."
         ),
         verbose_name=_("recording"),
     )
@@ -279,11 +280,13 @@ class Camera(models.Model):
         username = sources.split_credentials(self.source_url)[1] if self.source_url else ""
         if username and self.username and self.username != username:
             raise ValidationError({"source_url": _("The URL and the username field name different users.")})
-        if self.recording != self.Recording.OFF and self.source_url and not self.delivers_video:
-            raise ValidationError(
-                {"recording": _("Only video sources can be recorded: RTSP, HLS (.m3u8) or a file (not JPEG or push).")}
-            )
         self.move_credentials_out_of_url()
+
+    @property
+    def keeps_stills(self) -> bool:
+        """Whether its accepted frames are kept as stills: recording on for a source that is no video (JPEG
+        snapshots, MJPEG, pushed frames), so its events' clips are made from its frames instead."""
+        return self.recording != self.Recording.OFF and not self.delivers_video
 
     @property
     def delivers_video(self) -> bool:
@@ -322,6 +325,37 @@ class Camera(models.Model):
             "match_thresh": self.match_thresh,
         }
         return settings
+
+
+# Bytes of one kept frame (a JPEG; the pushed ones are bounded by VIGIL_FRAME_UPLOAD_MAX_BYTES).
+STILL_SIZE_MAX = 2_147_483_647
+
+
+class Still(models.Model):
+    """A frame a snapshot camera kept because its recording is on: the stuff of its events' timelapses.
+
+    It lives in the cameras app because the cameras' frame service writes it as each frame is accepted,
+    and cameras sit below recordings (which prunes the stills and makes clips of them): a model in
+    recordings would need a signal up to it for every frame.
+    """
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="stills", verbose_name=_("camera"))
+    captured_at = models.DateTimeField(verbose_name=_("captured at"))
+    file = models.FileField(upload_to="stills/", max_length=300, verbose_name=_("file"))
+    size = models.PositiveIntegerField(
+        default=0, validators=within(0, STILL_SIZE_MAX), help_text=_("Bytes on disk."), verbose_name=_("size")
+    )
+
+    class Meta:
+        verbose_name = _("kept frame")
+        verbose_name_plural = _("kept frames")
+        ordering = ["camera", "captured_at"]
+        # A camera's frames over a clip's window; and the oldest of all first when the store is over its cap.
+        indexes = [models.Index(fields=["camera", "captured_at"]), models.Index(fields=["captured_at"])]
+        constraints = [range_check("still", "size", 0, STILL_SIZE_MAX)]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.captured_at:%Y-%m-%d %H:%M:%S.%f}"
 
 
 def _unique_slug(name: str) -> str:

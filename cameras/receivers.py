@@ -1,13 +1,15 @@
 """Receivers of the cameras app: keep each camera's capture schedule and stored frame in step with the camera,
 however it was saved."""
 
+import shutil
+
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from cameras import frame_store
 from cameras.models import Camera
-from cameras.services import camera_schedule_sync
+from cameras.services import camera_schedule_sync, stills_folder
 
 SCHEDULE_FIELDS = {"enabled", "capture_mode", "capture_interval"}
 
@@ -25,3 +27,10 @@ def _delete_latest_frame(sender, instance: Camera, **kwargs) -> None:
     # After the commit: a rolled-back delete keeps its camera, and so its picture.
     camera_id = instance.pk
     transaction.on_commit(lambda: frame_store.latest_frame_delete(camera_id))
+
+
+@receiver(post_delete, sender=Camera, dispatch_uid="camera_stills_delete")
+def _delete_stills(sender, instance: Camera, **kwargs) -> None:
+    # The rows went with the camera (a cascade); its folder holds nothing else, and no new camera reuses its id.
+    folder = stills_folder(instance.pk)
+    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))

@@ -10,13 +10,14 @@ import os
 import secrets
 import socket
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import redis
 from celery import current_app
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -25,7 +26,7 @@ from django.utils.translation import gettext, gettext_noop
 from cameras import frame_store, readers
 from cameras.frames import Frame, InvalidImage, decode_image
 from cameras.handoff import frame_submit
-from cameras.models import Camera
+from cameras.models import Camera, Still
 from cameras.signals import camera_picture_frozen, camera_status_changed
 from core import redact
 from core.bounds import COUNTER_MAX
@@ -91,8 +92,8 @@ def camera_demo_seed() -> list[Camera]:
             capture_mode=Camera.CaptureMode.STREAM if source.name in _DEMO_STREAMS else Camera.CaptureMode.INTERVAL,
             tags=["demo"],
         )
-        if camera.delivers_video:
-            camera.recording = Camera.Recording.EVENTS  # each demo event gets its clip
+        # Each demo event gets its clip: the video's, or a timelapse of the photo's kept frames.
+        camera.recording = Camera.Recording.EVENTS
         camera.full_clean()
         camera.save()
         created.append(camera)
@@ -194,12 +195,57 @@ def camera_frame_accept(*, camera: Camera, frame: Frame, latency_ms: int | None,
             _storage_warn(f"latest frame of camera #{camera.pk} not written: {exc}")
     if camera.detect and submit and not frozen:  # a picture that does not move is no news (nor evidence)
         transaction.on_commit(lambda: frame_submit(camera_id=camera.pk, frame=frame))
+    if camera.keeps_stills:
+        # After the commit, file first and row second: a rolled-back capture keeps nothing, and no row ever
+        # points at a file that was not written. After the detection hand-off, which it must never hold up.
+        transaction.on_commit(lambda: camera_still_keep(camera_id=camera.pk, frame=frame), robust=True)
     if previous != camera.status:
         camera_status_changed.send(sender=Camera, camera=camera, previous=previous)
 
 
+def stills_folder(camera_id: int) -> Path:
+    """Where a camera's kept frames are written (the media storage's ``stills/camera-<id>/``), by the camera's
+    id as its latest frame is: a new camera never inherits a deleted one's pictures."""
+    return Path(settings.MEDIA_ROOT) / "stills" / f"camera-{camera_id}"
+
+
+def camera_still_keep(*, camera_id: int, frame: Frame) -> Still | None:
+    """Keep the frame's JPEG as it came (never re-encoded; a frame that came as pixels is encoded once, and
+    the detection hand-off shares that encoding) and index it; None when the disk refused it.
+
+    A full or read-only disk loses the still, never the frame: it is logged and the capture goes on.
+    """
+    at = frame.captured_at.astimezone(UTC)
+    folder = stills_folder(camera_id) / f"{at:%Y-%m-%d}"  # a day a folder: a 1 s camera writes 86,400 a day
+    path = folder / f"{at:%H%M%S.%f}-{secrets.token_hex(4)}.jpg"  # a burst and a push may share a moment
+    data = frame.jpeg
+    created = False
+    try:
+        folder.mkdir(mode=default_storage.directory_permissions_mode or 0o777, parents=True, exist_ok=True)
+        with path.open("xb") as out:
+            created = True
+            out.write(data)
+    except OSError as exc:
+        if created:
+            path.unlink(missing_ok=True)  # half a JPEG (the disk filled up while writing) is no still
+        _storage_warn(f"frame of camera {camera_id} not kept as a still: {exc}")
+        return None
+    name = path.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
+    try:
+        return Still.objects.create(camera_id=camera_id, captured_at=frame.captured_at, file=name, size=len(data))
+    except Exception:
+        path.unlink(missing_ok=True)  # the camera was deleted meanwhile, or the database is away: no orphan file
+        raise
+
+
 _storage_warned_at = 0.0
 STORAGE_WARN_SECONDS = 60
+
+
+def storage_warnings_forget() -> None:
+    """Say the next storage failure again at once (tests: each expects to see its own)."""
+    global _storage_warned_at
+    _storage_warned_at = 0.0
 
 
 def _storage_warn(message: str) -> None:

@@ -51,6 +51,8 @@ def map_config(user: AbstractBaseUser) -> dict[str, Any]:
         },
         # The camera's live view (recordings' page); "0" stands for the camera's id.
         "live_url": reverse("camera-live", args=[0]),
+        # An event's clip (recordings' MP4, byte ranges for seeking); "0" stands for the event's id.
+        "clip_url": reverse("event-clip", args=[0]),
         "websocket": "/ws/events/",
         "resync_seconds": settings.MAP_RESYNC_SECONDS,
         "can_work_events": user.has_perm("events.change_event"),

@@ -1,4 +1,4 @@
-"""Reads of the recordings: a camera's segments over a window of time."""
+"""Reads of the recordings: a camera's segments and kept frames (stills) over a window of time."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
+from cameras.models import Still
 from events.models import Event
 from recordings.models import Segment
 
@@ -37,6 +38,26 @@ def camera_recorded_spans(
             spans[-1] = (spans[-1][0], max(spans[-1][1], ended_at))
         else:
             spans.append((started_at, ended_at))
+    return spans
+
+
+def camera_stills(*, camera_id: int, since: datetime, until: datetime) -> QuerySet[Still]:
+    """The frames the camera kept (a snapshot camera recording) taken in ``since``..``until``."""
+    return Still.objects.filter(camera_id=camera_id, captured_at__gte=since, captured_at__lt=until)
+
+
+def camera_still_spans(
+    *, camera_id: int, since: datetime, until: datetime, gap_seconds: float
+) -> list[tuple[datetime, datetime, int]]:
+    """The camera's kept frames over ``since``..``until`` as spans of frames less than ``gap_seconds`` apart,
+    each with its number of frames (a 10 s camera keeps 8,640 a day: a timeline draws them as a few bars)."""
+    spans: list[tuple[datetime, datetime, int]] = []
+    rows = camera_stills(camera_id=camera_id, since=since, until=until).order_by("captured_at")
+    for (at,) in rows.values_list("captured_at").iterator():
+        if spans and (at - spans[-1][1]).total_seconds() <= gap_seconds:
+            spans[-1] = (spans[-1][0], at, spans[-1][2] + 1)
+        else:
+            spans.append((at, at, 1))
     return spans
 
 

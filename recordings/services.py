@@ -9,6 +9,7 @@ import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import simplejpeg
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from cameras.models import Camera
+from cameras.models import Camera, Still
 from events.models import Event
 from recordings.models import Clip, Segment
 
@@ -62,32 +63,41 @@ def segments_between(camera_id: int, start: datetime, end: datetime):
     return Segment.objects.filter(camera_id=camera_id, ended_at__gt=start, started_at__lt=end).order_by("started_at")
 
 
+def stills_between(camera_id: int, start: datetime, end: datetime):
+    return Still.objects.filter(camera_id=camera_id, captured_at__gte=start, captured_at__lte=end).order_by(
+        "captured_at", "id"
+    )
+
+
 def event_clip_cut(*, event: Event) -> Clip | None:
-    """Join the segments of the event's window into one MP4 (``-c copy``: no re-encoding; the ends fall on
-    the segments' keyframes, so a clip may start and end up to one segment wider). None when no segment
-    covers the window (the camera was not recording then)."""
+    """The event's clip: its window's segments joined, or for a snapshot camera a timelapse of the frames it
+    kept then (``_timelapse_encode``). None when neither covers the window (the camera was not recording then)."""
     start, end = clip_window(event)
     segments = list(segments_between(event.camera_id, start, end))
-    if not segments:
-        # Remembered as tried (an empty clip), so it is not looked for again unless the event goes on.
+    stills = [] if segments else list(stills_between(event.camera_id, start, end))
+    # A frame whose file is gone (deleted by hand) is left out rather than failing the whole clip at every try.
+    stills = [still for still in stills if default_storage.exists(still.file.name)]
+    if not segments and not stills:
+        # A clip cut earlier stays (what it was cut from may be gone since: it is the evidence left), marked as
+        # tried up to now; else remembered as tried (an empty clip). Not looked for again unless the event goes on.
+        if Clip.objects.filter(event=event).exclude(file="").update(event_last_seen=event.last_seen):
+            return None
         tried = {"file": "", "started_at": start, "ended_at": start, "size": 0, "event_last_seen": event.last_seen}
         Clip.objects.update_or_create(event=event, defaults=tried)
         return None
     with tempfile.TemporaryDirectory(prefix="vigil-clip-") as work:
-        listing = Path(work) / "segments.txt"
-        listing.write_text("".join(f"file '{default_storage.path(s.file.name)}'\n" for s in segments))
         output = Path(work) / "clip.mp4"
-        command = [
-            "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "concat", "-safe", "0",
-            "-i", str(listing), "-c", "copy", "-movflags", "+faststart", str(output),
-        ]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, timeout=300, check=False)
-        if done.returncode != 0 or not output.exists():
-            raise RuntimeError(f"ffmpeg could not join the clip of event #{event.pk}: {done.stderr[-500:]!r}")
+        if segments:
+            _segments_join(segments, Path(work), output, event=event)
+            started_at, ended_at = segments[0].started_at, segments[-1].ended_at
+        else:
+            # An event that goes on is cut so far: its last frame shows until now, not into the future.
+            last = min(end, timezone.now())
+            started_at, ended_at = _timelapse_encode(stills, Path(work), output, end=last, event=event)
         with transaction.atomic():
             clip = Clip.objects.select_for_update().filter(event=event).first() or Clip(event=event)
             old = clip.file.name if clip.pk else None
-            clip.started_at, clip.ended_at = segments[0].started_at, segments[-1].ended_at
+            clip.started_at, clip.ended_at = started_at, ended_at
             clip.size, clip.event_last_seen = output.stat().st_size, event.last_seen
             with output.open("rb") as data:
                 clip.file.save(f"camera-{event.camera_id}/event-{event.pk}.mp4", File(data), save=False)
@@ -95,6 +105,62 @@ def event_clip_cut(*, event: Event) -> Clip | None:
             if old and old != clip.file.name:
                 transaction.on_commit(lambda: default_storage.delete(old))
     return clip
+
+
+def _ffmpeg(arguments: list[str], *, event: Event, output: Path) -> None:
+    command = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", *arguments, str(output)]
+    done = subprocess.run(command, capture_output=True, timeout=300, check=False)
+    if done.returncode != 0 or not output.exists():
+        raise RuntimeError(f"ffmpeg could not make the clip of event #{event.pk}: {done.stderr[-500:]!r}")
+
+
+def _segments_join(segments: list[Segment], work: Path, output: Path, *, event: Event) -> None:
+    """Join the segments into one MP4 (``-c copy``: no re-encoding; the ends fall on the segments' keyframes,
+    so a clip may start and end up to one segment wider)."""
+    listing = work / "segments.txt"
+    listing.write_text("".join(f"file '{default_storage.path(s.file.name)}'\n" for s in segments))
+    _ffmpeg(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-movflags", "+faststart"],
+            event=event, output=output)  # fmt: skip
+
+
+# In a timelapse a frame is shown until the next one was taken, but never longer than this: a camera that
+# dropped for minutes, or one that takes a picture a minute, shows that frame for 15 s, not a frozen minute.
+# Longer than the default 10 s interval and its jitter, so a default camera's clip runs in real time.
+STILL_SHOWN_MAX_SECONDS = 15.0
+
+
+def _timelapse_encode(
+    stills: list[Still], work: Path, output: Path, *, end: datetime, event: Event
+) -> tuple[datetime, datetime]:
+    """Encode the stills as an H.264 MP4 (libx264, yuv420p, ``+faststart``: every browser plays it) in real
+    time: each frame shows until the next was taken (at most ``STILL_SHOWN_MAX_SECONDS``), the last until the
+    window's end, so the clip's clock is the camera's. Frames of another size (the camera's resolution changed)
+    are scaled into the first frame's size and padded. The one place Vigil re-encodes: the source is JPEGs.
+    Returns the moments the clip starts and ends (a gap longer than the cap makes the video that much shorter
+    than those moments are apart)."""
+    width, height = _jpeg_size(stills[0])
+    width, height = max(2, width - width % 2), max(2, height - height % 2)  # yuv420p wants even sides
+    lines = ["ffconcat version 1.0"]
+    for still, following in zip(stills, [*(s.captured_at for s in stills[1:]), end], strict=True):
+        # The last frame shows at least 1/25 s (one frame of ffmpeg's image clock): a one-frame clip still plays.
+        seconds = min(max((following - still.captured_at).total_seconds(), 0.04), STILL_SHOWN_MAX_SECONDS)
+        lines += [f"file '{default_storage.path(still.file.name)}'", f"duration {seconds:.3f}"]
+    lines.append(lines[-2])  # ffmpeg's concat honours the last duration only when a file follows it
+    listing = work / "stills.txt"
+    listing.write_text("\n".join(lines) + "\n")
+    fit = (f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+           f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p")  # fmt: skip
+    _ffmpeg(["-f", "concat", "-safe", "0", "-i", str(listing), "-vf", fit, "-fps_mode", "vfr", "-c:v", "libx264",
+             "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
+            event=event, output=output)  # fmt: skip
+    return stills[0].captured_at, stills[-1].captured_at + timedelta(seconds=seconds)
+
+
+def _jpeg_size(still: Still) -> tuple[int, int]:
+    """The still's width and height, from its JPEG header (no decoding)."""
+    with default_storage.open(still.file.name, "rb") as data:
+        height, width, _, _ = simplejpeg.decode_jpeg_header(data.read())
+    return width, height
 
 
 def _clips_wanted(now: datetime):
@@ -127,49 +193,57 @@ def clips_due(*, now: datetime | None = None):
     return _clips_wanted(now).filter(quiet | going_on).order_by("last_seen")
 
 
-def _protected(now: datetime) -> Q:
-    """Segments a clip still needs: in the window of an event whose clip is not (fully) cut yet."""
-    protected = Q(pk__in=[])
+def _protected(now: datetime) -> tuple[Q, Q]:
+    """Segments and stills a clip still needs: in the window of an event whose clip is not (fully) cut yet."""
+    segments, stills = Q(pk__in=[]), Q(pk__in=[])
     for event in _clips_wanted(now).only("pk", "camera_id", "first_seen", "last_seen"):
         start, end = clip_window(event)
-        protected |= Q(camera_id=event.camera_id, ended_at__gt=start, started_at__lt=end)
-    return protected
+        segments |= Q(camera_id=event.camera_id, ended_at__gt=start, started_at__lt=end)
+        stills |= Q(camera_id=event.camera_id, captured_at__gte=start, captured_at__lte=end)
+    return segments, stills
 
 
-def segments_prune(*, now: datetime | None = None) -> int:
-    """Delete what no one needs any more, oldest first; returns how many segments went.
+def recordings_prune(*, now: datetime | None = None) -> int:
+    """Delete what no one needs any more, oldest first; returns how many segments and stills went.
 
     Continuous cameras keep their days; around-events cameras keep the last two minutes (the next event's
-    pre-roll); cameras switched off keep what they recorded for their days. Past ``VIGIL_RECORDING_MAX_GB``,
-    or with less than ``VIGIL_RECORDING_MIN_FREE_GB`` free on the media disk, the oldest segments of any
-    camera go. Never a segment an event's clip is still waiting for (clips are
-    files of their own once cut, so they outlive the segments).
+    pre-roll); cameras switched off keep what they recorded for their days. Snapshot cameras' stills follow
+    the same rules as segments. Past ``VIGIL_RECORDING_MAX_GB`` (segments and stills together), or with less
+    than ``VIGIL_RECORDING_MIN_FREE_GB`` free on the media disk, the oldest of any camera go. Never one an
+    event's clip is still waiting for (clips are files of their own once cut, so they outlive what they were
+    made of), except when the disk's floor cannot be held otherwise.
     """
     now = now or timezone.now()
-    keep = _protected(now)
-    expired = Q(pk__in=[])
+    keep_segments, keep_stills = _protected(now)
+    segments_expired, stills_expired = Q(pk__in=[]), Q(pk__in=[])
     for camera_id, mode, days in Camera.objects.values_list("pk", "recording", "recording_retention_days"):
-        if mode == Camera.Recording.EVENTS:
-            expired |= Q(camera_id=camera_id, ended_at__lt=now - timedelta(seconds=EVENTS_BUFFER_SECONDS))
-        else:
-            expired |= Q(camera_id=camera_id, ended_at__lt=now - timedelta(days=days))
-    gone = _segments_delete(Segment.objects.filter(expired).exclude(keep).order_by("started_at"))
+        kept = timedelta(seconds=EVENTS_BUFFER_SECONDS) if mode == Camera.Recording.EVENTS else timedelta(days=days)
+        segments_expired |= Q(camera_id=camera_id, ended_at__lt=now - kept)
+        stills_expired |= Q(camera_id=camera_id, captured_at__lt=now - kept)
+    segments = Segment.objects.exclude(keep_segments)
+    stills = Still.objects.exclude(keep_stills)
+    gone = _rows_delete(segments.filter(segments_expired)) + _rows_delete(stills.filter(stills_expired))
     cap = int(settings.RECORDING_MAX_GB * 1024**3)
-    total = Segment.objects.aggregate(total=Sum("size"))["total"] or 0
-    gone += _oldest_delete(keep, total - cap, why="the recordings store is over its cap")[0]
+    total = (Segment.objects.aggregate(total=Sum("size"))["total"] or 0) + (
+        Still.objects.aggregate(total=Sum("size"))["total"] or 0
+    )
+    gone += _oldest_delete(segments, stills, total - cap, why="the recordings store is over its cap")[0]
     # The disk may fill before the cap (a smaller disk, other files on it): its free space is a floor too, and
-    # a hard one. Should every segment left wait for a clip (an event that goes on protects all it has seen,
-    # and a full disk has no room to cut its clip), the oldest of those go too: a clip that misses its
-    # beginning, rather than a recorder, snapshots and clips that all stop.
+    # a hard one. Should everything left wait for a clip (an event that goes on protects all it has seen, and
+    # a full disk has no room to cut its clip), the oldest of that goes too: a clip that misses its beginning,
+    # rather than a recorder, snapshots and clips that all stop.
     # Pruning runs once a minute: the floor holds at least two minutes of what the recorders write, or a
     # city's cameras fill a small floor between two runs.
-    written = Segment.objects.filter(ended_at__gt=now - timedelta(minutes=1)).aggregate(total=Sum("size"))["total"]
-    short = max(int(settings.RECORDING_MIN_FREE_GB * 1024**3), 2 * (written or 0)) - media_free_bytes()
-    freed, short = _oldest_delete(keep, short, why="the media disk is short of free space")
+    minute = now - timedelta(minutes=1)
+    written = (Segment.objects.filter(ended_at__gt=minute).aggregate(total=Sum("size"))["total"] or 0) + (
+        Still.objects.filter(captured_at__gt=minute).aggregate(total=Sum("size"))["total"] or 0
+    )
+    short = max(int(settings.RECORDING_MIN_FREE_GB * 1024**3), 2 * written) - media_free_bytes()
+    freed, short = _oldest_delete(segments, stills, short, why="the media disk is short of free space")
     gone += freed
     if short > 0:
-        logger.warning("the media disk is still short of free space: deleting segments clips wait for, oldest first")
-        gone += _oldest_delete(Q(pk__in=[]), short, why="the media disk is short of free space")[0]
+        logger.warning("the media disk is still short of free space: deleting what clips wait for, oldest first")
+        gone += _oldest_delete(Segment.objects.all(), Still.objects.all(), short, why="the media disk is full")[0]
     return gone
 
 
@@ -181,32 +255,49 @@ def media_free_bytes() -> int:
         return 2**62
 
 
-def _oldest_delete(keep: Q, wanted: int, *, why: str) -> tuple[int, int]:
-    """Delete the oldest segments of any camera, except ``keep``, until ``wanted`` bytes are freed; returns
+def _oldest_delete(segments, stills, wanted: int, *, why: str) -> tuple[int, int]:
+    """Delete the oldest of ``segments`` and ``stills`` (any camera) until ``wanted`` bytes are freed; returns
     how many went and the bytes still wanted."""
     gone = 0
     while wanted > 0:
-        oldest = list(Segment.objects.exclude(keep).order_by("started_at")[:200])
-        if not oldest:
-            logger.warning("%s, but every segment left is waiting for a clip", why)
+        batch = _oldest(segments, stills)
+        if not batch:
+            logger.warning("%s, but everything left in it is waiting for a clip", why)
             break
-        batch, freed = [], 0
-        for segment in oldest:
-            batch.append(segment)
-            freed += max(segment.size, 1)  # a row of 0 bytes still counts, or a loop of them never ends
+        doomed: dict[type, list[int]] = {Segment: [], Still: []}
+        freed = 0
+        for _, row in batch:
+            doomed[type(row)].append(row.pk)
+            freed += max(row.size, 1)  # a row of 0 bytes still counts, or a loop of them never ends
             if freed >= wanted:
                 break
-        gone += _segments_delete(Segment.objects.filter(pk__in=[s.pk for s in batch]))
+        gone += _rows_delete(Segment.objects.filter(pk__in=doomed[Segment]))
+        gone += _rows_delete(Still.objects.filter(pk__in=doomed[Still]))
         wanted -= freed
     return gone, wanted
 
 
-def _segments_delete(segments) -> int:
+_BATCH = 200
+
+
+def _oldest(segments, stills) -> list[tuple[datetime, Segment | Still]]:
+    """The oldest segments and stills as one list by time: a batch of each, merged, cut where one of the batches
+    ends (past that, older rows of the other kind may not have been read yet)."""
+    older = list(segments.only("pk", "started_at", "size").order_by("started_at", "pk")[:_BATCH])
+    also = list(stills.only("pk", "captured_at", "size").order_by("captured_at", "pk")[:_BATCH])
+    rows = sorted([(s.started_at, s) for s in older] + [(s.captured_at, s) for s in also], key=lambda r: r[0])
+    ends = [*([older[-1].started_at] if len(older) == _BATCH else []),
+            *([also[-1].captured_at] if len(also) == _BATCH else [])]  # fmt: skip
+    until = min(ends, default=None)
+    return [row for row in rows if until is None or row[0] <= until]
+
+
+def _rows_delete(rows) -> int:
     """Rows first, files after the commit: a file never lies behind a row that points at it."""
-    rows = list(segments.values_list("pk", "file"))
-    if not rows:
+    listed = list(rows.values_list("pk", "file"))
+    if not listed:
         return 0
     with transaction.atomic():
-        Segment.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
-        transaction.on_commit(lambda: [default_storage.delete(name) for _, name in rows])
-    return len(rows)
+        rows.model.objects.filter(pk__in=[pk for pk, _ in listed]).delete()
+        transaction.on_commit(lambda: [default_storage.delete(name) for _, name in listed])
+    return len(listed)

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from core.isolation import is_outage
-from recordings.services import clips_due, event_clip_cut, segments_prune
+from recordings.services import clips_due, event_clip_cut, recordings_prune
 
 logger = logging.getLogger(__name__)
 
@@ -31,4 +31,4 @@ def cut_clips(limit: int = 20) -> int:
 
 @shared_task(ignore_result=True)
 def prune_recordings() -> int:
-    return segments_prune()
+    return recordings_prune()

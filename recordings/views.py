@@ -28,7 +28,13 @@ from events.models import Event
 from recordings.evidence import event_evidence_export, evidence_zip_response
 from recordings.models import Clip, Segment
 from recordings.playlists import CONTENT_TYPE, LIVE_WINDOW_SEGMENTS, live_playlist, recording_playlist
-from recordings.selectors import camera_events_between, camera_latest_segments, camera_recorded_spans, camera_segments
+from recordings.selectors import (
+    camera_events_between,
+    camera_latest_segments,
+    camera_recorded_spans,
+    camera_segments,
+    camera_still_spans,
+)
 from recordings.serving import clip_response
 
 # A click on the timeline plays this much from there (the player asks again for what follows).
@@ -68,7 +74,9 @@ def camera_live(request: HttpRequest, pk: int) -> HttpResponse:
         **admin.site.each_context(request),
         "title": _("Live: %(camera)s") % {"camera": camera.name},
         "camera": camera,
-        "recording": camera.recording != Camera.Recording.OFF,
+        "recording": camera.recording != Camera.Recording.OFF and camera.delivers_video,
+        # A snapshot camera has no video to play live, whatever its recording (it keeps frames, not segments).
+        "snapshots": not camera.delivers_video,
         "latency_seconds": settings.RECORDING_SEGMENT_SECONDS * 2,
     }
     return render(request, "recordings/live.html", context)
@@ -155,8 +163,9 @@ class _TimelineQuery(forms.Form):
 
 @_camera_viewer
 def camera_timeline(request: HttpRequest, pk: int) -> HttpResponse:
-    """A window of the camera's time on one axis: what it recorded (spans) and its events; a click plays from
-    there. ``?day=``, ``start=`` (HH:MM) and ``minutes=`` (a day down to ten minutes) choose the window."""
+    """A window of the camera's time on one axis: what it recorded (spans of segments, or of a snapshot camera's
+    kept frames) and its events; a click plays from there (a snapshot camera's event plays its timelapse clip).
+    ``?day=``, ``start=`` (HH:MM) and ``minutes=`` (a day down to ten minutes) choose the window."""
     camera = get_object_or_404(Camera, pk=pk)
     query = _TimelineQuery(request.GET)
     if not query.is_valid():  # a hand-edited URL is told what is wrong, never shown another day instead
@@ -179,9 +188,16 @@ def camera_timeline(request: HttpRequest, pk: int) -> HttpResponse:
 
     spans = camera_recorded_spans(camera_id=camera.pk, since=since, until=until,
                                   gap_seconds=settings.RECORDING_SEGMENT_SECONDS)  # fmt: skip
-    events = []
+    # A snapshot camera that records keeps frames, not video: frames two intervals apart are one span.
+    stills = camera_still_spans(camera_id=camera.pk, since=since, until=until,
+                                gap_seconds=2 * camera.capture_interval)  # fmt: skip
+    timelapse = not camera.delivers_video
+    events, clipped = [], set()
     if request.user.has_perm("events.view_event"):
         events = camera_events_between(camera_id=camera.pk, since=since, until=until)
+    if timelapse and events:
+        # Its events play their clips as they are: a timelapse has no segments for the recording's playlist.
+        clipped = set(Clip.objects.filter(event__in=events).exclude(file="").values_list("event_id", flat=True))
     closer = next((m for m in TIMELINE_WINDOWS if m < minutes), None)
     ticks = []
     for n in range(TIMELINE_TICKS):
@@ -200,7 +216,13 @@ def camera_timeline(request: HttpRequest, pk: int) -> HttpResponse:
         "since": since,
         "until": until,
         "spans": [{"start": s, "end": e, **place(s, e)} for s, e in spans],
-        "events": [{"event": event, **place(event.first_seen, event.last_seen)} for event in events],
+        # A snapshot camera's events play their clips (timelapses), and a click elsewhere says so.
+        "timelapse": timelapse,
+        "stills": [{"start": s, "end": e, "count": n, **place(s, e)} for s, e, n in stills],
+        "events": [
+            {"event": event, "clip": event.pk in clipped, **place(event.first_seen, event.last_seen)}
+            for event in events
+        ],
         # Each tick zooms in from there (a day's ticks to six hours, ...; ten minutes is the closest).
         "ticks": ticks,
         "pre_seconds": settings.CLIP_PRE_SECONDS,

@@ -11,6 +11,8 @@ def test_it_uses_the_photos_shipped_with_ultralytics(settings):
     settings.DEMO_MEDIA = None
     created = camera_demo_seed()
     assert [c.source_url.rsplit("/", 1)[-1] for c in created] == ["bus.jpg", "zidane.jpg"]
+    # Snapshot cameras of photos: they keep their frames around events, for their events' timelapses.
+    assert all(c.recording == "events" and c.keeps_stills for c in created)
     lat0, lon0 = settings.DEMO_CENTER
     for camera in created:
         assert abs(float(camera.latitude) - lat0) < 0.01 and abs(float(camera.longitude) - lon0) < 0.01

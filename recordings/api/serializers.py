@@ -1,4 +1,4 @@
-"""The shapes of the recordings' API: segments, and the query of a window of time."""
+"""The shapes of the recordings' API: segments, kept frames, and the query of a window of time."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import serializers
 
+from cameras.models import Still
 from core.query_params import QueryDateTimeSerializerField
 from recordings.models import Segment
 
@@ -23,6 +24,15 @@ class SegmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Segment
         fields = ["id", "camera", "started_at", "ended_at", "duration", "size"]
+        read_only_fields = fields
+
+
+class StillSerializer(serializers.ModelSerializer):
+    """A frame a snapshot camera kept (its JPEG as it came), the stuff of its events' timelapse clips."""
+
+    class Meta:
+        model = Still
+        fields = ["id", "camera", "captured_at", "size"]
         read_only_fields = fields
 
 

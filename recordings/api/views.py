@@ -1,4 +1,4 @@
-"""The recordings' API: an event's clip, a camera's segments, and the signed evidence export."""
+"""The recordings' API: an event's clip, a camera's segments and kept frames, and the signed evidence export."""
 
 from __future__ import annotations
 
@@ -11,10 +11,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cameras.models import Camera
+from cameras.models import Camera, Still
 from events.api.viewsets import EventPagination
 from events.models import Event
-from recordings.api.serializers import PublicKeySerializer, RecordingsQuerySerializer, SegmentSerializer
+from recordings.api.serializers import (
+    PublicKeySerializer,
+    RecordingsQuerySerializer,
+    SegmentSerializer,
+    StillSerializer,
+)
 from recordings.evidence import (
     event_evidence_export,
     evidence_public_key_fingerprint,
@@ -22,7 +27,7 @@ from recordings.evidence import (
     evidence_zip_response,
 )
 from recordings.models import Clip, Segment
-from recordings.selectors import camera_segments
+from recordings.selectors import camera_segments, camera_stills
 from recordings.serving import clip_response
 
 MP4 = {"video/mp4": OpenApiTypes.BINARY}
@@ -101,6 +106,36 @@ class CameraRecordingsView(ListAPIView):
 
     def get_permissions(self) -> list:
         return [CanViewCameras()]  # the segments follow their camera: Viewers and up
+
+    @extend_schema(parameters=[RecordingsQuerySerializer])
+    def get(self, request: Request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class StillPagination(EventPagination):
+    model = Still
+    ordering = ("captured_at", "id")
+
+
+class CameraStillsView(ListAPIView):
+    """The frames a snapshot camera kept (its recording on) taken in ``since``..``until`` (at most 24 hours),
+    oldest first: what its events' timelapse clips are made of, until retention deletes them."""
+
+    serializer_class = StillSerializer
+    pagination_class = StillPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema's generation
+            return Still.objects.none()
+        camera = get_object_or_404(Camera.objects.all(), pk=self.kwargs["pk"])
+        query = RecordingsQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        window = query.validated_data
+        return camera_stills(camera_id=camera.pk, since=window["since"], until=window["until"])
+
+    def get_permissions(self) -> list:
+        return [CanViewCameras()]  # the camera's pictures, as its recordings: Viewers and up
 
     @extend_schema(parameters=[RecordingsQuerySerializer])
     def get(self, request: Request, *args, **kwargs):

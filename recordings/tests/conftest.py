@@ -1,4 +1,5 @@
-"""Shared by the recordings tests: real segments cut by ffmpeg exactly as a recorder cuts them."""
+"""Shared by the recordings tests: real segments cut by ffmpeg exactly as a recorder cuts them, and real frames
+as a snapshot camera sends them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from cameras.tests.servers import clip_jpegs
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +29,9 @@ def concourse_segments(media_dir, tmp_path_factory) -> list[tuple[Path, float]]:
     ).stdout  # fmt: skip
     rows = [line.rsplit(",", 2) for line in listed.splitlines() if line]
     return [(folder / name, float(end) - float(start)) for name, start, end in rows]
+
+
+@pytest.fixture(scope="session")
+def street_jpegs(media_dir) -> list[bytes]:
+    """Twenty frames of the street clip as a 640-pixel snapshot camera's JPEGs."""
+    return clip_jpegs(media_dir / "street.mp4", count=20)

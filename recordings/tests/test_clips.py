@@ -14,7 +14,7 @@ from cameras.tests.factories import CameraFactory
 from events.models import Event
 from recordings import tasks
 from recordings.models import Clip, Segment
-from recordings.services import clips_due, media_free_bytes, segments_prune
+from recordings.services import clips_due, media_free_bytes, recordings_prune
 from recordings.tests.segments import detection_event, recorded
 from recordings.tests.test_recorder import duration
 
@@ -84,14 +84,14 @@ def test_retention_deletes_the_oldest_first_and_never_what_a_clip_waits_for(
     settings.CLIP_PRE_SECONDS = settings.CLIP_POST_SECONDS = 1
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert segments_prune(now=now) == len(old)  # around events only: older than two minutes, no event
+        assert recordings_prune(now=now) == len(old)  # around events only: older than two minutes, no event
     assert set(Segment.objects.values_list("pk", flat=True)) == {s.pk for s in waited_for + recent}
     assert not any(default_storage.exists(s.file.name) for s in old)
 
     # Once the clip is cut it is a file of its own: the segments may go, the clip stays.
     assert tasks.cut_clips() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        segments_prune(now=now)
+        recordings_prune(now=now)
     assert set(Segment.objects.values_list("pk", flat=True)) == {s.pk for s in recent}
     assert default_storage.exists(Clip.objects.get(event=event).file.name)
 
@@ -104,7 +104,7 @@ def test_past_the_size_cap_the_oldest_segments_of_any_camera_go_first(concourse_
     newer = recorded(two, concourse_segments[3:6], ended_at=now - timedelta(hours=1))
     settings.RECORDING_MAX_GB = sum(s.size for s in newer + older[2:]) / 1024**3
 
-    assert segments_prune(now=now) == 2
+    assert recordings_prune(now=now) == 2
 
     assert set(Segment.objects.values_list("pk", flat=True)) == {s.pk for s in older[2:] + newer}
 
@@ -121,20 +121,20 @@ def test_a_disk_short_of_free_space_loses_its_oldest_segments_but_never_what_a_c
     settings.CLIP_PRE_SECONDS = settings.CLIP_POST_SECONDS = 0
 
     settings.RECORDING_MIN_FREE_GB = 0.0
-    assert segments_prune(now=now) == 0  # within its days, its cap and the disk's floor: all kept
+    assert recordings_prune(now=now) == 0  # within its days, its cap and the disk's floor: all kept
 
     # Short of free space by more than the three old segments hold: they go first, oldest first, and
     # then the oldest a clip waits for (a clip missing its beginning beats a full disk where nothing records).
     short = sum(s.size for s in old) + waited_for[0].size // 2  # half a segment of slack: the disk is shared
     settings.RECORDING_MIN_FREE_GB = (media_free_bytes() + short) / 1024**3
-    assert segments_prune(now=now) >= len(old) + 1
+    assert recordings_prune(now=now) >= len(old) + 1
     left = set(Segment.objects.values_list("pk", flat=True))
     assert not left & {s.pk for s in old} and waited_for[0].pk not in left
-    assert "deleting segments clips wait for, oldest first" in caplog.text
+    assert "deleting what clips wait for, oldest first" in caplog.text
 
     # A floor this disk can never reach: everything goes, and it says so.
     settings.RECORDING_MIN_FREE_GB = (media_free_bytes() + 2**50) / 1024**3
-    segments_prune(now=now)
+    recordings_prune(now=now)
     assert not Segment.objects.exists()
 
 

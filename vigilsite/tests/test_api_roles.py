@@ -59,6 +59,7 @@ OPERATIONS = [
     # The camera records nothing: who may read events is told there is no clip yet; the others are refused.
     Operation("get", "/api/events/{event}/clip/", [401, 403, 404, 404, 404]),
     Operation("get", "/api/cameras/{camera}/recordings/", READ),
+    Operation("get", "/api/cameras/{camera}/stills/", READ),
     Operation("post", "/api/events/{event}/acknowledge/", WORK),
     Operation("post", "/api/events/{event}/dispatch/", WORK, {"dispatched_to": "Unit 12"}),
     Operation("post", "/api/events/{event}/resolve/", WORK, {"note": "Crowd left"}),

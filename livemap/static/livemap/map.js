@@ -310,8 +310,13 @@
       buttons.push(`<button type="button" data-action="acknowledge" data-event-id="${data.id}">${esc(gettext("Acknowledge"))}</button>`);
     }
     if (config.can_open_admin) buttons.push(`<a href="${esc(data.admin_url)}" target="_blank" rel="noopener">${esc(gettext("Open in admin"))}</a>`);
+    // The clip is asked for on a click only: most popups are glanced at, and a video would load at each.
+    const clip = config.can_view_cameras && config.clip_url && data.kind === "detection"
+      ? `<div class="event-clip-slot"><button type="button" class="event-clip-play" data-clip-event="${data.id}">${esc(gettext("Play clip"))}</button></div>`
+      : "";
     return `<div class="popup event-popup" data-event-id="${data.id}">
       ${data.snapshot_url ? `<img alt="${esc(gettext("Annotated snapshot"))}" src="${esc(data.snapshot_url)}?v=${encodeURIComponent(data.updated_at)}">` : ""}
+      ${clip}
       <h3>${esc(data.title)}</h3>
       <span class="sevtag sev-${esc(data.severity)}">${esc(lower("severity", data.severity))}</span>
       <span class="status status-${esc(data.status)}" data-role="status">${esc(statusLabel(data.status))}</span>
@@ -328,6 +333,29 @@
       ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ""}</div>`;
   }
 
+  // An open popup is redrawn at each update of its event (an ongoing one: every frame; a new icon redraws it
+  // too); a clip playing in it is taken out first and put into the new content, so it plays on instead of
+  // starting over. (A video taken out of the page pauses: it is started again if it was playing.)
+  function clipTake(entry) {
+    const element = entry.marker.isPopupOpen() && entry.marker.getPopup().getElement();
+    const video = element && element.querySelector(".event-clip-slot video");
+    return video ? { video, playing: !video.paused } : null;
+  }
+
+  function clipPut(entry, taken) {
+    if (!taken || !entry.marker.isPopupOpen()) return;
+    const slot = entry.marker.getPopup().getElement().querySelector(".event-clip-slot");
+    if (!slot) return;
+    slot.replaceChildren(taken.video);
+    if (taken.playing) taken.video.play().catch(() => {});
+  }
+
+  function popupRefresh(entry, html) {
+    const taken = clipTake(entry);
+    entry.marker.setPopupContent(html);
+    clipPut(entry, taken);
+  }
+
   function flashing(entry) {
     return entry.flashUntil && entry.flashUntil > Date.now();
   }
@@ -342,8 +370,10 @@
     } else {
       const regroup = entry.marker.options.severity !== data.severity || entry.marker.options.status !== data.status;
       Object.assign(entry.marker.options, { severity: data.severity, status: data.status });
+      const taken = clipTake(entry);  // before setIcon, which redraws an open popup
       entry.marker.setLatLng(latlng).setIcon(eventIcon(data, flashing(entry)));
       if (entry.marker.isPopupOpen()) entry.marker.setPopupContent(eventPopup(data));
+      clipPut(entry, taken);
       // Its cluster's colour is its worst event's: recomputed when this one changed severity or status.
       if (regroup && eventLayer.hasLayer(entry.marker)) eventLayer.refreshClusters(entry.marker);
     }
@@ -504,11 +534,28 @@
     if (response && response.ok) {
       upsertEvent(body);
       renderFeed();
-      if (entry && entry.marker.isPopupOpen()) entry.marker.setPopupContent(eventPopup(events.get(id).data));
+      if (entry && entry.marker.isPopupOpen()) popupRefresh(entry, eventPopup(events.get(id).data));
     } else {
       button.disabled = false;
-      if (entry) entry.marker.setPopupContent(eventPopup(entry.data, !response ? gettext("The action could not be sent: Vigil did not answer. Try again.") : body.detail || fmt(gettext("The action failed (HTTP %(status)s)."), { status: response.status })));
+      if (entry) popupRefresh(entry, eventPopup(entry.data, !response ? gettext("The action could not be sent: Vigil did not answer. Try again.") : body.detail || fmt(gettext("The action failed (HTTP %(status)s)."), { status: response.status })));
     }
+  }, true);
+
+  document.addEventListener("click", (e) => {
+    const play = e.target.closest("button.event-clip-play");
+    if (!play) return;
+    // The button is replaced below, so the click would reach the map from outside any popup and close it.
+    e.stopPropagation();
+    const id = Number(play.dataset.clipEvent);
+    const slot = play.closest(".event-clip-slot");
+    const video = document.createElement("video");
+    Object.assign(video, { className: "event-clip", controls: true, muted: true, playsInline: true, preload: "auto" });
+    video.src = config.clip_url.replace("/0/", `/${id}/`);
+    video.addEventListener("error", () => {
+      slot.textContent = gettext("No clip for this event yet: it is cut once the event has been quiet for a few seconds, on cameras that record.");
+    }, { once: true });
+    slot.replaceChildren(video);
+    video.play().catch(() => {});
   }, true);
 
   // --- Keyboard -------------------------------------------------------------------------

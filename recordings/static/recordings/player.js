@@ -194,8 +194,19 @@
       }
     }
 
+    // An event's clip (a snapshot camera's timelapse has no segments to make a playlist of): the MP4 itself.
+    function clip(url) {
+      if (player) { player.destroy(); player = null; }
+      video.hidden = false;
+      if (state) state.textContent = "";
+      video.src = url;
+      video.play().catch(() => {});
+    }
+
     line.addEventListener("click", (event) => {
       const mark = event.target.closest(".timeline-event");
+      if (mark && mark.dataset.clip) { clip(mark.dataset.clip); return; }
+      if (!mark && line.dataset.stills) { if (state) state.textContent = line.dataset.stills; return; }
       if (mark) { play(Date.parse(mark.dataset.at) - Number(mark.dataset.pre || 0) * 1000); return; }
       const track = line.querySelector(".timeline-recordings").getBoundingClientRect();
       const share = Math.min(1, Math.max(0, (event.clientX - track.left) / track.width));
