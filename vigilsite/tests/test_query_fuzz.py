@@ -79,7 +79,7 @@ PAGE_PARAMS: dict[str, dict[str, str]] = {
     "schema": {"format": "text", "lang": "text", "version": "text"}, "swagger-ui": {},
     "redoc": {}, "set_language": {"next": "text"}, "javascript-catalog": {},
     "camera-live": {}, "camera-live-playlist": {}, "camera-segment": {},
-    "camera-recording-playlist": {"at": "moment"},
+    "camera-recording-playlist": {"at": "moment"}, "camera-live-detections": {"since": "moment"},
     "camera-timeline": {"day": "moment", "start": "text", "minutes": "integer"},
 }  # fmt: skip
 # What a request needs so that the parameter under test is read (an export needs a range, counts
