@@ -19,7 +19,7 @@ from django.db.migrations.state import ProjectState
 from django.test import RequestFactory
 from django.utils import timezone
 
-from cameras.models import Camera
+from cameras.models import Camera, Still
 from cameras.tests.factories import CameraFactory
 from core.bounds import COUNTER_MAX, fit, single_line, validate_plain_text
 from detection.models import CountMinute, CountSample, DetectionModel
@@ -158,6 +158,7 @@ def one_of_each(db) -> dict[type[models.Model], models.Model]:
         OccupancyCorrection.objects.create(occupancy=occupancy, previous=0, value=1),
         Delivery.objects.create(notification=notification, channel=channel, attempt=1, status="sent"),
         Segment.objects.create(camera=camera, started_at=now, ended_at=now, file="recordings/x.ts"),
+        Still.objects.create(camera=camera, captured_at=now, file="stills/x.jpg"),
         Clip.objects.create(event=event, started_at=now, ended_at=now, event_last_seen=now),
     ]  # fmt: skip
     return {type(row): row for row in rows}
