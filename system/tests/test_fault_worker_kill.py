@@ -34,7 +34,7 @@ def test_a_pool_process_killed_mid_batch_is_redelivered_at_once(offline_model, c
     cameras = people_cameras(4)
     submitted = frames_submit(cameras, PER_CAMERA)  # all waiting before the worker starts: full batches
     worker = celery_workers("detect-kill", queue="detect", pool="prefork", concurrency=1)
-    wait_until(_batch_in_progress, 60, "the worker never took a batch")
+    wait_until(_batch_in_progress, 60, "the worker never took a batch", every=0.02)  # a warm batch takes < 1 s
     [child] = psutil.Process(worker.pid).children()
     os.kill(child.pid, signal.SIGKILL)  # loading the model or detecting: a batch is taken, not recorded
 
@@ -55,7 +55,7 @@ def test_a_whole_worker_killed_mid_batch_is_redelivered_after_the_visibility_tim
     cameras = people_cameras(3)
     frames_submit(cameras, PER_CAMERA)
     first = celery_workers("detect-doomed", queue="detect", pool="threads", concurrency=1, **limits)
-    wait_until(_batch_in_progress, 60, "the worker never took a batch")
+    wait_until(_batch_in_progress, 60, "the worker never took a batch", every=0.02)  # a warm batch takes < 1 s
     os.kill(first.pid, signal.SIGKILL)  # the machine lost the process: nobody rejects the task
     first.wait(10)
     assert tally(cameras) != _expected(cameras)
